@@ -1,0 +1,600 @@
+/* Time, scheduled line events, trace, memory, semihosting and the run loop (see core.h). */
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+#define TRACE_SLACK 64   /* records one block boundary may add beyond the drain mark */
+#define NO_UNTIL 0xFFFFFFFEull
+
+/* ---- trace and console ---------------------------------------------------------------- */
+
+void core_trace(struct core *c, uint16_t kind, uint16_t num, uint32_t arg)
+{
+	if (!c->trace_enabled)
+		return;
+	/* core_run stops with STOP_TRACE_FULL before the buffer can fill; the slack absorbs
+	 * the records of one boundary. Dropping a record here would be a bug. */
+	if (c->trace_len >= c->trace_cap)
+		return;
+	struct trace_rec *r = &c->trace[c->trace_len++];
+	r->tick = c->ticks;
+	r->kind = kind;
+	r->num = num;
+	r->arg = arg;
+}
+
+void core_console_putc(struct core *c, char ch)
+{
+	if (c->console_len == c->console_cap) {
+		size_t cap = c->console_cap ? 2 * c->console_cap : 4096;
+		char *p = realloc(c->console, cap);
+		if (!p)
+			return;
+		c->console = p;
+		c->console_cap = cap;
+	}
+	c->console[c->console_len++] = ch;
+}
+
+void core_guest_error(struct core *c, uint64_t addr)
+{
+	c->guest_errors++;
+	core_trace(c, EV_GUEST_ERROR, 0, (uint32_t)addr);
+}
+
+/* ---- memory ----------------------------------------------------------------------------- */
+
+uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len)
+{
+	for (int i = 0; i < c->nregions; i++) {
+		struct region *r = &c->regions[i];
+		if (addr >= r->base && addr + len <= r->base + r->size)
+			return r->host + (addr - r->base);
+	}
+	return NULL;
+}
+
+int core_read32(struct core *c, uint64_t addr, uint32_t *v)
+{
+	uint8_t *p = core_host_ptr(c, addr, 4);
+	if (!p)
+		return -1;
+	memcpy(v, p, 4);
+	return 0;
+}
+
+int core_write32(struct core *c, uint64_t addr, uint32_t v)
+{
+	uint8_t *p = core_host_ptr(c, addr, 4);
+	if (!p)
+		return -1;
+	memcpy(p, &v, 4);
+	return 0;
+}
+
+int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
+{
+	if (c->nregions == CORE_MAX_REGIONS)
+		return -1;
+	void *host = NULL;
+	if (posix_memalign(&host, 4096, size))
+		return -1;
+	memset(host, 0, size);
+	if (uc_mem_map_ptr(c->uc, base, size, (uint32_t)perms, host) != UC_ERR_OK) {
+		free(host);
+		return -2;
+	}
+	c->regions[c->nregions++] = (struct region){base, size, host};
+	return 0;
+}
+
+/* ---- scheduled line events ------------------------------------------------------------ */
+
+static int ev_less(const struct sched_ev *a, const struct sched_ev *b)
+{
+	return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
+}
+
+int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
+{
+	if (c->heap_len == c->heap_cap) {
+		size_t cap = c->heap_cap ? 2 * c->heap_cap : 1024;
+		struct sched_ev *p = realloc(c->heap, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		c->heap = p;
+		c->heap_cap = cap;
+	}
+	size_t i = c->heap_len++;
+	struct sched_ev e = {tick < c->ticks ? c->ticks : tick, c->heap_seq++, line, kind};
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!ev_less(&e, &c->heap[parent]))
+			break;
+		c->heap[i] = c->heap[parent];
+		i = parent;
+	}
+	c->heap[i] = e;
+	if (e.tick < c->deadline)
+		c->deadline = e.tick;
+	return 0;
+}
+
+int core_schedule_many(struct core *c, const uint64_t *ticks, const uint32_t *lines,
+		       const uint32_t *kinds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (core_schedule(c, ticks[i], lines[i], kinds[i]))
+			return -1;
+	return 0;
+}
+
+static struct sched_ev heap_pop(struct core *c)
+{
+	struct sched_ev top = c->heap[0];
+	struct sched_ev last = c->heap[--c->heap_len];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct sched_ev *best = &last;
+		if (l < c->heap_len && ev_less(&c->heap[l], best)) {
+			m = l;
+			best = &c->heap[l];
+		}
+		if (r < c->heap_len && ev_less(&c->heap[r], best))
+			m = r;
+		if (m == i)
+			break;
+		c->heap[i] = c->heap[m];
+		i = m;
+	}
+	if (c->heap_len)
+		c->heap[i] = last;
+	return top;
+}
+
+size_t core_pending_events(struct core *c)
+{
+	return c->heap_len;
+}
+
+void core_clear_events(struct core *c)
+{
+	c->heap_len = 0;
+}
+
+uint64_t core_next_event_tick(struct core *c)
+{
+	uint64_t t = c->heap_len ? c->heap[0].tick : UINT64_MAX;
+	uint64_t a = c->arch == CORE_ARCH_ARMV7M ? armv7m_deadline(c) : rv32_deadline(c);
+	return a < t ? a : t;
+}
+
+void core_update_deadline(struct core *c)
+{
+	uint64_t d = core_next_event_tick(c);
+	if (c->stop_tick < d)
+		d = c->stop_tick;
+	if (c->runaway_limit && c->handler_since != UINT64_MAX) {
+		uint64_t r = c->handler_since + c->runaway_limit;
+		if (r < d)
+			d = r;
+	}
+	c->deadline = d;
+}
+
+/* ---- semihosting (Arm "Semihosting for AArch32 and AArch64", v2; RISC-V uses the same) ---- */
+
+#define SYS_WRITEC 0x03
+#define SYS_WRITE0 0x04
+#define SYS_WRITE 0x05
+#define SYS_CLOCK 0x10
+#define SYS_TIME 0x11
+#define SYS_ERRNO 0x13
+#define SYS_EXIT 0x18
+#define SYS_EXIT_EXTENDED 0x20
+#define ADP_STOPPED_APPLICATION_EXIT 0x20026
+
+/* Returns 1 when the call ends the run (exit), 0 otherwise; *ret is the value for r0/a0. */
+int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret)
+{
+	uint32_t w[3];
+	uint8_t *p;
+	*ret = 0;
+	switch (op) {
+	case SYS_WRITEC:
+		if (!(p = core_host_ptr(c, arg, 1)))
+			goto bad;
+		core_console_putc(c, (char)*p);
+		return 0;
+	case SYS_WRITE0:
+		for (uint32_t a = arg;; a++) {
+			if (!(p = core_host_ptr(c, a, 1)))
+				goto bad;
+			if (!*p)
+				return 0;
+			core_console_putc(c, (char)*p);
+		}
+	case SYS_WRITE:
+		if (core_read32(c, arg, &w[0]) || core_read32(c, arg + 4, &w[1]) ||
+		    core_read32(c, arg + 8, &w[2]))
+			goto bad;
+		if (w[0] != 1 && w[0] != 2) {
+			*ret = w[2];  /* nothing written to files: we have none */
+			core_guest_error(c, arg);
+			return 0;
+		}
+		if (!(p = core_host_ptr(c, w[1], w[2])))
+			goto bad;
+		for (uint32_t i = 0; i < w[2]; i++)
+			core_console_putc(c, (char)p[i]);
+		*ret = 0;  /* bytes NOT written */
+		return 0;
+	case SYS_CLOCK:  /* centiseconds of simulated time */
+		*ret = (uint32_t)(c->ticks / (c->clock_hz / 100));
+		return 0;
+	case SYS_TIME:   /* seconds of simulated time since the run began: deterministic */
+		*ret = (uint32_t)(c->ticks / c->clock_hz);
+		return 0;
+	case SYS_ERRNO:
+		*ret = 0;
+		return 0;
+	case SYS_EXIT:   /* AArch32: the reason code is the argument itself */
+		c->exit_code = arg == ADP_STOPPED_APPLICATION_EXIT ? 0 : 1;
+		core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+		return 1;
+	case SYS_EXIT_EXTENDED:
+		if (core_read32(c, arg, &w[0]) || core_read32(c, arg + 4, &w[1]))
+			goto bad;
+		c->exit_code = w[0] == ADP_STOPPED_APPLICATION_EXIT ? (int)w[1] : 1;
+		core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+		return 1;
+	default:
+		break;
+	}
+bad:
+	/* An unsupported call or a bad pointer: the guest's mistake, logged, and -1 returned. */
+	core_guest_error(c, arg);
+	*ret = 0xFFFFFFFFu;
+	return 0;
+}
+
+/* ---- hooks ------------------------------------------------------------------------------ */
+
+static uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
+{
+	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
+	if (e->addr == addr && e->size == size)
+		return e->count;
+	uint8_t *p = core_host_ptr(c, addr, size);
+	uint32_t n;
+	if (!p)
+		n = size / 4 ? size / 4 : 1;  /* code outside RAM/flash mappings: estimate */
+	else if (c->arch == CORE_ARCH_ARMV7M)
+		n = armv7m_count_insns(p, size);
+	else
+		n = rv32_count_insns(p, size);
+	e->addr = addr;
+	e->size = size;
+	e->count = n;
+	return n;
+}
+
+/* Charges the current block when emulation left it at `pc`: the instructions before pc when
+ * pc lies inside it (a fault, a trap, `until`), else all of it. */
+void core_charge_partial(struct core *c, uint64_t pc)
+{
+	if (pc >= c->blk_addr && pc < c->blk_addr + c->blk_size)
+		c->ticks += pc == c->blk_addr ? 0 : count_insns(c, c->blk_addr, (uint32_t)(pc - c->blk_addr));
+	else
+		c->ticks += c->blk_insns;
+	c->blk_insns = 0;
+	c->blk_size = 0;
+}
+
+void core_stop(struct core *c, int reason)
+{
+	if (!c->stop)
+		c->stop = reason;
+	uc_emu_stop(c->uc);
+}
+
+static void service(struct core *c, uint64_t pc)
+{
+	while (c->heap_len && c->heap[0].tick <= c->ticks) {
+		if (c->trace_len + TRACE_SLACK >= c->trace_cap && c->trace_enabled) {
+			core_stop(c, STOP_TRACE_FULL);
+			return;
+		}
+		struct sched_ev e = heap_pop(c);
+		if (c->arch == CORE_ARCH_ARMV7M)
+			armv7m_line(c, e.line, e.kind);
+		else
+			rv32_line(c, e.line, e.kind);
+	}
+	if (c->ticks >= c->stop_tick) {
+		core_stop(c, STOP_TICKS);
+		return;
+	}
+	if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap) {
+		core_stop(c, STOP_TRACE_FULL);
+		return;
+	}
+	if (c->runaway_limit && c->handler_since != UINT64_MAX &&
+	    c->ticks >= c->handler_since + c->runaway_limit) {
+		c->fault_pc = pc;
+		core_stop(c, STOP_RUNAWAY);
+		return;
+	}
+	if (c->arch == CORE_ARCH_ARMV7M)
+		armv7m_service(c, pc);
+	else
+		rv32_service(c, pc);
+	core_update_deadline(c);
+}
+
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct core *c = ud;
+	(void)uc;
+	c->ticks += c->blk_insns;
+	c->blk_insns = 0;
+	c->blk_addr = addr;
+	c->blk_size = 0;
+	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
+		c->pc_redirected = 0;
+		service(c, addr);
+		if (c->stop || c->pc_redirected)
+			return;  /* this block does not run now */
+	}
+	c->blk_size = size;
+	c->blk_insns = count_insns(c, addr, size);
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
+{
+	struct core *c = ud;
+	(void)uc;
+	if (c->arch == CORE_ARCH_ARMV7M)
+		armv7m_intr(c, intno);
+	else
+		rv32_intr(c, intno);
+}
+
+static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+			 void *ud)
+{
+	struct core *c = ud;
+	(void)uc, (void)type, (void)size, (void)value;
+	c->mem_fault_addr = addr;
+	c->mem_fault_seen = 1;
+	return false;
+}
+
+/* A code hook on the first instruction of handler_table_handle(table, idx): records which
+ * slot the firmware dispatches and whether a handler was there when it looked (on one core
+ * nothing else writes the slot between this instruction and the function's acquire load,
+ * unless an interrupt preempts in between, which the trace then shows). The table layout is
+ * handlertable's: { size_t len; slot *slots; } with 32-bit words on both targets. */
+static void hook_dispatch(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct core *c = ud;
+	uint32_t table = 0, idx = 0, len = 0, slots = 0, slot = 0;
+	(void)addr, (void)size;
+	int arm = c->arch == CORE_ARCH_ARMV7M;
+	uc_reg_read(uc, arm ? UC_ARM_REG_R0 : UC_RISCV_REG_A0, &table);
+	uc_reg_read(uc, arm ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
+		core_read32(c, slots + 4ull * idx, &slot);
+	core_trace(c, EV_DISPATCH, (uint16_t)idx, slot != 0);
+}
+
+/* ---- public API (api.h) ------------------------------------------------------------------ */
+
+struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz)
+{
+	struct core *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->uc = (uc_engine *)uc;
+	c->arch = arch;
+	c->clock_hz = clock_hz ? clock_hz : 1000000;
+	c->handler_since = UINT64_MAX;
+	c->deadline = 0;
+	c->stop_tick = UINT64_MAX;
+	c->trace_enabled = 1;
+	c->trace_cap = 1 << 16;
+	c->trace = malloc(c->trace_cap * sizeof(*c->trace));
+	for (int i = 0; i < ICOUNT_CACHE; i++)
+		c->icache[i].addr = UINT64_MAX;
+	if (!c->trace)
+		goto fail;
+	if (uc_hook_add(c->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0) ||
+	    uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0) ||
+	    uc_hook_add(c->uc, &c->h_inval, UC_HOOK_MEM_INVALID, (void *)hook_invalid, c, 1, 0))
+		goto fail;
+	return c;
+fail:
+	free(c->trace);
+	free(c);
+	return NULL;
+}
+
+void core_free(struct core *c)
+{
+	if (!c)
+		return;
+	/* The Unicorn engine belongs to Python and is closed there, after this. */
+	uc_hook_del(c->uc, c->h_block);
+	uc_hook_del(c->uc, c->h_intr);
+	uc_hook_del(c->uc, c->h_inval);
+	if (c->h_dispatch)
+		uc_hook_del(c->uc, c->h_dispatch);
+	free(c->heap);
+	free(c->trace);
+	free(c->console);
+	free(c->arm);
+	free(c->rv);
+	free(c);
+}
+
+int core_set_dispatch(struct core *c, uint64_t fn_addr)
+{
+	if (c->h_dispatch) {
+		uc_hook_del(c->uc, c->h_dispatch);
+		c->h_dispatch = 0;
+	}
+	if (!fn_addr)
+		return 0;
+	fn_addr &= ~1ull;
+	return uc_hook_add(c->uc, &c->h_dispatch, UC_HOOK_CODE, (void *)hook_dispatch, c, fn_addr,
+			   fn_addr) == UC_ERR_OK ? 0 : -1;
+}
+
+int core_set_trace(struct core *c, int enabled, size_t cap)
+{
+	if (cap < 4 * TRACE_SLACK)
+		cap = 4 * TRACE_SLACK;
+	if (cap != c->trace_cap) {
+		struct trace_rec *p = realloc(c->trace, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		c->trace = p;
+		c->trace_cap = cap;
+		if (c->trace_len > cap)
+			c->trace_len = cap;
+	}
+	c->trace_enabled = enabled;
+	return 0;
+}
+
+size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max)
+{
+	size_t n = c->trace_len < max ? c->trace_len : max;
+	memcpy(out, c->trace, n * sizeof(*out));
+	memmove(c->trace, c->trace + n, (c->trace_len - n) * sizeof(*out));
+	c->trace_len -= n;
+	return n;
+}
+
+size_t core_trace_len(struct core *c)
+{
+	return c->trace_len;
+}
+
+size_t core_console_take(struct core *c, char *out, size_t max)
+{
+	size_t n = c->console_len < max ? c->console_len : max;
+	memcpy(out, c->console, n);
+	memmove(c->console, c->console + n, c->console_len - n);
+	c->console_len -= n;
+	return n;
+}
+
+size_t core_console_len(struct core *c)
+{
+	return c->console_len;
+}
+
+void core_set_runaway(struct core *c, uint64_t limit)
+{
+	c->runaway_limit = limit;
+}
+
+uint64_t core_ticks(struct core *c)
+{
+	return c->ticks;
+}
+
+int core_exit_code(struct core *c)
+{
+	return c->exit_code;
+}
+
+void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause)
+{
+	*pc = c->fault_pc;
+	*addr = c->fault_addr;
+	*cause = c->fault_cause;
+}
+
+uint64_t core_guest_errors(struct core *c)
+{
+	return c->guest_errors;
+}
+
+static uint64_t read_pc(struct core *c)
+{
+	uint32_t pc = 0;
+	uc_reg_read(c->uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_PC : UC_RISCV_REG_PC, &pc);
+	return pc;
+}
+
+/* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core. */
+static int idle(struct core *c)
+{
+	int wake = c->arch == CORE_ARCH_ARMV7M ? armv7m_wakeable(c) : rv32_wakeable(c);
+	if (wake)
+		return 0;
+	uint64_t next = core_next_event_tick(c);
+	if (next == UINT64_MAX)
+		return STOP_IDLE;
+	if (next >= c->stop_tick) {
+		c->ticks = c->stop_tick;
+		return STOP_TICKS;
+	}
+	if (next > c->ticks)
+		c->ticks = next;
+	return 0;
+}
+
+int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
+{
+	c->stop = STOP_NONE;
+	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
+	c->until = until;
+	c->need_check = 1;
+	core_update_deadline(c);
+	for (;;) {
+		if (c->ticks >= c->stop_tick)
+			return c->stop = STOP_TICKS;
+		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)
+			return c->stop = STOP_TRACE_FULL;
+		uint64_t pc = read_pc(c);
+		if (until && pc == until)
+			return c->stop = STOP_UNTIL;
+		c->blk_insns = 0;
+		c->blk_size = 0;
+		c->mem_fault_seen = 0;
+		uint64_t start = c->arch == CORE_ARCH_ARMV7M ? (pc | 1) : pc;
+		uc_err err = uc_emu_start(c->uc, start, until ? until : NO_UNTIL, 0, 0);
+		if (c->stop) {
+			if (c->stop == STOP_TRACE_FULL) {
+				c->stop = STOP_NONE;
+				return STOP_TRACE_FULL;
+			}
+			return c->stop;
+		}
+		pc = read_pc(c);
+		if (err != UC_ERR_OK) {
+			core_charge_partial(c, pc);
+			int arch_ok = c->arch == CORE_ARCH_ARMV7M ? armv7m_fault(c, err, pc)
+								 : rv32_fault(c, err, pc);
+			if (arch_ok < 0)
+				return c->stop ? c->stop : (c->stop = STOP_ERROR);
+			continue;
+		}
+		/* Returned on its own: the block ran to its end (WFI ends a block), or `until`. */
+		core_charge_partial(c, pc);
+		if (until && pc == until)
+			return c->stop = STOP_UNTIL;
+		int r = idle(c);
+		if (r)
+			return c->stop = r;
+		c->need_check = 1;
+		core_update_deadline(c);
+	}
+}

@@ -1,0 +1,168 @@
+/* The native core of irqsim: time, scheduled line events, the trace buffer, memory and the run
+ * loop shared by both architectures, plus the per-architecture interrupt models (armv7m.c,
+ * rv32.c). Python (sim/machine.py) sets a core up, schedules line events and reads results in
+ * bulk; everything that happens per interrupt happens here.
+ *
+ * Time is counted in ticks: instructions retired. A translation-block hook charges each block's
+ * instruction count when the next block starts, so at every block boundary `ticks` is exact.
+ * Interrupts are recognised at block boundaries: the boundary at or after the tick a line event
+ * is scheduled for, and, for a pend the firmware makes itself, the next boundary (which is no
+ * later than the next context-synchronising instruction, since ISB, CPS, MSR and exception
+ * returns all end a block).
+ */
+#ifndef SIM_NATIVE_CORE_H_
+#define SIM_NATIVE_CORE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <unicorn/unicorn.h>
+
+#define CORE_ARCH_ARMV7M 1
+#define CORE_ARCH_RV32   2
+
+/* Why core_run returned. */
+enum core_stop {
+	STOP_NONE = 0,
+	STOP_TICKS = 1,       /* the tick budget ran out */
+	STOP_UNTIL = 2,       /* PC reached the `until` address */
+	STOP_EXIT = 3,        /* the firmware exited through semihosting */
+	STOP_IDLE = 4,        /* waiting for an interrupt that can never come */
+	STOP_TRACE_FULL = 5,  /* the trace buffer needs draining; call core_run again */
+	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
+	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
+	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
+};
+
+/* Trace record kinds. `num` is the exception number (Cortex-M) or cause / line (RISC-V). */
+enum core_event {
+	EV_REQUEST = 1,     /* a line event arrived: num = line, arg = LINE_* kind */
+	EV_PEND = 2,        /* the request made the interrupt pending: num = exception */
+	EV_COALESCE = 3,    /* it arrived while already pending: merged */
+	EV_ENTRY = 4,       /* exception entered from thread mode: arg = stacked return address */
+	EV_PREEMPT = 5,     /* exception entered over a running handler: arg = preempted exception */
+	EV_TAILCHAIN = 6,   /* exception entered at another's return: arg = the one returning */
+	EV_RETURN = 7,      /* exception returned: arg = exception (0 = thread) returned to */
+	EV_DISPATCH = 8,    /* handler_table_handle called: num = index, arg = 1 handler, 0 empty */
+	EV_LOWER = 9,       /* a level line was lowered: num = line */
+	EV_FAULT = 10,      /* a fault was taken: num = fault exception, arg = faulting address */
+	EV_GUEST_ERROR = 11,/* the firmware did something the model rejects: arg = address */
+	EV_EXIT = 12,       /* semihosting exit: arg = exit code */
+	EV_CLAIM = 13,      /* PLIC claim: num = source (0 = none), arg = context */
+	EV_COMPLETE = 14,   /* PLIC complete: num = source, arg = context */
+};
+
+enum line_kind { LINE_RAISE = 1, LINE_LOWER = 2, LINE_PULSE = 3 };
+
+struct trace_rec {
+	uint64_t tick;
+	uint16_t kind;
+	uint16_t num;
+	uint32_t arg;
+};
+
+struct sched_ev {
+	uint64_t tick;
+	uint64_t seq;    /* order of scheduling: ties at one tick keep their order */
+	uint32_t line;
+	uint32_t kind;
+};
+
+struct region {
+	uint64_t base, size;
+	uint8_t *host;
+};
+
+#define CORE_MAX_REGIONS 8
+#define ICOUNT_CACHE 4096
+
+struct icount_entry {
+	uint64_t addr;
+	uint32_t size, count;
+};
+
+struct armv7m;
+struct rv32;
+
+struct core {
+	uc_engine *uc;
+	int arch;
+
+	/* time */
+	uint64_t ticks;          /* instructions retired before the current block */
+	uint64_t blk_addr;       /* the current block, charged when the next one starts */
+	uint32_t blk_size, blk_insns;
+	uint64_t deadline;       /* earliest tick at which service() has work */
+	uint64_t stop_tick;      /* end of the current core_run budget */
+	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
+	uint64_t handler_since;  /* tick at which the core left thread mode */
+	int need_check;          /* controller state changed: arbitrate at the next boundary */
+	int recheck_masked;      /* a pending exception waits on a mask: arbitrate every block */
+
+	/* scheduled line events: a binary min-heap on (tick, seq) */
+	struct sched_ev *heap;
+	size_t heap_len, heap_cap;
+	uint64_t heap_seq;
+
+	/* trace */
+	struct trace_rec *trace;
+	size_t trace_len, trace_cap;
+	int trace_enabled;
+
+	/* console output, drained by Python */
+	char *console;
+	size_t console_len, console_cap;
+
+	/* run state */
+	int stop;                /* enum core_stop, set by hooks */
+	int exit_code;
+	uint64_t until;          /* stop when a block starts here (0 = none) */
+	uint64_t fault_pc, fault_addr;
+	uint32_t fault_cause;
+	uint64_t mem_fault_addr; /* address of the last invalid access (UC_HOOK_MEM_INVALID) */
+	int mem_fault_seen;
+	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
+	int pc_redirected;       /* service() moved PC: the block it was called for does not run */
+	uint64_t guest_errors;
+
+	struct region regions[CORE_MAX_REGIONS];
+	int nregions;
+	struct icount_entry icache[ICOUNT_CACHE];
+
+	uc_hook h_block, h_intr, h_inval, h_dispatch;
+
+	struct armv7m *arm;
+	struct rv32 *rv;
+};
+
+/* common (core.c) */
+void core_trace(struct core *c, uint16_t kind, uint16_t num, uint32_t arg);
+void core_console_putc(struct core *c, char ch);
+uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
+int core_read32(struct core *c, uint64_t addr, uint32_t *v);
+int core_write32(struct core *c, uint64_t addr, uint32_t v);
+void core_update_deadline(struct core *c);
+void core_guest_error(struct core *c, uint64_t addr);
+void core_charge_partial(struct core *c, uint64_t pc);
+void core_stop(struct core *c, int reason);
+int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
+uint64_t core_next_event_tick(struct core *c);
+
+/* per architecture */
+void armv7m_service(struct core *c, uint64_t pc);
+void armv7m_intr(struct core *c, uint32_t intno);
+int armv7m_fault(struct core *c, uc_err err, uint64_t pc);
+void armv7m_line(struct core *c, uint32_t line, uint32_t kind);
+uint64_t armv7m_deadline(struct core *c);
+int armv7m_wakeable(struct core *c);
+uint32_t armv7m_count_insns(const uint8_t *p, uint32_t size);
+
+void rv32_service(struct core *c, uint64_t pc);
+void rv32_intr(struct core *c, uint32_t intno);
+int rv32_fault(struct core *c, uc_err err, uint64_t pc);
+void rv32_line(struct core *c, uint32_t line, uint32_t kind);
+uint64_t rv32_deadline(struct core *c);
+int rv32_wakeable(struct core *c);
+uint32_t rv32_count_insns(const uint8_t *p, uint32_t size);
+
+#endif /* SIM_NATIVE_CORE_H_ */
