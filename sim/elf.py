@@ -18,6 +18,7 @@ MACHINE_FOR_ARCH = {"armv7m": (EM_ARM, "ARM"), "rv32": (EM_RISCV, "RISC-V")}
 class LoadedImage:
     entry: int
     segments: list          # (load address, bytes)
+    copies: list            # (run address, load address, size) of data the startup copies
     symbols: dict           # name -> (address, size, "FUNC" | "OBJECT" | ...)
 
 
@@ -41,7 +42,7 @@ def load_elf(path: Path, board) -> LoadedImage:
                     f"{path}: built for {got_code} ({elf.elfclass}-bit), but board "
                     f"{board.name} needs a 32-bit {arch_name} image; pick the board the "
                     "image was linked for")
-            segments = []
+            segments, copies = [], []
             for seg in elf.iter_segments():
                 if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
                     continue
@@ -52,6 +53,8 @@ def load_elf(path: Path, board) -> LoadedImage:
                         f"outside the memory of board {board.name}; was it linked for "
                         "another board?", address=addr)
                 segments.append((addr, data))
+                if seg["p_vaddr"] != addr:
+                    copies.append((seg["p_vaddr"], addr, len(data)))
             symbols = {}
             symtab = elf.get_section_by_name(".symtab")
             if symtab is not None:
@@ -63,7 +66,7 @@ def load_elf(path: Path, board) -> LoadedImage:
                     if kind == "STT_FUNC" and board.arch == "armv7m":
                         addr &= ~1
                     symbols.setdefault(s.name, (addr, s["st_size"], kind[4:]))
-            return LoadedImage(elf.header["e_entry"], segments, symbols)
+            return LoadedImage(elf.header["e_entry"], segments, copies, symbols)
         except ELFError as e:
             raise FirmwareError(f"{path}: a damaged ELF file ({e})") from None
 

@@ -74,7 +74,13 @@ class Symbol:
         return vals[0] if len(vals) == 1 else vals
 
     def write(self, fmt: str, *values):
-        self.machine.mem_write(self.address, struct.pack(fmt, *values))
+        """Writes the symbol. Initialised data is patched in its load image too, so a value
+        written before boot survives the startup code's copy of .data."""
+        data = struct.pack(fmt, *values)
+        self.machine.mem_write(self.address, data)
+        for vaddr, paddr, size in self.machine._copies:
+            if vaddr <= self.address and self.address + len(data) <= vaddr + size:
+                self.machine.mem_write(paddr + self.address - vaddr, data)
 
 
 class Symbols:
@@ -115,6 +121,7 @@ class Machine:
         self.arch = self.board.arch
         self.symbols = Symbols(self, loaded.symbols)
         self.entry = loaded.entry
+        self._copies = loaded.copies
         self.num_lines = self.board.num_lines
         self.events: list = []          # drained trace records (Event) unless a sink is set
         self._sink = None

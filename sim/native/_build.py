@@ -32,7 +32,8 @@ ffibuilder.cdef(_cdef())
 ffibuilder.set_source(
     "sim.native._core_cffi",
     '#include "api.h"\n#include "core.h"\n',
-    sources=[str(HERE / s) for s in SOURCES],
+    # relative paths keep the objects inside the build tree (cwd is the project root)
+    sources=[os.path.relpath(HERE / s) for s in SOURCES],
     include_dirs=[str(HERE), str(UC_DIR / "include")],
     library_dirs=[str(UC_DIR / "lib")],
     libraries=[":libunicorn.so.2"],

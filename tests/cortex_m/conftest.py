@@ -1,0 +1,55 @@
+import struct
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim import toolchain
+
+FW = Path(__file__).parent / "fw"
+CM = toolchain.firmware_dir() / "cortex_m"
+
+
+@pytest.fixture(scope="session")
+def nvic_image():
+    """The guest-side NVIC test image (built once, cached by the toolchain)."""
+    srcs = [CM / "startup.c", FW / "nvic_tests.c", toolchain.firmware_dir() / "common" / "semihost.c"]
+    return toolchain.build_image("cortex-m3", "nvic-tests", srcs, linker_script=CM / "link.ld",
+                                 include_dirs=[CM])
+
+
+class GuestTest:
+    """One run of one test function of nvic_tests.c."""
+
+    def __init__(self, image, test_id, **kw):
+        self.m = sim.Machine.load(image, board="mps2-an385", **kw)
+        sym = self.m.symbols["test_id"]
+        self.m.mem_write(sym.address, struct.pack("<I", test_id))
+
+    def run(self, ticks=200_000, **kw):
+        self.stop = self.m.run(ticks=ticks, **kw)
+        return self.stop
+
+    @property
+    def log(self):
+        m = self.m
+        n = m.symbols["log_n"].read()
+        return list(m.symbols["log_buf"].read(f"<{n}I")) if n else []
+
+    def scratch(self, i):
+        return self.m.symbols["scratch"].read("<16I")[i]
+
+    def kinds(self, *kinds):
+        return [e for e in self.m.events if e.kind in kinds]
+
+
+TESTS = ["frame", "psp", "align", "preempt", "same_priority", "subpriority", "self_pend",
+         "primask", "basepri", "faultmask", "nmi", "svc_pendsv", "systick", "busfault", "lockup",
+         "vtor", "registers", "pend_then_enable", "idle_loop", "wfi"]
+
+
+@pytest.fixture
+def guest(nvic_image):
+    def make(name, **kw):
+        return GuestTest(nvic_image, TESTS.index(name), **kw)
+    return make
