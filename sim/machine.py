@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,10 @@ class Machine:
         core = lib.core_new(self.uc._uch.value, arch_id, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
-        self._core = ffi.gc(core, self._free_core)
+        self._core = core
+        # one finalizer frees the core, then drops the engine it holds: hooks are removed
+        # from a live engine (GC would otherwise be free to close the engine first)
+        self._finalizer = weakref.finalize(self, _release, core, self.uc)
         for r in self.board.memory:
             if lib.core_map(self._core, r.base, r.size, _perms(r.perms)):
                 raise ConfigError(f"board {self.board.name}: cannot map {r.name} at {r.base:#x}")
@@ -154,10 +158,6 @@ class Machine:
         flash = self.board.memory[0]
         self._call_return = flash.base + flash.size - 16   # mapped, never executed
         self.runaway_limit = 0
-
-    @staticmethod
-    def _free_core(core):
-        lib.core_free(core)
 
     # ---- construction ------------------------------------------------------------------
 
@@ -446,6 +446,11 @@ def _reg_id(arch, name):
         return getattr(mod, prefix + name.upper())
     except AttributeError:
         raise ConfigError(f"unknown register {name!r} for {arch}") from None
+
+
+def _release(core, uc):
+    lib.core_free(core)
+    del uc
 
 
 def _perms(p: str) -> int:

@@ -77,11 +77,9 @@ def test_nvic_state_by_meaning(guest):
         g.m.nvic.irq(32)
 
 
-def test_same_seedless_injection_gives_the_same_trace_bit_for_bit(nvic_image):
-    from conftest import GuestTest, TESTS
-
+def test_same_injection_gives_the_same_trace_bit_for_bit(guest):
     def once():
-        g = GuestTest(nvic_image, TESTS.index("idle_loop"))
+        g = guest("idle_loop")
         g.m.schedule([7_000 + 37 * i for i in range(200)], [i % 16 for i in range(200)],
                      ["pulse"] * 200)
         g.run(ticks=30_000)
@@ -118,10 +116,8 @@ def test_irq_beyond_the_board_is_a_config_error(guest):
         g.m.pulse_irq(32)
 
 
-def test_runaway_handler_is_reported(nvic_image):
-    from conftest import GuestTest, TESTS
-
-    g = GuestTest(nvic_image, TESTS.index("idle_loop"))
+def test_runaway_handler_is_reported(guest):
+    g = guest("idle_loop")
     g.run(ticks=5_000)
     g.m.symbols["pend_on_entry"].write("<I", 0)
     g.m.runaway_limit = 500
