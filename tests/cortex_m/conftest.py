@@ -10,12 +10,22 @@ FW = Path(__file__).parent / "fw"
 CM = toolchain.firmware_dir() / "cortex_m"
 
 
+def _build(name, defines=()):
+    srcs = [CM / "startup.c", FW / "nvic_tests.c", toolchain.firmware_dir() / "common" / "semihost.c"]
+    return toolchain.build_image("cortex-m3", name, srcs, linker_script=CM / "link.ld",
+                                 include_dirs=[CM], defines=defines)
+
+
 @pytest.fixture(scope="session")
 def nvic_image():
     """The guest-side NVIC test image (built once, cached by the toolchain)."""
-    srcs = [CM / "startup.c", FW / "nvic_tests.c", toolchain.firmware_dir() / "common" / "semihost.c"]
-    return toolchain.build_image("cortex-m3", "nvic-tests", srcs, linker_script=CM / "link.ld",
-                                 include_dirs=[CM])
+    return _build("nvic-tests")
+
+
+@pytest.fixture(scope="session")
+def nvic_build():
+    """An image that runs one test by itself (test_id fixed at compile time), for QEMU."""
+    return lambda name: _build(f"nvic-test-{name}", [f"TEST_ID={TESTS.index(name)}u"])
 
 
 class GuestTest:

@@ -10,7 +10,10 @@
 #define ENTER(x) (0x100u | (x))
 #define LEAVE(x) (0x200u | (x))
 
-__attribute__((used)) const volatile uint32_t test_id = 0xFFFFFFFFu;
+#ifndef TEST_ID
+#define TEST_ID 0xFFFFFFFFu
+#endif
+__attribute__((used)) const volatile uint32_t test_id = TEST_ID;
 volatile uint32_t log_buf[64];
 volatile uint32_t log_n;
 volatile uint32_t scratch[16];
@@ -459,5 +462,15 @@ int main(void)
 		return 99;
 	int r = tests[test_id]();
 	rec(0xEE);
+	/* The log, for comparison with QEMU's run of the same image (test_qemu.py). */
+	static const char hex[] = "0123456789abcdef";
+	char line[12];
+	for (uint32_t i = 0; i < log_n; i++) {
+		for (int d = 0; d < 8; d++)
+			line[d] = hex[(log_buf[i] >> (28 - 4 * d)) & 15];
+		line[8] = '\n';
+		line[9] = 0;
+		semihost_write0(line);
+	}
 	return r;
 }

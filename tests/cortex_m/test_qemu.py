@@ -1,0 +1,48 @@
+"""The same images on QEMU's mps2-an385 and on irqsim: the consoles must agree.
+
+Skipped where qemu-system-arm is not installed (it is optional: `apt install qemu-system-arm`).
+"""
+
+import shutil
+import subprocess
+
+import pytest
+
+import sim
+from sim import toolchain
+
+QEMU = shutil.which("qemu-system-arm")
+pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
+
+# timing-free tests: their logs do not depend on how fast time passes
+COMPARABLE = ["frame", "psp", "align", "preempt", "same_priority", "subpriority", "self_pend",
+              "primask", "basepri", "faultmask", "nmi", "svc_pendsv", "busfault", "vtor",
+              "registers", "pend_then_enable"]
+
+
+def qemu_console(elf):
+    r = subprocess.run([QEMU, "-M", "mps2-an385", "-nographic", "-semihosting", "-monitor",
+                        "none", "-serial", "stdio", "-kernel", str(elf)],
+                       capture_output=True, text=True, timeout=60)
+    return r.stdout + r.stderr, r.returncode
+
+
+def test_demo_console_matches_qemu():
+    from sim.demo import demo_image
+
+    elf = demo_image("mps2-an385")
+    m = sim.Machine.load(elf)
+    stop = m.run(ticks=10_000_000)
+    out, rc = qemu_console(elf)
+    assert out == m.console
+    assert rc == stop.exit_code == 0
+
+
+@pytest.mark.parametrize("name", COMPARABLE)
+def test_guest_test_log_matches_qemu(name, nvic_build):
+    elf = nvic_build(name)
+    m = sim.Machine.load(elf)
+    m.run(ticks=1_000_000)
+    out, rc = qemu_console(elf)
+    assert out == m.console, f"{name}: QEMU and irqsim disagree"
+    assert len(out.splitlines()) >= 2
