@@ -155,6 +155,9 @@ class Machine:
         self._trace_buf = ffi.new("struct trace_rec[]", TRACE_CHUNK)
         if "handler_table_handle" in self.symbols:
             lib.core_set_dispatch(self._core, self.symbols["handler_table_handle"].address)
+        if "handler_table_register" in self.symbols and "handler_table_unregister" in self.symbols:
+            lib.core_set_table_hooks(self._core, self.symbols["handler_table_register"].address,
+                                     self.symbols["handler_table_unregister"].address)
         flash = self.board.memory[0]
         self._call_return = flash.base + flash.size - 16   # mapped, never executed
         self.runaway_limit = 0

@@ -42,6 +42,7 @@ size_t core_trace_len(struct core *c);
 size_t core_console_take(struct core *c, char *out, size_t max);
 size_t core_console_len(struct core *c);
 int core_set_dispatch(struct core *c, uint64_t fn_addr);
+int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregister_addr);
 void core_set_runaway(struct core *c, uint64_t limit);
 uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);

@@ -345,6 +345,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		a->max_depth = a->nactive;
 	a->cur = e;
 	a->taken++;
+	core_trace(c, EV_EXECPRI, (uint16_t)e, (uint32_t)(active_prio(a) + 256));
 	return 0;
 }
 
@@ -461,6 +462,7 @@ static void exc_return(struct core *c, uint32_t excret)
 			a->cur = next;
 			a->taken++;
 			a->tailchains++;
+			core_trace(c, EV_EXECPRI, (uint16_t)next, (uint32_t)(active_prio(a) + 256));
 			return;
 		}
 		c->recheck_masked = masked;
@@ -500,6 +502,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
+	core_trace(c, EV_EXECPRI, (uint16_t)a->cur, (uint32_t)(active_prio(a) + 256));
 	if (to_thread)
 		c->handler_since = UINT64_MAX;
 	c->need_check = 1;
@@ -591,7 +594,6 @@ void armv7m_line(struct core *c, uint32_t line, uint32_t kind)
 	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
 	if (e >= a->nexc)
 		return;  /* checked in Python */
-	core_trace(c, EV_REQUEST, (uint16_t)line, kind);
 	switch (kind) {
 	case LINE_RAISE:
 		if (!a->level[e]) {

@@ -310,6 +310,9 @@ static void service(struct core *c, uint64_t pc)
 			return;
 		}
 		struct sched_ev e = heap_pop(c);
+		/* the request is recorded at the tick it was made; what it caused, when sampled */
+		if (c->trace_enabled && c->trace_len < c->trace_cap)
+			c->trace[c->trace_len++] = (struct trace_rec){e.tick, EV_REQUEST, (uint16_t)e.line, e.kind};
 		if (c->arch == CORE_ARCH_ARMV7M)
 			armv7m_line(c, e.line, e.kind);
 		else
@@ -392,6 +395,16 @@ static void hook_dispatch(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	core_trace(c, EV_DISPATCH, (uint16_t)idx, slot != 0);
 }
 
+/* Calls of handler_table_register / unregister (first instruction): the table changes. */
+static void hook_table_set(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct core *c = ud;
+	uint32_t idx = 0;
+	(void)size;
+	uc_reg_read(uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+	core_trace(c, EV_TABLE, (uint16_t)idx, (addr & ~1ull) == c->table_register_addr);
+}
+
 /* ---- public API (api.h) ------------------------------------------------------------------ */
 
 struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz)
@@ -452,6 +465,19 @@ int core_set_dispatch(struct core *c, uint64_t fn_addr)
 	fn_addr &= ~1ull;
 	return uc_hook_add(c->uc, &c->h_dispatch, UC_HOOK_CODE, (void *)hook_dispatch, c, fn_addr,
 			   fn_addr) == UC_ERR_OK ? 0 : -1;
+}
+
+int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregister_addr)
+{
+	register_addr &= ~1ull;
+	unregister_addr &= ~1ull;
+	c->table_register_addr = register_addr;
+	if (uc_hook_add(c->uc, &c->h_table[0], UC_HOOK_CODE, (void *)hook_table_set, c, register_addr,
+			register_addr) ||
+	    uc_hook_add(c->uc, &c->h_table[1], UC_HOOK_CODE, (void *)hook_table_set, c,
+			unregister_addr, unregister_addr))
+		return -1;
+	return 0;
 }
 
 int core_set_trace(struct core *c, int enabled, size_t cap)

@@ -50,6 +50,10 @@ enum core_event {
 	EV_EXIT = 12,       /* semihosting exit: arg = exit code */
 	EV_CLAIM = 13,      /* PLIC claim: num = source (0 = none), arg = context */
 	EV_COMPLETE = 14,   /* PLIC complete: num = source, arg = context */
+	EV_EXECPRI = 15,    /* execution priority from active exceptions changed: arg = prio+256
+	                     * (Cortex-M: 256 = thread, 255..0 configurable, 254 NMI, 255 HardFault
+	                     * encoded as -2/-1 + 256); RISC-V: arg = 0 not in a trap, else 1+cause */
+	EV_TABLE = 16,      /* handler_table_register (arg 1) / unregister (arg 0) called: num = index */
 };
 
 enum line_kind { LINE_RAISE = 1, LINE_LOWER = 2, LINE_PULSE = 3 };
@@ -129,7 +133,8 @@ struct core {
 	int nregions;
 	struct icount_entry icache[ICOUNT_CACHE];
 
-	uc_hook h_block, h_intr, h_inval, h_dispatch;
+	uc_hook h_block, h_intr, h_inval, h_dispatch, h_table[2];
+	uint64_t table_register_addr;
 
 	struct armv7m *arm;
 	struct rv32 *rv;
