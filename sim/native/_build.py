@@ -14,7 +14,7 @@ import unicorn
 
 HERE = Path(__file__).resolve().parent
 UC_DIR = Path(unicorn.__file__).resolve().parent
-SOURCES = ["core.c", "armv7m.c", "rv32.c"]
+SOURCES = ["core.c", "armv7m.c", "rv32.c", "storm.c"]
 
 
 def _cdef():
@@ -37,7 +37,8 @@ ffibuilder.set_source(
     include_dirs=[str(HERE), str(UC_DIR / "include")],
     library_dirs=[str(UC_DIR / "lib")],
     libraries=[":libunicorn.so.2"],
-    extra_compile_args=["-std=gnu11", "-O2", "-Wall", "-Wno-unused-parameter"],
+    # no FMA contraction: storm randomness must be bit-identical on every machine
+    extra_compile_args=["-std=gnu11", "-O2", "-Wall", "-Wno-unused-parameter", "-ffp-contract=off"],
 )
 
 if __name__ == "__main__":

@@ -24,6 +24,37 @@
 /* Special line numbers */
 #define LINE_NMI 0xFFFF       /* Cortex-M: the NMI input */
 
+/* Storm sources (storm.c) */
+#define SRC_ONCE 1
+#define SRC_PERIODIC 2
+#define SRC_POISSON 3
+#define SRC_BURST 4
+#define SRC_REPLAY 5
+#define HIST_BUCKETS 3840     /* latency histogram: exact below 256 ticks, then 64 per octave */
+
+struct storm_spec {
+	int kind;                 /* SRC_* */
+	uint32_t trigger;         /* LINE_PULSE (edge) or LINE_RAISE (level) */
+	uint64_t start;           /* first possible tick */
+	uint64_t stop;            /* no requests at or after this tick (0 = never stops) */
+	uint64_t period, phase, jitter;   /* periodic: tick start+phase+k*period, +-jitter */
+	double rate_per_tick;     /* poisson: mean requests per tick */
+	uint32_t burst;           /* burst: requests per burst ... */
+	uint64_t spacing, gap;    /* ... spaced by `spacing`, next burst `gap` after the last */
+	uint64_t hold;            /* level: ticks the line stays high (0 = until acknowledged) */
+	uint64_t seed;
+	uint32_t nlines;          /* target lines, chosen by integer weights */
+	size_t nreplay;           /* replay: request ticks, ascending */
+};
+
+/* Per-line outcome accounting. */
+struct line_acct {
+	uint64_t requests, handled, unhandled, coalesced, cleared, lowered, entries;
+	uint64_t pend_req;        /* tick of the request holding the pending state, or ~0 */
+	uint64_t svc_req;         /* tick of the request whose handler is running, or ~0 */
+	uint32_t svc_dispatched, pad;
+};
+
 struct core;
 struct trace_rec;
 
@@ -48,12 +79,23 @@ uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);
 uint64_t core_guest_errors(struct core *c);
+void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
+
+int storm_init(struct core *c, uint32_t nlines);
+int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_t *lines,
+		    const uint64_t *weights, const uint64_t *replay);
+uint64_t core_source_emitted(struct core *c, int i);
+int core_storm_lines(struct core *c, struct line_acct *out, uint32_t n);
+int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out);
+void core_storm_reset(struct core *c);
+uint64_t acct_bucket_low(uint32_t b);
 
 int armv7m_init(struct core *c, int num_irq, int prio_bits);
 int armv7m_reset(struct core *c);
 void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);
+void armv7m_set_ack(struct core *c, uint32_t addr);
 void armv7m_counters(struct core *c, uint64_t *out);
 
 #endif /* SIM_NATIVE_API_H_ */

@@ -99,6 +99,7 @@
 #define XPSR_IT_MASK ((3u << 25) | (0x3Fu << 10))
 
 #define APB_BASE 0x40000000u
+#define APB_SIZE 0x30000u
 #define UART0_OFF 0x4000u
 
 struct armv7m {
@@ -113,6 +114,7 @@ struct armv7m {
 	uint32_t st_csr, st_rvr, st_cvr;     /* st_cvr holds the value while disabled */
 	uint64_t st_zero;                    /* tick at which the counter next reaches 0 */
 	uint32_t uart_ctrl, uart_bauddiv;
+	uint32_t ack_addr;                   /* irqsim's line-acknowledge register, 0 = none */
 	uint32_t min_frame_sp;               /* lowest frame address stacked on MSP (high-water) */
 	uint64_t taken, tailchains, preemptions;
 	uc_hook h_unused;
@@ -197,13 +199,19 @@ static int exec_prio(struct core *c, int *masked)
 	return boosted < p ? boosted : p;
 }
 
+/* Pends exception e. `source`: 0 a line request (accounted), 1 a level line re-pending,
+ * 2 the firmware, 3 a timer. */
 static void set_pending(struct core *c, int e, uint32_t source)
 {
 	struct armv7m *a = c->arm;
 	if (a->pending[e]) {
 		core_trace(c, EV_COALESCE, (uint16_t)e, source);
+		if (source == 0 && e >= EXC_IRQ0)
+			acct_coalesce(c, (uint32_t)(e - EXC_IRQ0));
 		return;
 	}
+	if (source == 0 && e >= EXC_IRQ0)
+		acct_pend(c, (uint32_t)(e - EXC_IRQ0), c->req_tick);
 	a->pending[e] = 1;
 	core_trace(c, EV_PEND, (uint16_t)e, source);
 	c->need_check = 1;
@@ -336,8 +344,10 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		a->preemptions++;
 	} else {
 		core_trace(c, EV_ENTRY, (uint16_t)e, ret & ~1u);
-		c->handler_since = c->ticks;
+		core_enter_handler_mode(c);
 	}
+	if (e >= EXC_IRQ0)
+		acct_enter(c, (uint32_t)(e - EXC_IRQ0));
 	a->pending[e] = 0;
 	a->active[e] = 1;
 	a->nactive++;
@@ -402,6 +412,8 @@ static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_
 static void deactivate(struct core *c, int e)
 {
 	struct armv7m *a = c->arm;
+	if (e >= EXC_IRQ0)
+		acct_return(c, (uint32_t)(e - EXC_IRQ0));
 	if (a->active[e]) {
 		a->active[e] = 0;
 		a->nactive--;
@@ -456,6 +468,8 @@ static void exc_return(struct core *c, uint32_t excret)
 			rebuild_hflags(c);
 			uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 			core_trace(c, EV_TAILCHAIN, (uint16_t)next, (uint32_t)e);
+			if (next >= EXC_IRQ0)
+				acct_enter(c, (uint32_t)(next - EXC_IRQ0));
 			a->pending[next] = 0;
 			a->active[next] = 1;
 			a->nactive++;
@@ -504,7 +518,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXECPRI, (uint16_t)a->cur, (uint32_t)(active_prio(a) + 256));
 	if (to_thread)
-		c->handler_since = UINT64_MAX;
+		core_leave_handler_mode(c);
 	c->need_check = 1;
 }
 
@@ -727,8 +741,10 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 				a->enabled[e] = 0;
 			else if (kind == NVIC_ISPR)
 				set_pending(c, e, 2);
-			else
+			else if (a->pending[e]) {
 				a->pending[e] = 0;
+				acct_withdraw(c, (uint32_t)(e - EXC_IRQ0), 1);
+			}
 		}
 		c->need_check = 1;
 		return;
@@ -889,6 +905,12 @@ static void apb_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	case UART0_OFF + 0x8: c->arm->uart_ctrl = (uint32_t)value & 0x7F; return;
 	case UART0_OFF + 0x10: c->arm->uart_bauddiv = (uint32_t)value & 0xFFFFF; return;
 	}
+	if (c->arm->ack_addr && APB_BASE + offset == c->arm->ack_addr) {
+		/* irqsim's acknowledge register: a handler lowers its level-triggered line */
+		if (value < (uint64_t)c->arm->num_irq)
+			armv7m_line(c, (uint32_t)value, LINE_LOWER);
+		return;
+	}
 	core_guest_error(c, APB_BASE + offset);
 }
 
@@ -919,7 +941,7 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits)
 	a->st_zero = UINT64_MAX;
 	a->min_frame_sp = 0xFFFFFFFFu;
 	if (uc_mmio_map(c->uc, SCS_BASE, 0x1000, scs_read, c, scs_write, c) ||
-	    uc_mmio_map(c->uc, APB_BASE, 0x10000, apb_read, c, apb_write, c))
+	    uc_mmio_map(c->uc, APB_BASE, APB_SIZE, apb_read, c, apb_write, c))
 		return -2;
 	return 0;
 }
@@ -953,6 +975,16 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 		active[e] = a->active[e];
 		level[e] = a->level[e];
 	}
+}
+
+void armv7m_set_ack(struct core *c, uint32_t addr)
+{
+	c->arm->ack_addr = addr;
+}
+
+int armv7m_current_line(struct core *c)
+{
+	return c->arm && c->arm->cur >= EXC_IRQ0 ? c->arm->cur - EXC_IRQ0 : -1;
 }
 
 int armv7m_exec_priority(struct core *c)

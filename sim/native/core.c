@@ -169,6 +169,9 @@ void core_clear_events(struct core *c)
 uint64_t core_next_event_tick(struct core *c)
 {
 	uint64_t t = c->heap_len ? c->heap[0].tick : UINT64_MAX;
+	uint64_t s = storm_next_tick(c);
+	if (s < t)
+		t = s;
 	uint64_t a = c->arch == CORE_ARCH_ARMV7M ? armv7m_deadline(c) : rv32_deadline(c);
 	return a < t ? a : t;
 }
@@ -302,21 +305,67 @@ void core_stop(struct core *c, int reason)
 	uc_emu_stop(c->uc);
 }
 
+/* One line request, made at `tick` (<= now): recorded, accounted, handed to the controller. */
+void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
+{
+	/* the request is recorded at the tick it was made; what it caused, when sampled */
+	if (c->trace_enabled && c->trace_len < c->trace_cap)
+		c->trace[c->trace_len++] = (struct trace_rec){tick, EV_REQUEST, (uint16_t)line, kind};
+	if (kind != LINE_LOWER)
+		acct_request(c, line);
+	c->req_tick = tick;
+	if (c->arch == CORE_ARCH_ARMV7M)
+		armv7m_line(c, line, kind);
+	else
+		rv32_line(c, line, kind);
+}
+
+void core_enter_handler_mode(struct core *c)
+{
+	c->handler_since = c->ticks;
+}
+
+void core_leave_handler_mode(struct core *c)
+{
+	if (c->handler_since != UINT64_MAX)
+		c->handler_ticks += c->ticks - c->handler_since;
+	c->handler_since = UINT64_MAX;
+}
+
+void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler)
+{
+	uint64_t h = c->handler_ticks;
+	if (c->handler_since != UINT64_MAX)
+		h += c->ticks - c->handler_since;
+	*handler = h;
+	*thread = c->ticks - h;
+}
+
+/* Delivers scheduled line events and storm requests that are due, in tick order (at one tick:
+ * scheduled events first, then sources in the order they were added). */
+static int deliver_due(struct core *c)
+{
+	for (;;) {
+		uint64_t th = c->heap_len ? c->heap[0].tick : UINT64_MAX;
+		uint64_t ts = storm_next_tick(c);
+		if ((th < ts ? th : ts) > c->ticks)
+			return 0;
+		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)
+			return -1;
+		if (th <= ts) {
+			struct sched_ev e = heap_pop(c);
+			core_request(c, e.tick, e.line, e.kind);
+		} else if (storm_deliver_one(c)) {
+			return -1;
+		}
+	}
+}
+
 static void service(struct core *c, uint64_t pc)
 {
-	while (c->heap_len && c->heap[0].tick <= c->ticks) {
-		if (c->trace_len + TRACE_SLACK >= c->trace_cap && c->trace_enabled) {
-			core_stop(c, STOP_TRACE_FULL);
-			return;
-		}
-		struct sched_ev e = heap_pop(c);
-		/* the request is recorded at the tick it was made; what it caused, when sampled */
-		if (c->trace_enabled && c->trace_len < c->trace_cap)
-			c->trace[c->trace_len++] = (struct trace_rec){e.tick, EV_REQUEST, (uint16_t)e.line, e.kind};
-		if (c->arch == CORE_ARCH_ARMV7M)
-			armv7m_line(c, e.line, e.kind);
-		else
-			rv32_line(c, e.line, e.kind);
+	if (deliver_due(c)) {
+		core_stop(c, STOP_TRACE_FULL);
+		return;
 	}
 	if (c->ticks >= c->stop_tick) {
 		core_stop(c, STOP_TICKS);
@@ -393,6 +442,16 @@ static void hook_dispatch(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
 		core_read32(c, slots + 4ull * idx, &slot);
 	core_trace(c, EV_DISPATCH, (uint16_t)idx, slot != 0);
+	int line = arm ? armv7m_current_line(c) : rv32_current_line(c);
+	if (line >= 0)
+		acct_dispatch(c, (uint32_t)line, slot != 0);
+}
+
+/* The RISC-V model defines this once it attributes dispatches to a claimed source. */
+__attribute__((weak)) int rv32_current_line(struct core *c)
+{
+	(void)c;
+	return -1;
 }
 
 /* Calls of handler_table_register / unregister (first instruction): the table changes. */
@@ -449,6 +508,7 @@ void core_free(struct core *c)
 	free(c->heap);
 	free(c->trace);
 	free(c->console);
+	storm_free(c);
 	free(c->arm);
 	free(c->rv);
 	free(c);

@@ -87,6 +87,7 @@ struct icount_entry {
 
 struct armv7m;
 struct rv32;
+struct storm;
 
 struct core {
 	uc_engine *uc;
@@ -138,6 +139,9 @@ struct core {
 
 	struct armv7m *arm;
 	struct rv32 *rv;
+	struct storm *storm;     /* sources and accounting (storm.c), NULL until storm_init */
+	uint64_t req_tick;       /* tick of the request being delivered (for accounting) */
+	uint64_t handler_ticks;  /* ticks spent in handler mode, up to the last return */
 };
 
 /* common (core.c) */
@@ -152,6 +156,23 @@ void core_charge_partial(struct core *c, uint64_t pc);
 void core_stop(struct core *c, int reason);
 int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
 uint64_t core_next_event_tick(struct core *c);
+void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
+void core_enter_handler_mode(struct core *c);
+void core_leave_handler_mode(struct core *c);
+
+/* storm.c: sources and accounting (all no-ops while no storm is set up) */
+uint64_t storm_next_tick(struct core *c);
+int storm_deliver_one(struct core *c);
+void storm_free(struct core *c);
+void acct_request(struct core *c, uint32_t line);
+void acct_pend(struct core *c, uint32_t line, uint64_t req_tick);
+void acct_coalesce(struct core *c, uint32_t line);
+void acct_enter(struct core *c, uint32_t line);
+void acct_dispatch(struct core *c, uint32_t line, int handled);
+void acct_return(struct core *c, uint32_t line);
+void acct_withdraw(struct core *c, uint32_t line, int by_firmware);
+int armv7m_current_line(struct core *c);
+int rv32_current_line(struct core *c);
 
 /* per architecture */
 void armv7m_service(struct core *c, uint64_t pc);

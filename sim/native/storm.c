@@ -1,0 +1,450 @@
+/* Storm sources and outcome accounting, in the native core.
+ *
+ * Sources generate line requests lazily: each keeps its next request tick, and the core's
+ * service() asks for due requests at block boundaries, so a storm of any length needs memory
+ * for its sources only. All randomness comes from xoshiro256** seeded per source (the seeds are
+ * derived from the scenario's seed in Python), and the Poisson source draws its exponential
+ * gaps with a logarithm built from IEEE-754 basic operations only (compiled without FMA
+ * contraction), so the same seed gives the same requests, bit for bit, on any machine.
+ *
+ * Accounting follows each request to exactly one outcome: handled, unhandled (the table slot
+ * was empty when dispatched), coalesced (merged into a pending request), cleared (the firmware
+ * cleared the pending state), lowered (a level request withdrawn before it was taken, where the
+ * controller forgets it), or, at the end, still pending / in its handler (sim/storm.py sorts
+ * those by the controller state).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "core.h"
+
+/* ---- random numbers: xoshiro256** (Blackman and Vigna) ---------------------------------- */
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(uint64_t s[4])
+{
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+static void rng_seed(uint64_t s[4], uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) {   /* splitmix64 expands one seed into the state */
+		uint64_t z = (seed += 0x9E3779B97F4A7C15ull);
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		s[i] = z ^ (z >> 31);
+	}
+}
+
+/* uniform in (0, 1]: 53 random bits */
+static double rng_unit(uint64_t s[4])
+{
+	return ((rng_next(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+/* uniform integer in [0, n) without modulo bias (Lemire's method, exact) */
+static uint64_t rng_below(uint64_t s[4], uint64_t n)
+{
+	if (n <= 1)
+		return 0;
+	uint64_t threshold = (0 - n) % n;
+	for (;;) {
+		uint64_t r = rng_next(s);
+		if (r >= threshold)
+			return r % n;
+	}
+}
+
+/* Natural logarithm from basic operations only: x = m * 2^e with m in [sqrt(1/2), sqrt(2)),
+ * ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172; the series to s^23 is below 1 ulp. */
+static double det_log(double x)
+{
+	int e;
+	double m = frexp(x, &e);   /* exact */
+	if (m < 0.70710678118654752440) {
+		m *= 2.0;
+		e -= 1;
+	}
+	double s = (m - 1.0) / (m + 1.0), s2 = s * s, term = s, sum = 0.0;
+	for (int k = 1; k <= 23; k += 2) {
+		sum = sum + term / (double)k;
+		term = term * s2;
+	}
+	return 2.0 * sum + (double)e * 0.69314718055994530942;
+}
+
+/* ---- sources ------------------------------------------------------------------------------ */
+
+#define MAX_SOURCES 64
+#define MAX_TARGETS 64
+
+struct source {
+	struct storm_spec spec;
+	uint32_t lines[MAX_TARGETS];
+	uint64_t cumw[MAX_TARGETS];
+	uint64_t *replay;
+	uint64_t rng[4];
+	uint64_t next;          /* tick of the next request, UINT64_MAX when done */
+	uint64_t base;          /* periodic: the unjittered tick of `next`; burst: start of burst */
+	uint32_t in_burst;      /* requests left in the current burst */
+	size_t replay_i;
+	uint64_t emitted;
+};
+
+struct storm {
+	struct source src[MAX_SOURCES];
+	int n;
+	/* accounting, per line */
+	uint32_t nlines;
+	struct line_acct *acct;
+	uint64_t *hist;          /* nlines * 2 * HIST_BUCKETS, entry latency then return latency */
+	uint64_t ack_base;
+};
+
+static uint64_t source_first(struct source *s)
+{
+	const struct storm_spec *p = &s->spec;
+	switch (p->kind) {
+	case SRC_ONCE:
+		return p->start;
+	case SRC_PERIODIC:
+		s->base = p->start + p->phase;
+		return s->base;
+	case SRC_POISSON:
+		return p->start;   /* the first gap is drawn by source_advance from start */
+	case SRC_BURST:
+		s->base = p->start;
+		s->in_burst = p->burst;
+		return p->burst ? p->start : UINT64_MAX;
+	case SRC_REPLAY:
+		return p->nreplay ? s->replay[0] : UINT64_MAX;
+	}
+	return UINT64_MAX;
+}
+
+static uint64_t jittered(struct source *s, uint64_t t)
+{
+	uint64_t j = s->spec.jitter;
+	if (!j)
+		return t;
+	uint64_t d = rng_below(s->rng, 2 * j + 1);
+	return t + d >= j ? t + d - j : 0;
+}
+
+/* Moves `s` to its next request, after the one at s->next was made. */
+static void source_advance(struct source *s)
+{
+	const struct storm_spec *p = &s->spec;
+	uint64_t next = UINT64_MAX;
+	switch (p->kind) {
+	case SRC_ONCE:
+		break;
+	case SRC_PERIODIC:
+		s->base += p->period;
+		next = jittered(s, s->base);
+		if (next <= s->next)
+			next = s->next + 1;    /* jitter never reorders or merges a source's requests */
+		break;
+	case SRC_POISSON: {
+		/* exponential gap in ticks with mean 1/rate: -ln(U) / rate, at least one tick */
+		double gap = -det_log(rng_unit(s->rng)) / p->rate_per_tick;
+		uint64_t g = gap < 1.0 ? 1 : gap > 1e18 ? (uint64_t)1e18 : (uint64_t)gap;
+		next = s->next + g;
+		break;
+	}
+	case SRC_BURST:
+		if (--s->in_burst) {
+			next = s->next + p->spacing;
+		} else {
+			s->base = s->next + p->gap;
+			s->in_burst = p->burst;
+			next = s->base;
+		}
+		break;
+	case SRC_REPLAY:
+		if (++s->replay_i < p->nreplay)
+			next = s->replay[s->replay_i];
+		break;
+	}
+	if (p->stop && next >= p->stop)
+		next = UINT64_MAX;
+	s->next = next;
+}
+
+static uint32_t source_line(struct source *s)
+{
+	const struct storm_spec *p = &s->spec;
+	if (p->nlines == 1)
+		return s->lines[0];
+	uint64_t r = rng_below(s->rng, s->cumw[p->nlines - 1]);
+	for (uint32_t i = 0; i < p->nlines; i++)
+		if (r < s->cumw[i])
+			return s->lines[i];
+	return s->lines[p->nlines - 1];
+}
+
+int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_t *lines,
+		    const uint64_t *weights, const uint64_t *replay)
+{
+	struct storm *st = c->storm;
+	if (!st || st->n == MAX_SOURCES || !spec->nlines || spec->nlines > MAX_TARGETS)
+		return -1;
+	struct source *s = &st->src[st->n];
+	memset(s, 0, sizeof(*s));
+	s->spec = *spec;
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < spec->nlines; i++) {
+		if (lines[i] >= st->nlines)
+			return -2;
+		s->lines[i] = lines[i];
+		sum += weights ? weights[i] : 1;
+		s->cumw[i] = sum;
+	}
+	if (!sum)
+		return -3;
+	if (spec->kind == SRC_REPLAY && spec->nreplay) {
+		s->replay = malloc(spec->nreplay * sizeof(uint64_t));
+		if (!s->replay)
+			return -1;
+		memcpy(s->replay, replay, spec->nreplay * sizeof(uint64_t));
+	}
+	if (spec->kind == SRC_POISSON && !(spec->rate_per_tick > 0))
+		return -4;
+	if (spec->kind == SRC_PERIODIC && !spec->period)
+		return -4;
+	rng_seed(s->rng, spec->seed);
+	s->next = source_first(s);
+	if (spec->kind == SRC_POISSON) {   /* the first arrival is one gap after start */
+		s->next = spec->start;
+		source_advance(s);
+	}
+	if (spec->stop && s->next >= spec->stop)
+		s->next = UINT64_MAX;
+	st->n++;
+	core_update_deadline(c);
+	return 0;
+}
+
+uint64_t storm_next_tick(struct core *c)
+{
+	struct storm *st = c->storm;
+	uint64_t t = UINT64_MAX;
+	if (!st)
+		return t;
+	for (int i = 0; i < st->n; i++)
+		if (st->src[i].next < t)
+			t = st->src[i].next;
+	return t;
+}
+
+/* Makes the earliest due source request (ties: the source added first). Returns 0. */
+int storm_deliver_one(struct core *c)
+{
+	struct storm *st = c->storm;
+	int best = -1;
+	uint64_t t = UINT64_MAX;
+	for (int i = 0; i < st->n; i++)
+		if (st->src[i].next < t) {
+			t = st->src[i].next;
+			best = i;
+		}
+	if (best < 0)
+		return 0;
+	struct source *s = &st->src[best];
+	uint32_t line = source_line(s);
+	uint32_t kind = s->spec.trigger == LINE_RAISE ? LINE_RAISE : LINE_PULSE;
+	core_request(c, t, line, kind);
+	if (kind == LINE_RAISE && s->spec.hold)
+		core_schedule(c, t + s->spec.hold, line, LINE_LOWER);
+	s->emitted++;
+	source_advance(s);
+	return 0;
+}
+
+uint64_t core_source_emitted(struct core *c, int i)
+{
+	return c->storm && i < c->storm->n ? c->storm->src[i].emitted : 0;
+}
+
+/* ---- accounting ------------------------------------------------------------------------- */
+
+#define NONE UINT64_MAX
+
+static inline uint32_t hist_bucket(uint64_t v)
+{
+	if (v < 256)
+		return (uint32_t)v;
+	int msb = 63 - __builtin_clzll(v);       /* >= 8 */
+	uint32_t sub = (uint32_t)((v >> (msb - 6)) & 63);
+	return 256 + (uint32_t)(msb - 8) * 64 + sub;
+}
+
+uint64_t acct_bucket_low(uint32_t b)
+{
+	if (b < 256)
+		return b;
+	uint32_t msb = (b - 256) / 64 + 8, sub = (b - 256) % 64;
+	return (1ull << msb) | ((uint64_t)sub << (msb - 6));
+}
+
+static void hist_add(struct storm *st, uint32_t line, int which, uint64_t v)
+{
+	uint32_t b = hist_bucket(v);
+	if (b >= HIST_BUCKETS)
+		b = HIST_BUCKETS - 1;
+	st->hist[((size_t)line * 2 + (size_t)which) * HIST_BUCKETS + b]++;
+}
+
+int storm_init(struct core *c, uint32_t nlines)
+{
+	struct storm *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -1;
+	st->nlines = nlines;
+	st->acct = calloc(nlines, sizeof(*st->acct));
+	st->hist = calloc((size_t)nlines * 2 * HIST_BUCKETS, sizeof(uint64_t));
+	if (!st->acct || !st->hist) {
+		free(st->acct);
+		free(st->hist);
+		free(st);
+		return -1;
+	}
+	for (uint32_t i = 0; i < nlines; i++) {
+		st->acct[i].pend_req = NONE;
+		st->acct[i].svc_req = NONE;
+	}
+	c->storm = st;
+	return 0;
+}
+
+void storm_free(struct core *c)
+{
+	struct storm *st = c->storm;
+	if (!st)
+		return;
+	for (int i = 0; i < st->n; i++)
+		free(st->src[i].replay);
+	free(st->acct);
+	free(st->hist);
+	free(st);
+}
+
+static inline struct line_acct *acct_of(struct core *c, uint32_t line)
+{
+	return c->storm && line < c->storm->nlines ? &c->storm->acct[line] : NULL;
+}
+
+void acct_request(struct core *c, uint32_t line)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (a)
+		a->requests++;
+}
+
+/* The request made at `req_tick` set the pending state of `line`. */
+void acct_pend(struct core *c, uint32_t line, uint64_t req_tick)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (a)
+		a->pend_req = req_tick;
+}
+
+void acct_coalesce(struct core *c, uint32_t line)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (a)
+		a->coalesced++;
+}
+
+/* The handler of `line` starts: the pending request (if a request set it) is in service. */
+void acct_enter(struct core *c, uint32_t line)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (!a)
+		return;
+	a->entries++;
+	a->svc_req = a->pend_req;
+	a->svc_dispatched = 0;
+	a->pend_req = NONE;
+	if (a->svc_req != NONE)
+		hist_add(c->storm, line, 0, c->ticks - a->svc_req);
+}
+
+void acct_dispatch(struct core *c, uint32_t line, int handled)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (!a || a->svc_req == NONE || a->svc_dispatched)
+		return;
+	a->svc_dispatched = 1;
+	if (handled)
+		a->handled++;
+	else
+		a->unhandled++;
+}
+
+void acct_return(struct core *c, uint32_t line)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (!a || a->svc_req == NONE)
+		return;
+	hist_add(c->storm, line, 1, c->ticks - a->svc_req);
+	if (!a->svc_dispatched)
+		a->handled++;      /* a handler ran and returned without the table: serviced */
+	a->svc_req = NONE;
+}
+
+/* The pending state of `line` went away without its handler running. */
+void acct_withdraw(struct core *c, uint32_t line, int by_firmware)
+{
+	struct line_acct *a = acct_of(c, line);
+	if (!a || a->pend_req == NONE)
+		return;
+	if (by_firmware)
+		a->cleared++;
+	else
+		a->lowered++;
+	a->pend_req = NONE;
+}
+
+int core_storm_lines(struct core *c, struct line_acct *out, uint32_t n)
+{
+	struct storm *st = c->storm;
+	if (!st)
+		return -1;
+	memcpy(out, st->acct, (n < st->nlines ? n : st->nlines) * sizeof(*out));
+	return 0;
+}
+
+int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out)
+{
+	struct storm *st = c->storm;
+	if (!st || line >= st->nlines)
+		return -1;
+	memcpy(out, st->hist + ((size_t)line * 2 + (size_t)which) * HIST_BUCKETS,
+	       HIST_BUCKETS * sizeof(uint64_t));
+	return 0;
+}
+
+void core_storm_reset(struct core *c)
+{
+	struct storm *st = c->storm;
+	if (!st)
+		return;
+	for (uint32_t i = 0; i < st->nlines; i++) {
+		struct line_acct *a = &st->acct[i];
+		memset(a, 0, sizeof(*a));
+		a->pend_req = NONE;
+		a->svc_req = NONE;
+	}
+	memset(st->hist, 0, (size_t)st->nlines * 2 * HIST_BUCKETS * sizeof(uint64_t));
+}
