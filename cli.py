@@ -99,6 +99,146 @@ def run(elf, board, ticks, irqs, until, as_json):
     sys.exit(stop.exit_code if stop.exit_code is not None else 0)
 
 
+def _progress_cb(label):
+    """A progress bar on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=1000, label=label, file=sys.stderr)
+    bar.__enter__()
+
+    def update(done, total):
+        bar.update(int(done * 1000 / total) - bar.pos)
+    return update, bar
+
+
+def _scenario(scenario, board, elf, ticks, seed, rate):
+    from sim import storm
+
+    if scenario:
+        sc = storm.load_scenario(scenario)
+        if board:
+            sc.board = board
+    else:
+        sc = storm.default_scenario(board or "mps2-an385")
+    if elf:
+        sc.image = elf
+    if ticks is not None:
+        if ticks < 1:
+            raise ConfigError(f"--ticks must be >= 1 (got {ticks})")
+        sc.ticks = ticks
+    if seed is not None:
+        sc.seed = seed
+    if rate is not None:
+        storm_scale_poisson(sc, rate)
+    return sc
+
+
+def storm_scale_poisson(sc, rate):
+    """Scales the scenario's Poisson sources so they offer `rate` requests/s in total."""
+    pois = [s for s in sc.sources if s.kind == "poisson"]
+    if not pois:
+        raise ConfigError(f"{sc.origin}: --rate needs at least one poisson source to scale")
+    if not rate > 0:
+        raise ConfigError(f"--rate must be a positive number of requests per second (got {rate})")
+    total = sum(s.rate_hz for s in pois)
+    for s in pois:
+        s.rate_hz = s.rate_hz * rate / total
+
+
+@main.command()
+@click.argument("elf", required=False, type=click.Path(dir_okay=False))
+@click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
+@click.option("--ticks", type=int, default=None, help="Run length in ticks.")
+@click.option("--seed", type=int, default=None, help="Seed of all randomness.")
+@click.option("--rate", type=float, default=None,
+              help="Total rate of the Poisson sources, requests per simulated second.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--jsonl", type=click.Path(dir_okay=False), help="Export the trace as JSON lines.")
+@click.option("--vcd", type=click.Path(dir_okay=False), help="Export a VCD (GTKWave).")
+@click.option("--perfetto", type=click.Path(dir_okay=False),
+              help="Export Chrome/Perfetto trace JSON (ui.perfetto.dev).")
+def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto):
+    """Throw a seeded storm of interrupts at firmware (default: the bundled demo) and report
+    what happened to every request."""
+    from sim import storm as st
+
+    sc = _scenario(scenario, board, elf, ticks, seed, rate)
+    exports = {**sc.export, **{k: v for k, v in
+                                (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto)) if v}}
+    update, bar = _progress_cb("storm")
+    try:
+        report = st.run_storm_with_exports(sc, exports, progress=update)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=1))
+    else:
+        click.echo(report.format())
+        for kind, path in exports.items():
+            click.echo(f"wrote {kind}: {path}")
+
+
+@main.command()
+@click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
+@click.option("--from", "lo", type=float, default=2_000, show_default=True,
+              help="Lowest offered rate, requests per simulated second.")
+@click.option("--to", "hi", type=float, default=400_000, show_default=True,
+              help="Highest offered rate.")
+@click.option("--points", type=int, default=12, show_default=True, help="Rates, log-spaced.")
+@click.option("--ticks", type=int, default=None, help="Run length of each point.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: every core).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the table as CSV.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Write the plot as PNG.")
+@click.option("--html", type=click.Path(dir_okay=False), help="Write a page with plot and table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
+def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_json):
+    """Run one scenario over a range of offered rates and show where livelock sets in."""
+    from sim import plot
+    from sim import storm as st
+    from sim import sweep as sw
+
+    sc = st.load_scenario(scenario) if scenario else sw.default_sweep_scenario(board or "mps2-an385")
+    if board:
+        sc.board = board
+    if ticks is not None:
+        if ticks < 1:
+            raise ConfigError(f"--ticks must be >= 1 (got {ticks})")
+        sc.ticks = ticks
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1 (got {jobs})")
+    rates = sw.log_rates(lo, hi, points)
+    update, bar = _progress_cb("sweep")
+    try:
+        pts = sw.run_sweep(sc, rates, jobs=jobs, progress=update)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    title = f"irqsim sweep on {sc.board} ({sc.origin})"
+    if csv_path:
+        plot.write_csv(pts, csv_path)
+    if png:
+        plot.write_png(pts, png, title)
+    if html:
+        plot.write_html(pts, html, title, png_path=png)
+    if as_json:
+        click.echo(json.dumps({"points": pts, "knee_rate_hz": plot.find_knee(pts)}, indent=1))
+        return
+    click.echo(f"{'offered/s':>11} {'handled/s':>11} {'coal+drop':>9} {'p99 lat':>8} {'thread':>7}")
+    for p in pts:
+        p99 = "-" if p["p99_latency_ticks"] is None else f"{p['p99_latency_ticks']:,}"
+        click.echo(f"{p['rate_hz']:>11,.0f} {p['handled_rate_hz']:>11,.0f} "
+                   f"{p['coalesced_dropped_share'] * 100:>8.1f}% {p99:>8} "
+                   f"{p['thread_progress'] * 100:>6.1f}%")
+    knee = plot.find_knee(pts)
+    click.echo(f"livelock knee: {'%.0f requests/s' % knee if knee else 'not reached in this range'}")
+    for kind, path in (("csv", csv_path), ("png", png), ("html", html)):
+        if path:
+            click.echo(f"wrote {kind}: {path}")
+
+
 @main.command()
 def boards():
     """List the bundled boards."""

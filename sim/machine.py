@@ -183,6 +183,9 @@ class Machine:
                 raise FirmwareError(f"{self.image}: the reset vector (word 1 at address 0) is "
                                     "not a Thumb address; is the vector table at the start of "
                                     "flash?", pc=0)
+            costs = c.get("exception_ticks", {})
+            lib.armv7m_set_costs(self._core, costs.get("entry", 12), costs.get("tail_chain", 6),
+                                 costs.get("return", 10))
             self.nvic = Nvic(self)
         else:
             from .rv32 import init_rv32
@@ -255,8 +258,9 @@ class Machine:
         n = len(ticks)
         if not (len(lines) == len(kinds) == n):
             raise ConfigError("schedule: ticks, lines and kinds must have the same length")
+        lo = 1 if self.arch == "rv32" else 0   # RISC-V: PLIC source 0 does not exist
         for line in set(lines):
-            if not 0 <= line < self.num_lines:
+            if not lo <= line < self.num_lines:
                 raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}")
         t = ffi.new("uint64_t[]", list(ticks))
         ln = ffi.new("uint32_t[]", list(lines))
@@ -306,6 +310,9 @@ class Machine:
         else:
             msg = (f"{self.image.name}: the emulator stopped at {where} "
                    f"({FAULT_CAUSES.get(cause[0], 'unknown')}); last events: {recent}")
+        detail = getattr(self, "_fault_detail", None)   # RISC-V: the trap, see sim/rv32.py
+        if detail is not None and reason == "lockup":
+            msg += detail()
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
     def _where(self, addr) -> str:

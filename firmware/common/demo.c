@@ -15,6 +15,9 @@ volatile uint32_t demo_loops = 2000;
 volatile uint32_t demo_toggle_line = 0xFFFFFFFFu;
 volatile uint32_t demo_toggle_period = 1000;
 volatile uint32_t demo_toggle_count;
+/* When non-zero, the address of a register the handler writes its line number to, to lower a
+ * level-triggered line (irqsim's acknowledge register; 0 on real hardware and QEMU). */
+volatile uint32_t demo_ack_addr;
 
 static void demo_handle(uint32_t line)
 {
@@ -22,6 +25,8 @@ static void demo_handle(uint32_t line)
 	uint32_t slot = irq_log_head;
 
 	handled_count[line]++;
+	if (demo_ack_addr)
+		*(volatile uint32_t *)demo_ack_addr = line;
 	irq_log[slot % DEMO_LOG_LEN].line = line;
 	irq_log[slot % DEMO_LOG_LEN].seq = seq;
 	irq_log_head = slot + 1;

@@ -29,6 +29,7 @@ extern volatile uint32_t thread_progress;
 extern volatile uint32_t demo_loops;
 extern volatile uint32_t demo_toggle_line;
 extern volatile uint32_t demo_toggle_period;
+extern volatile uint32_t demo_ack_addr;
 
 /* Calls the table for `line` from interrupt context; counts an empty slot as unhandled. */
 void demo_dispatch(uint32_t line);

@@ -50,6 +50,7 @@ struct storm_spec {
 /* Per-line outcome accounting. */
 struct line_acct {
 	uint64_t requests, handled, unhandled, coalesced, cleared, lowered, entries;
+	uint64_t preempting, tailchained, max_entry_latency, max_return_latency;
 	uint64_t pend_req;        /* tick of the request holding the pending state, or ~0 */
 	uint64_t svc_req;         /* tick of the request whose handler is running, or ~0 */
 	uint32_t svc_dispatched, pad;
@@ -96,6 +97,42 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);
 void armv7m_set_ack(struct core *c, uint32_t addr);
+void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
 void armv7m_counters(struct core *c, uint64_t *out);
+
+/* ---- RISC-V RV32 (rv32.c): machine-mode traps, CLINT, PLIC, NS16550A --------------------- */
+
+#define LINE_MSIP 0xFFFE      /* RISC-V: the CLINT's MSIP bit of hart 0, as a schedulable line */
+
+/* Sets the model up and maps the CLINT, PLIC and UART; mtime advances mtime_num / mtime_den
+ * per tick. 0 on success. */
+int rv32_init(struct core *c, int num_sources, int prio_bits, int contexts, uint32_t clint_base,
+	      uint32_t plic_base, uint32_t uart_base, int uart_irq, uint32_t mtime_num,
+	      uint32_t mtime_den);
+/* M-mode at `entry`, a0 = 0 (hart id), a1 = 0; mstatus, mie, mtvec 0. */
+int rv32_reset(struct core *c, uint32_t entry);
+/* Hooks the CSR writes to mstatus/mie, reads of mip and mret in [addr, addr + size): the
+ * number of sites hooked so far, or < 0. */
+int rv32_scan(struct core *c, uint64_t addr, uint32_t size);
+/* Per source 0..n-1: priority, pending, enabled for ctx, claimed, input level (bit 0 line,
+ * bit 1 device). */
+void rv32_plic_state(struct core *c, int ctx, uint8_t *prio, uint8_t *pending, uint8_t *enabled,
+		     uint8_t *claimed, uint8_t *level, int n);
+uint32_t rv32_plic_threshold(struct core *c, int ctx);
+/* A device register access from Python with the guest's semantics; *ok = -1 if no device. */
+uint32_t rv32_mmio(struct core *c, uint32_t addr, uint32_t size, uint32_t value, int write,
+		   int *ok);
+uint64_t rv32_mtime(struct core *c);
+void rv32_set_mtime(struct core *c, uint64_t v);
+uint64_t rv32_mtimecmp(struct core *c);
+void rv32_set_mtimecmp(struct core *c, uint64_t v);
+int rv32_msip(struct core *c);
+void rv32_set_msip(struct core *c, int v);
+/* MSIP, MTIP and MEIP as the hart sees them in mip. */
+uint32_t rv32_mip(struct core *c);
+/* interrupts, exceptions, preemptions, max depth, depth, mrets, hooked sites, mip */
+void rv32_counters(struct core *c, uint64_t *out);
+/* The last trap taken or refused: mcause, mtval, and mtvec at that time. */
+void rv32_trap_info(struct core *c, uint32_t *cause, uint32_t *tval, uint32_t *tvec);
 
 #endif /* SIM_NATIVE_API_H_ */

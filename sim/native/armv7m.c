@@ -115,6 +115,7 @@ struct armv7m {
 	uint64_t st_zero;                    /* tick at which the counter next reaches 0 */
 	uint32_t uart_ctrl, uart_bauddiv;
 	uint32_t ack_addr;                   /* irqsim's line-acknowledge register, 0 = none */
+	uint32_t cost_entry, cost_tailchain, cost_return;  /* ticks the exception mechanism takes */
 	uint32_t min_frame_sp;               /* lowest frame address stacked on MSP (high-water) */
 	uint64_t taken, tailchains, preemptions;
 	uc_hook h_unused;
@@ -201,11 +202,11 @@ static int exec_prio(struct core *c, int *masked)
 
 /* Pends exception e. `source`: 0 a line request (accounted), 1 a level line re-pending,
  * 2 the firmware, 3 a timer. */
-static void set_pending(struct core *c, int e, uint32_t source)
+static void set_pending_at(struct core *c, int e, uint32_t source, uint64_t tick)
 {
 	struct armv7m *a = c->arm;
 	if (a->pending[e]) {
-		core_trace(c, EV_COALESCE, (uint16_t)e, source);
+		core_trace_at(c, tick, EV_COALESCE, (uint16_t)e, source);
 		if (source == 0 && e >= EXC_IRQ0)
 			acct_coalesce(c, (uint32_t)(e - EXC_IRQ0));
 		return;
@@ -213,8 +214,13 @@ static void set_pending(struct core *c, int e, uint32_t source)
 	if (source == 0 && e >= EXC_IRQ0)
 		acct_pend(c, (uint32_t)(e - EXC_IRQ0), c->req_tick);
 	a->pending[e] = 1;
-	core_trace(c, EV_PEND, (uint16_t)e, source);
+	core_trace_at(c, tick, EV_PEND, (uint16_t)e, source);
 	c->need_check = 1;
+}
+
+static void set_pending(struct core *c, int e, uint32_t source)
+{
+	set_pending_at(c, e, source, c->ticks);
 }
 
 /* ---- SysTick (B3.3) ------------------------------------------------------------------- */
@@ -237,7 +243,7 @@ static void systick_advance(struct core *c)
 	while (a->st_zero <= c->ticks) {
 		a->st_csr |= SYST_COUNTFLAG;
 		if (a->st_csr & SYST_TICKINT)
-			set_pending(c, EXC_SYSTICK, 3);
+			set_pending_at(c, EXC_SYSTICK, 3, a->st_zero);  /* recorded when it wrapped */
 		if (!a->st_rvr) {          /* RELOAD 0 stops the counter at its next wrap */
 			a->st_cvr = 0;
 			a->st_zero = UINT64_MAX;
@@ -339,6 +345,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 
 	if (exc_return != 0xFFFFFFFDu && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
+	c->ticks += a->cost_entry;   /* stacking and vector fetch: the handler starts after it */
 	if (from_handler) {
 		core_trace(c, EV_PREEMPT, (uint16_t)e, (uint32_t)a->cur);
 		a->preemptions++;
@@ -347,7 +354,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		core_enter_handler_mode(c);
 	}
 	if (e >= EXC_IRQ0)
-		acct_enter(c, (uint32_t)(e - EXC_IRQ0));
+		acct_enter(c, (uint32_t)(e - EXC_IRQ0), from_handler);
 	a->pending[e] = 0;
 	a->active[e] = 1;
 	a->nactive++;
@@ -465,11 +472,14 @@ static void exc_return(struct core *c, uint32_t excret)
 			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
 			xpsr = (xpsr & ~0x1FFu) | (uint32_t)next;
 			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+			/* the new handler returns through the same frame: LR = the same EXC_RETURN */
+			uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
 			rebuild_hflags(c);
 			uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
+			c->ticks += a->cost_tailchain;
 			core_trace(c, EV_TAILCHAIN, (uint16_t)next, (uint32_t)e);
 			if (next >= EXC_IRQ0)
-				acct_enter(c, (uint32_t)(next - EXC_IRQ0));
+				acct_enter(c, (uint32_t)(next - EXC_IRQ0), 2);
 			a->pending[next] = 0;
 			a->active[next] = 1;
 			a->nactive++;
@@ -514,6 +524,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
 	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+	c->ticks += a->cost_return;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXECPRI, (uint16_t)a->cur, (uint32_t)(active_prio(a) + 256));
@@ -614,7 +625,9 @@ void armv7m_line(struct core *c, uint32_t line, uint32_t kind)
 			a->level[e] = 1;
 			set_pending(c, e, 0);
 		} else {
+			/* already high: no new edge, the request merges with the one holding it */
 			core_trace(c, EV_COALESCE, (uint16_t)e, 0);
+			acct_coalesce(c, line);
 		}
 		break;
 	case LINE_LOWER:
@@ -975,6 +988,13 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 		active[e] = a->active[e];
 		level[e] = a->level[e];
 	}
+}
+
+void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret)
+{
+	c->arm->cost_entry = entry;
+	c->arm->cost_tailchain = tailchain;
+	c->arm->cost_return = ret;
 }
 
 void armv7m_set_ack(struct core *c, uint32_t addr)

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "api.h"
 
@@ -10,6 +11,12 @@
 #define NO_UNTIL 0xFFFFFFFEull
 
 /* ---- trace and console ---------------------------------------------------------------- */
+
+void core_trace_at(struct core *c, uint64_t tick, uint16_t kind, uint16_t num, uint32_t arg)
+{
+	if (c->trace_enabled && c->trace_len < c->trace_cap)
+		c->trace[c->trace_len++] = (struct trace_rec){tick, kind, num, arg};
+}
 
 void core_trace(struct core *c, uint16_t kind, uint16_t num, uint32_t arg)
 {
@@ -79,12 +86,13 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 {
 	if (c->nregions == CORE_MAX_REGIONS)
 		return -1;
-	void *host = NULL;
-	if (posix_memalign(&host, 4096, size))
+	/* Anonymous pages read as zero and cost nothing until touched: a board's 128 MiB of RAM
+	 * is cheap. core_free unmaps them. */
+	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (host == MAP_FAILED)
 		return -1;
-	memset(host, 0, size);
 	if (uc_mem_map_ptr(c->uc, base, size, (uint32_t)perms, host) != UC_ERR_OK) {
-		free(host);
+		munmap(host, size);
 		return -2;
 	}
 	c->regions[c->nregions++] = (struct region){base, size, host};
@@ -309,8 +317,7 @@ void core_stop(struct core *c, int reason)
 void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
 {
 	/* the request is recorded at the tick it was made; what it caused, when sampled */
-	if (c->trace_enabled && c->trace_len < c->trace_cap)
-		c->trace[c->trace_len++] = (struct trace_rec){tick, EV_REQUEST, (uint16_t)line, kind};
+	core_trace_at(c, tick, EV_REQUEST, (uint16_t)line, kind);
 	if (kind != LINE_LOWER)
 		acct_request(c, line);
 	c->req_tick = tick;
@@ -447,6 +454,13 @@ static void hook_dispatch(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		acct_dispatch(c, (uint32_t)line, slot != 0);
 }
 
+/* Placeholder until the RISC-V model defines it (a weak symbol: rv32.c's definition wins). */
+__attribute__((weak)) int rv32_resume(struct core *c)
+{
+	(void)c;
+	return 0;
+}
+
 /* The RISC-V model defines this once it attributes dispatches to a claimed source. */
 __attribute__((weak)) int rv32_current_line(struct core *c)
 {
@@ -505,6 +519,8 @@ void core_free(struct core *c)
 	uc_hook_del(c->uc, c->h_inval);
 	if (c->h_dispatch)
 		uc_hook_del(c->uc, c->h_dispatch);
+	for (int i = 0; i < c->nregions; i++)
+		munmap(c->regions[i].host, c->regions[i].size);
 	free(c->heap);
 	free(c->trace);
 	free(c->console);
@@ -657,12 +673,20 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		c->mem_fault_seen = 0;
 		uint64_t start = c->arch == CORE_ARCH_ARMV7M ? (pc | 1) : pc;
 		uc_err err = uc_emu_start(c->uc, start, until ? until : NO_UNTIL, 0, 0);
+		/* RISC-V: the model stopped emulation at an instruction it finishes itself (an MMIO
+		 * store that made an interrupt takeable, a read of mip); see rv32_resume. */
+		int resumed = c->arch == CORE_ARCH_RV32 && err == UC_ERR_OK && rv32_resume(c);
 		if (c->stop) {
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;
 				return STOP_TRACE_FULL;
 			}
 			return c->stop;
+		}
+		if (resumed) {
+			c->need_check = 1;
+			core_update_deadline(c);
+			continue;
 		}
 		pc = read_pc(c);
 		if (err != UC_ERR_OK) {

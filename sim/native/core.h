@@ -146,6 +146,7 @@ struct core {
 
 /* common (core.c) */
 void core_trace(struct core *c, uint16_t kind, uint16_t num, uint32_t arg);
+void core_trace_at(struct core *c, uint64_t tick, uint16_t kind, uint16_t num, uint32_t arg);
 void core_console_putc(struct core *c, char ch);
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
 int core_read32(struct core *c, uint64_t addr, uint32_t *v);
@@ -167,7 +168,7 @@ void storm_free(struct core *c);
 void acct_request(struct core *c, uint32_t line);
 void acct_pend(struct core *c, uint32_t line, uint64_t req_tick);
 void acct_coalesce(struct core *c, uint32_t line);
-void acct_enter(struct core *c, uint32_t line);
+void acct_enter(struct core *c, uint32_t line, int how);
 void acct_dispatch(struct core *c, uint32_t line, int handled);
 void acct_return(struct core *c, uint32_t line);
 void acct_withdraw(struct core *c, uint32_t line, int by_firmware);
@@ -190,5 +191,6 @@ void rv32_line(struct core *c, uint32_t line, uint32_t kind);
 uint64_t rv32_deadline(struct core *c);
 int rv32_wakeable(struct core *c);
 uint32_t rv32_count_insns(const uint8_t *p, uint32_t size);
+int rv32_resume(struct core *c);  /* RISC-V only: core_run calls it when emu_start returns */
 
 #endif /* SIM_NATIVE_CORE_H_ */

@@ -366,18 +366,27 @@ void acct_coalesce(struct core *c, uint32_t line)
 		a->coalesced++;
 }
 
-/* The handler of `line` starts: the pending request (if a request set it) is in service. */
-void acct_enter(struct core *c, uint32_t line)
+/* The handler of `line` starts (how: 0 from thread mode, 1 preempting, 2 tail-chained): the
+ * pending request, if a request set it, is now in service. */
+void acct_enter(struct core *c, uint32_t line, int how)
 {
 	struct line_acct *a = acct_of(c, line);
 	if (!a)
 		return;
 	a->entries++;
+	if (how == 1)
+		a->preempting++;
+	else if (how == 2)
+		a->tailchained++;
 	a->svc_req = a->pend_req;
 	a->svc_dispatched = 0;
 	a->pend_req = NONE;
-	if (a->svc_req != NONE)
-		hist_add(c->storm, line, 0, c->ticks - a->svc_req);
+	if (a->svc_req != NONE) {
+		uint64_t lat = c->ticks - a->svc_req;
+		hist_add(c->storm, line, 0, lat);
+		if (lat > a->max_entry_latency)
+			a->max_entry_latency = lat;
+	}
 }
 
 void acct_dispatch(struct core *c, uint32_t line, int handled)
@@ -397,7 +406,10 @@ void acct_return(struct core *c, uint32_t line)
 	struct line_acct *a = acct_of(c, line);
 	if (!a || a->svc_req == NONE)
 		return;
-	hist_add(c->storm, line, 1, c->ticks - a->svc_req);
+	uint64_t lat = c->ticks - a->svc_req;
+	hist_add(c->storm, line, 1, lat);
+	if (lat > a->max_return_latency)
+		a->max_return_latency = lat;
 	if (!a->svc_dispatched)
 		a->handled++;      /* a handler ran and returned without the table: serviced */
 	a->svc_req = NONE;
