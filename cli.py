@@ -185,7 +185,7 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
 @click.option("--from", "lo", type=float, default=2_000, show_default=True,
               help="Lowest offered rate, requests per simulated second.")
-@click.option("--to", "hi", type=float, default=400_000, show_default=True,
+@click.option("--to", "hi", type=float, default=1_500_000, show_default=True,
               help="Highest offered rate.")
 @click.option("--points", type=int, default=12, show_default=True, help="Rates, log-spaced.")
 @click.option("--ticks", type=int, default=None, help="Run length of each point.")

@@ -19,6 +19,7 @@ class LoadedImage:
     entry: int
     segments: list          # (load address, bytes)
     copies: list            # (run address, load address, size) of data the startup copies
+    zeroed: list            # (address, size) of NOBITS sections (.bss) the startup zeroes
     symbols: dict           # name -> (address, size, "FUNC" | "OBJECT" | ...)
 
 
@@ -55,6 +56,8 @@ def load_elf(path: Path, board) -> LoadedImage:
                 segments.append((addr, data))
                 if seg["p_vaddr"] != addr:
                     copies.append((seg["p_vaddr"], addr, len(data)))
+            zeroed = [(sec["sh_addr"], sec["sh_size"]) for sec in elf.iter_sections()
+                      if sec["sh_type"] == "SHT_NOBITS" and sec["sh_flags"] & 2 and sec["sh_size"]]
             symbols = {}
             symtab = elf.get_section_by_name(".symtab")
             if symtab is not None:
@@ -66,7 +69,7 @@ def load_elf(path: Path, board) -> LoadedImage:
                     if kind == "STT_FUNC" and board.arch == "armv7m":
                         addr &= ~1
                     symbols.setdefault(s.name, (addr, s["st_size"], kind[4:]))
-            return LoadedImage(elf.header["e_entry"], segments, copies, symbols)
+            return LoadedImage(elf.header["e_entry"], segments, copies, zeroed, symbols)
         except ELFError as e:
             raise FirmwareError(f"{path}: a damaged ELF file ({e})") from None
 

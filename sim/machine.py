@@ -78,6 +78,11 @@ class Symbol:
         """Writes the symbol. Initialised data is patched in its load image too, so a value
         written before boot survives the startup code's copy of .data."""
         data = struct.pack(fmt, *values)
+        m = self.machine
+        if m.ticks == 0 and any(a <= self.address < a + n for a, n in m._zeroed):
+            raise ConfigError(f"{self.name} is in .bss, which the firmware's start-up code zeroes: "
+                              "a value written before boot would be lost. Run to main first "
+                              "(m.run(until=\"main\")) or give it an initialiser (.data)")
         self.machine.mem_write(self.address, data)
         for vaddr, paddr, size in self.machine._copies:
             if vaddr <= self.address and self.address + len(data) <= vaddr + size:
@@ -123,6 +128,7 @@ class Machine:
         self.symbols = Symbols(self, loaded.symbols)
         self.entry = loaded.entry
         self._copies = loaded.copies
+        self._zeroed = loaded.zeroed
         self.num_lines = self.board.num_lines
         self.events: list = []          # drained trace records (Event) unless a sink is set
         self._sink = None

@@ -327,10 +327,9 @@ def _write_elem(m, name, index, value):
     sym = m.symbols[name]
     if not 0 <= index < sym.size // 4:
         raise ConfigError(f"{name}[{index}]: index out of range (0..{sym.size // 4 - 1})")
-    m.mem_write(sym.address + 4 * index, value.to_bytes(4, "little"))
-    for vaddr, paddr, size in m._copies:   # survive the start-up copy of .data
-        if vaddr <= sym.address < vaddr + size:
-            m.mem_write(paddr + sym.address - vaddr + 4 * index, value.to_bytes(4, "little"))
+    vals = list(sym.read(f"<{sym.size // 4}I"))
+    vals[index] = value
+    sym.write(f"<{len(vals)}I", *vals)
 
 
 def _add_source(m, sc, i, s: Source, clock_hz):

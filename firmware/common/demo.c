@@ -6,7 +6,10 @@ HANDLER_TABLE_DEFINE(irq_table, DEMO_NLINES);
 
 volatile uint32_t handled_count[DEMO_NLINES];
 volatile uint32_t unhandled_count[DEMO_NLINES];
-volatile uint32_t handler_work[DEMO_NLINES];
+/* Settings Python writes before boot live in .data, not .bss: the start-up code zeroes .bss
+ * after the image is loaded, but copies .data from the load image, where irqsim patches them. */
+#define DEMO_SETTING __attribute__((section(".data")))
+volatile uint32_t handler_work[DEMO_NLINES] DEMO_SETTING;
 volatile struct demo_log_entry irq_log[DEMO_LOG_LEN];
 volatile uint32_t irq_log_head;
 volatile uint32_t irq_seq;
@@ -17,7 +20,7 @@ volatile uint32_t demo_toggle_period = 1000;
 volatile uint32_t demo_toggle_count;
 /* When non-zero, the address of a register the handler writes its line number to, to lower a
  * level-triggered line (irqsim's acknowledge register; 0 on real hardware and QEMU). */
-volatile uint32_t demo_ack_addr;
+volatile uint32_t demo_ack_addr DEMO_SETTING;
 
 static void demo_handle(uint32_t line)
 {
