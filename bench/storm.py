@@ -1,0 +1,293 @@
+"""irqsim's speed, measured side by side with its baselines in one run.
+
+    python bench/storm.py            # full run, writes bench/results/storm.json
+    python bench/storm.py --quick    # fewer, shorter repetitions
+
+Measures, on the bundled demo images, alternating the configurations in each repetition and
+reporting medians:
+  1. bare Unicorn running the demo's thread loop with no hooks (the ceiling): started from a
+     snapshot of irqsim's machine taken in that loop, so both run the very same code;
+  2. irqsim with the interrupt controller attached and no requests;
+  3. irqsim storms, one request every 100, 1,000 and 10,000 ticks: requests and handled
+     interrupts per second of host time, and the thread's share of the simulated time;
+  4. QEMU on the same handlers (SysTick / CLINT timer under -icount shift=0) when installed;
+  5. resident memory of a storm with its trace streamed to disk, at two request counts.
+Ratios are against the baselines measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import unicorn  # noqa: E402
+from unicorn import arm_const, riscv_const  # noqa: E402
+
+import sim  # noqa: E402
+from sim import storm, toolchain  # noqa: E402
+from sim.native import lib  # noqa: E402
+from sim.storm import Scenario, Source  # noqa: E402
+
+SPACINGS = (100, 1_000, 10_000)
+BOARDS = {"mps2-an385": 0, "virt": 1}     # board -> the line the storms use
+
+
+def booted(board):
+    """The demo machine, in its endless thread loop, trace off."""
+    m = sim.Machine.demo(board)
+    m.symbols["demo_loops"].write("<I", 0)
+    lib.core_set_trace(m._core, 0, 1 << 10)
+    m.run(ticks=300_000)
+    return m
+
+
+def insns_per_loop(board):
+    m = booted(board)
+    l0, t0 = m.symbols["thread_progress"].read(), m.ticks
+    m.run(ticks=2_000_000)
+    return (m.ticks - t0) / (m.symbols["thread_progress"].read() - l0)
+
+
+def bare_snapshot(board):
+    """A hook-free Unicorn engine holding irqsim's booted machine state."""
+    m = booted(board)
+    arm = m.arch == "armv7m"
+    if arm:
+        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
+        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
+    else:
+        uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
+    for r in m.board.memory:
+        uc.mem_map(r.base, r.size)
+        uc.mem_write(r.base, m.mem_read(r.base, r.size))
+    names = ([f"r{i}" for i in range(13)] + ["sp", "lr"]) if arm else \
+        [n for n in sim.machine.RV_REGS if n != "pc"]
+    mod, pre = (arm_const, "UC_ARM_REG_") if arm else (riscv_const, "UC_RISCV_REG_")
+    for n in names:
+        uc.reg_write(getattr(mod, pre + n.upper()), m.reg(n))
+    pc = m.pc | (1 if arm else 0)
+    return uc, pc, m.symbols["thread_progress"].address
+
+
+def measure_bare(board, seconds, ipl):
+    uc, pc, counter = bare_snapshot(board)
+    l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
+    t = time.perf_counter()
+    uc.emu_start(pc, 0xFFFFFFFE, timeout=int(seconds * 1e6))
+    dt = time.perf_counter() - t
+    loops = int.from_bytes(uc.mem_read(counter, 4), "little") - l0
+    return loops * ipl / dt / 1e6
+
+
+def measure_attached(board, ticks):
+    m = booted(board)
+    t = time.perf_counter()
+    m.run(ticks=ticks)
+    return ticks / (time.perf_counter() - t) / 1e6
+
+
+def measure_storm(board, spacing, ticks):
+    line = BOARDS[board]
+    sc = Scenario(board=board, ticks=ticks, seed=1, sources=[Source("periodic", [line], period=spacing)])
+    m = storm.prepare_machine(sc, trace=False)
+    m.run(ticks=300_000)          # boot under the storm too
+    lib.core_storm_reset(m._core)
+    th0 = _thread_ticks(m)
+    t0 = m.ticks
+    t = time.perf_counter()
+    stop = m.run(ticks=ticks)
+    dt = time.perf_counter() - t
+    rep = storm.build_report(m, sc, stop, None, m.reg("sp"), None)
+    sim_ticks = m.ticks - t0
+    return {"requests_per_s": rep.totals["requests"] / dt,
+            "handled_per_s": rep.totals["handled"] / dt,
+            "mticks_per_s": sim_ticks / dt / 1e6,
+            "thread_share": (_thread_ticks(m) - th0) / sim_ticks}
+
+
+def _thread_ticks(m):
+    from sim.native import ffi
+
+    th, hd = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+    lib.core_thread_ticks(m._core, th, hd)
+    return th[0]
+
+
+# ---- QEMU ------------------------------------------------------------------------------------
+
+QEMU = {"mps2-an385": "qemu-system-arm", "virt": "qemu-system-riscv32"}
+QEMU_ARGS = {"mps2-an385": ["-M", "mps2-an385"], "virt": ["-M", "virt", "-bios", "none"]}
+
+
+def qemu_image(board, spacing, irqs):
+    fw = toolchain.firmware_dir()
+    common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
+    table = toolchain.handlertable_dir() / "handler_table.c"
+    if board == "mps2-an385":
+        d = fw / "cortex_m"
+        # SysTick counts the 25 MHz clock: one count per 40 instructions at -icount shift=0
+        rvr = max(1, round(spacing / 40)) - 1
+        actual = (rvr + 1) * 40
+        img = toolchain.build_image(
+            "cortex-m3", f"bench-qemu-systick-{rvr}-{irqs}",
+            [d / "startup.c", d / "console.c", ROOT / "bench" / "fw" / "qemu_systick.c", *common, table],
+            linker_script=d / "link.ld", include_dirs=[d], defines=[f"BENCH_RVR={rvr}u", f"BENCH_IRQS={irqs}u"])
+        return img, actual
+    src = ROOT / "bench" / "fw" / "qemu_clint.c"
+    if not src.exists():
+        return None, None
+    d = fw / "riscv"
+    # mtime runs at 10 MHz in QEMU virt: one count per 100 instructions at -icount shift=0
+    period = max(1, round(spacing / 100))
+    img = toolchain.build_image(
+        "rv32imac", f"bench-qemu-clint-{period}-{irqs}",
+        [d / "start.S", d / "console.c", src, *common, table], linker_script=d / "link.ld",
+        include_dirs=[d], defines=[f"BENCH_PERIOD={period}u", f"BENCH_IRQS={irqs}u"])
+    return img, period * 100
+
+
+def measure_qemu(board, spacing, irqs):
+    exe = shutil.which(QEMU[board])
+    if exe is None:
+        return None
+    img, actual = qemu_image(board, spacing, irqs)
+    if img is None:
+        return None
+    small, _ = qemu_image(board, spacing, 10)
+
+    def wall(image):
+        t = time.perf_counter()
+        r = subprocess.run([exe, *QEMU_ARGS[board], "-nographic", "-semihosting", "-monitor",
+                            "none", "-serial", "stdio", "-icount", "shift=0", "-kernel", str(image)],
+                           capture_output=True, text=True, timeout=600)
+        if "irqs" not in r.stdout + r.stderr:
+            raise RuntimeError(f"QEMU run of {image} printed no count: {r.stdout}{r.stderr}")
+        return time.perf_counter() - t
+    dt = wall(img) - wall(small)      # less QEMU's start-up and the boot
+    return {"irqs_per_s": (irqs - 10) / dt, "spacing": actual}
+
+
+# ---- memory ------------------------------------------------------------------------------------
+
+MEM_CHILD = r"""
+import resource, sys, tempfile, os
+sys.path.insert(0, {root!r})
+from sim import storm
+from sim.storm import Scenario, Source
+from sim.trace import TraceWriter
+n = {n}
+sc = Scenario(ticks=n * 100, seed=1, sources=[Source("periodic", [0], period=100)])
+fd, path = tempfile.mkstemp(suffix=".bin"); os.close(fd)
+m = storm.prepare_machine(sc, trace=True)
+w = TraceWriter(path); m.set_trace_sink(w)
+m.run(ticks=sc.ticks); w.close()
+size = os.path.getsize(path); os.unlink(path)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, size, w.records)
+"""
+
+
+def measure_memory(n):
+    r = subprocess.run([sys.executable, "-c", MEM_CHILD.format(root=str(ROOT), n=n)],
+                       capture_output=True, text=True, timeout=3600)
+    if r.returncode:
+        raise RuntimeError(r.stderr)
+    rss_kb, size, records = map(int, r.stdout.split())
+    return {"requests": n, "max_rss_mb": rss_kb / 1024, "trace_mb": size / 2**20, "records": records}
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer and shorter repetitions")
+    ap.add_argument("--reps", type=int, default=None)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "storm.json"))
+    ap.add_argument("--no-memory", action="store_true", help="skip the 10M-request memory runs")
+    ap.add_argument("--boards", default="mps2-an385,virt")
+    args = ap.parse_args()
+    reps = args.reps or (3 if args.quick else 5)
+    ticks = 5_000_000 if args.quick else 20_000_000
+    boards = [b for b in args.boards.split(",") if b]
+    if "virt" in boards and not (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
+        boards.remove("virt")
+
+    results = {"machine": os.uname().machine, "cpus": os.cpu_count(), "reps": reps,
+               "ticks_per_run": ticks, "boards": {}}
+    for board in boards:
+        ipl = insns_per_loop(board)
+        samples = {"bare": [], "attached": [], **{f"storm_{s}": [] for s in SPACINGS}}
+        for _ in range(reps):              # alternate configurations within each repetition
+            samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
+            samples["attached"].append(measure_attached(board, ticks))
+            for s in SPACINGS:
+                samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
+        bare = statistics.median(samples["bare"])
+        attached = statistics.median(samples["attached"])
+        res = {"insns_per_loop": ipl, "bare_mips": bare, "attached_mticks_per_s": attached,
+               "attached_vs_bare": attached / bare, "storms": {}}
+        for s in SPACINGS:
+            runs = samples[f"storm_{s}"]
+            res["storms"][s] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        qemu = {}
+        for s in SPACINGS:
+            q = [measure_qemu(board, s, 200_000 if s <= 1000 else 20_000) for _ in range(max(1, reps // 2))]
+            if q[0] is None:
+                qemu = None
+                break
+            spacing = q[0]["spacing"]
+            ours = [measure_storm(board, spacing, ticks)["handled_per_s"] for _ in range(max(1, reps // 2))]
+            qemu[s] = {"spacing": spacing, "qemu_irqs_per_s": statistics.median(x["irqs_per_s"] for x in q),
+                       "irqsim_irqs_per_s": statistics.median(ours)}
+            qemu[s]["ratio"] = qemu[s]["irqsim_irqs_per_s"] / qemu[s]["qemu_irqs_per_s"]
+        res["qemu"] = qemu
+        results["boards"][board] = res
+    if not args.no_memory:
+        results["memory"] = [measure_memory(1_000_000), measure_memory(10_000_000)]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(format_table(results))
+    print(f"\nwrote {out}")
+
+
+def format_table(r) -> str:
+    lines = []
+    for board, b in r["boards"].items():
+        lines.append(f"## {board} (medians of {r['reps']} runs of {r['ticks_per_run']:,} ticks)")
+        lines.append("")
+        lines.append("| configuration | speed | ratio |")
+        lines.append("|---|---|---|")
+        lines.append(f"| bare Unicorn, demo thread loop, no hooks | {b['bare_mips']:.1f} MIPS | 1.00 |")
+        lines.append(f"| irqsim, controller attached, no requests | {b['attached_mticks_per_s']:.1f} Mticks/s | "
+                     f"{b['attached_vs_bare']:.2f} |")
+        for s, v in b["storms"].items():
+            lines.append(f"| irqsim, one request every {int(s):,} ticks | {v['handled_per_s'] / 1e3:.0f}k IRQ/s "
+                         f"handled, thread {v['thread_share'] * 100:.0f}% | |")
+        if b["qemu"]:
+            for s, q in b["qemu"].items():
+                lines.append(f"| QEMU -icount shift=0, IRQ every {q['spacing']:,} insns | "
+                             f"{q['qemu_irqs_per_s'] / 1e3:.0f}k IRQ/s (irqsim {q['irqsim_irqs_per_s'] / 1e3:.0f}k) "
+                             f"| irqsim/QEMU {q['ratio']:.2f} |")
+        else:
+            lines.append("| QEMU | not installed: skipped | |")
+        lines.append("")
+    for mem in r.get("memory", []):
+        lines.append(f"storm of {mem['requests']:,} requests, trace streamed to disk "
+                     f"({mem['trace_mb']:.0f} MB, {mem['records']:,} records): "
+                     f"max resident {mem['max_rss_mb']:.0f} MB")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
