@@ -132,6 +132,7 @@ class Machine:
         self.num_lines = self.board.num_lines
         self.events: list = []          # drained trace records (Event) unless a sink is set
         self._sink = None
+        self._observers = []
         self._console = bytearray()
         self.exit_code: int | None = None
         self._warned_guest = 0
@@ -343,11 +344,21 @@ class Machine:
                 self._sink(raw)
             else:
                 self.events.extend(trace_mod.decode(raw, self.arch))
+            if self._observers:
+                for ev in trace_mod.decode(raw, self.arch):
+                    for fn in self._observers:
+                        fn(ev)
         errs = lib.core_guest_errors(self._core)
         if errs > self._warned_guest:
             guest_log.warning("%s: %d guest error(s) (accesses the model rejects); see the "
                               "trace's guest-error events", self.image.name, errs - self._warned_guest)
             self._warned_guest = errs
+
+    def add_observer(self, fn):
+        """Calls fn(event) for every trace event, in order, as the trace is drained in bulk
+        (between blocks of execution, never from inside the emulator). Off by default; with no
+        observer nothing is decoded for it."""
+        self._observers.append(fn)
 
     def set_trace_sink(self, sink):
         """Sends raw trace chunks (bytes of 16-byte records) to `sink` instead of `events`."""

@@ -156,3 +156,13 @@ def test_demo_under_python_requests_counts_every_request():
     assert [h - s for h, s in zip(handled, selftest)] == [0 if n == 3 else per_line[n] for n in range(8)]
     assert unhandled[3] == per_line[3] + 1
     assert struct.calcsize("<I") == 4
+
+
+def test_observers_see_every_event_in_order(guest):
+    g = idle(guest)
+    seen = []
+    g.m.add_observer(seen.append)
+    for t in range(6_000, 7_000, 100):
+        g.m.pulse_irq(t // 100 % 16, at=t)
+    g.run(ticks=3_000)
+    assert seen and seen == g.m.events[-len(seen):]
