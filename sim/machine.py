@@ -120,7 +120,7 @@ class Symbols:
 class Machine:
     """One board, one image, one native core."""
 
-    def __init__(self, image, board, *, trace_capacity: int = 1 << 16):
+    def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False):
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
@@ -133,6 +133,7 @@ class Machine:
         self.events: list = []          # drained trace records (Event) unless a sink is set
         self._sink = None
         self._observers = []
+        self.strict = strict             # guest errors raise FirmwareError instead of a warning
         self._console = bytearray()
         self.exit_code: int | None = None
         self._warned_guest = 0
@@ -350,9 +351,14 @@ class Machine:
                         fn(ev)
         errs = lib.core_guest_errors(self._core)
         if errs > self._warned_guest:
-            guest_log.warning("%s: %d guest error(s) (accesses the model rejects); see the "
-                              "trace's guest-error events", self.image.name, errs - self._warned_guest)
-            self._warned_guest = errs
+            new, self._warned_guest = errs - self._warned_guest, errs
+            last = next((e for e in reversed(self.events) if e.kind == "guest-error"), None)
+            where = f", the last at address {last.arg:#010x} (tick {last.tick})" if last else ""
+            if self.strict:
+                raise FirmwareError(f"{self.image.name}: {new} guest error(s): accesses the "
+                                    f"model rejects{where}", address=last.arg if last else None)
+            guest_log.warning("%s: %d guest error(s) (accesses the model rejects)%s",
+                              self.image.name, new, where)
 
     def add_observer(self, fn):
         """Calls fn(event) for every trace event, in order, as the trace is drained in bulk

@@ -166,3 +166,21 @@ def test_observers_see_every_event_in_order(guest):
         g.m.pulse_irq(t // 100 % 16, at=t)
     g.run(ticks=3_000)
     assert seen and seen == g.m.events[-len(seen):]
+
+
+def test_reserved_scs_access_is_a_logged_guest_error_or_strict_failure(guest, caplog):
+    g = idle(guest)
+    g.m.call("add3", 0, 0, 0)
+    # a store to a reserved System Control Space word: logged, execution goes on
+    g.m.set_reg("r0", 0xE000EF90)
+    before = g.m.pc
+    g.m.mem_write(0x20300000, bytes.fromhex("0160"))        # str r1, [r0]
+    g.m.set_reg("pc", 0x20300000 | 1)
+    g.m.run(until=0x20300002)
+    assert any(e.kind == "guest-error" and e.arg == 0xE000EF90 for e in g.m.events)
+    assert "guest error" in caplog.text
+    g.m.set_reg("pc", before | 1)
+    g.m.strict = True
+    g.m.set_reg("pc", 0x20300000 | 1)
+    with pytest.raises(sim.FirmwareError, match="0xe000ef90"):
+        g.m.run(until=0x20300002)
