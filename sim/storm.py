@@ -605,14 +605,6 @@ class Report:
         return "\n".join(out)
 
 
-def atomic_path(path):
-    """A temporary file beside `path`, for writing outputs that appear whole or not at all."""
-    d = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".irqsim-", suffix=".tmp")
-    os.close(fd)
-    return tmp
-
-
 def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseline=True):
     """run_storm, then the requested exports (jsonl/vcd/perfetto -> path) from the streamed
     trace. A run that fails writes no output file."""

@@ -756,6 +756,7 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 				set_pending(c, e, 2);
 			else if (a->pending[e]) {
 				a->pending[e] = 0;
+				core_trace(c, EV_UNPEND, (uint16_t)e, 0);
 				acct_withdraw(c, (uint32_t)(e - EXC_IRQ0), 1);
 			}
 		}
@@ -798,12 +799,16 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 			set_pending(c, EXC_NMI, 2);
 		if (v & ICSR_PENDSVSET)
 			set_pending(c, EXC_PENDSV, 2);
-		else if (v & ICSR_PENDSVCLR)
+		else if ((v & ICSR_PENDSVCLR) && a->pending[EXC_PENDSV]) {
 			a->pending[EXC_PENDSV] = 0;
+			core_trace(c, EV_UNPEND, EXC_PENDSV, 0);
+		}
 		if (v & ICSR_PENDSTSET)
 			set_pending(c, EXC_SYSTICK, 2);
-		else if (v & ICSR_PENDSTCLR)
+		else if ((v & ICSR_PENDSTCLR) && a->pending[EXC_SYSTICK]) {
 			a->pending[EXC_SYSTICK] = 0;
+			core_trace(c, EV_UNPEND, EXC_SYSTICK, 0);
+		}
 		break;
 	case VTOR:
 		a->vtor = v & 0xFFFFFF80u;    /* TBLOFF, bits [31:7] */

@@ -54,6 +54,7 @@ enum core_event {
 	                     * (Cortex-M: 256 = thread, 255..0 configurable, 254 NMI, 255 HardFault
 	                     * encoded as -2/-1 + 256); RISC-V: arg = 0 not in a trap, else 1+cause */
 	EV_TABLE = 16,      /* handler_table_register (arg 1) / unregister (arg 0) called: num = index */
+	EV_UNPEND = 17,     /* the firmware cleared a pending state: num as for EV_PEND */
 };
 
 enum line_kind { LINE_RAISE = 1, LINE_LOWER = 2, LINE_PULSE = 3 };
