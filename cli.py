@@ -5,6 +5,7 @@ Every command turns a `sim.errors.SimError` into one line on stderr and exit cod
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -99,27 +100,24 @@ def run(elf, board, ticks, irqs, until, as_json):
     sys.exit(stop.exit_code if stop.exit_code is not None else 0)
 
 
-def _progress_cb(label):
-    """A progress bar on a terminal; nothing when output is piped."""
+@contextlib.contextmanager
+def _progress(label):
+    """Yields a progress callback drawing a bar on a terminal; None when output is piped."""
     if not sys.stderr.isatty():
-        return None, None
-    bar = click.progressbar(length=1000, label=label, file=sys.stderr)
-    bar.__enter__()
-
-    def update(done, total):
-        bar.update(int(done * 1000 / total) - bar.pos)
-    return update, bar
+        yield None
+        return
+    with click.progressbar(length=1000, label=label, file=sys.stderr) as bar:
+        yield lambda done, total: bar.update(int(done * 1000 / total) - bar.pos)
 
 
-def _scenario(scenario, board, elf, ticks, seed, rate):
+def _scenario(scenario, board, ticks, default, *, elf=None, seed=None, rate=None):
+    """The scenario file's scenario, or `default(board)`, with the command line's overrides."""
     from sim import storm
+    from sim.sweep import scaled
 
-    if scenario:
-        sc = storm.load_scenario(scenario)
-        if board:
-            sc.board = board
-    else:
-        sc = storm.default_scenario(board or "mps2-an385")
+    sc = storm.load_scenario(scenario) if scenario else default(board or "mps2-an385")
+    if board:
+        sc.board = board
     if elf:
         sc.image = elf
     if ticks is not None:
@@ -129,20 +127,10 @@ def _scenario(scenario, board, elf, ticks, seed, rate):
     if seed is not None:
         sc.seed = seed
     if rate is not None:
-        storm_scale_poisson(sc, rate)
+        if not rate > 0:
+            raise ConfigError(f"--rate must be a positive number of requests per second (got {rate})")
+        sc = scaled(sc, rate)
     return sc
-
-
-def storm_scale_poisson(sc, rate):
-    """Scales the scenario's Poisson sources so they offer `rate` requests/s in total."""
-    pois = [s for s in sc.sources if s.kind == "poisson"]
-    if not pois:
-        raise ConfigError(f"{sc.origin}: --rate needs at least one poisson source to scale")
-    if not rate > 0:
-        raise ConfigError(f"--rate must be a positive number of requests per second (got {rate})")
-    total = sum(s.rate_hz for s in pois)
-    for s in pois:
-        s.rate_hz = s.rate_hz * rate / total
 
 
 @main.command()
@@ -163,15 +151,11 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
     what happened to every request."""
     from sim import storm as st
 
-    sc = _scenario(scenario, board, elf, ticks, seed, rate)
+    sc = _scenario(scenario, board, ticks, st.default_scenario, elf=elf, seed=seed, rate=rate)
     exports = {**sc.export, **{k: v for k, v in
                                 (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto)) if v}}
-    update, bar = _progress_cb("storm")
-    try:
+    with _progress("storm") as update:
         report = st.run_storm_with_exports(sc, exports, progress=update)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1))
     else:
@@ -197,25 +181,14 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
 def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_json):
     """Run one scenario over a range of offered rates and show where livelock sets in."""
     from sim import plot
-    from sim import storm as st
     from sim import sweep as sw
 
-    sc = st.load_scenario(scenario) if scenario else sw.default_sweep_scenario(board or "mps2-an385")
-    if board:
-        sc.board = board
-    if ticks is not None:
-        if ticks < 1:
-            raise ConfigError(f"--ticks must be >= 1 (got {ticks})")
-        sc.ticks = ticks
+    sc = _scenario(scenario, board, ticks, sw.default_sweep_scenario)
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be >= 1 (got {jobs})")
     rates = sw.log_rates(lo, hi, points)
-    update, bar = _progress_cb("sweep")
-    try:
+    with _progress("sweep") as update:
         pts = sw.run_sweep(sc, rates, jobs=jobs, progress=update)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     title = f"irqsim sweep on {sc.board} ({sc.origin})"
     if csv_path:
         plot.write_csv(pts, csv_path)

@@ -44,21 +44,24 @@ def log_rates(lo: float, hi: float, points: int) -> list[float]:
 
 
 def scaled(sc: Scenario, rate: float) -> Scenario:
+    """A copy of `sc` whose Poisson sources offer `rate` requests/s in total, in proportion."""
     pois = [s for s in sc.sources if s.kind == "poisson"]
     if not pois:
-        raise ConfigError(f"{sc.origin}: a sweep scales Poisson sources, and this scenario has none")
+        raise ConfigError(f"{sc.origin}: the rate applies to Poisson sources, and this scenario "
+                          "has none")
     out = copy.deepcopy(sc)
     total = sum(s.rate_hz for s in pois)
     for s in out.sources:
         if s.kind == "poisson":
             s.rate_hz = s.rate_hz * rate / total
-    out.export = {}
     return out
 
 
 def run_point(args) -> dict:
     sc, rate = args
-    rep = run_storm(scaled(sc, rate))
+    point = scaled(sc, rate)
+    point.export = {}
+    rep = run_storm(point)
     t = rep.totals
     secs = rep.ticks / rep.clock_hz
     req = t["requests"] or 1
