@@ -2,6 +2,31 @@
 
 `num` is the exception number on Cortex-M (external IRQ n is 16 + n) and the interrupt
 number on RISC-V; for requests and lowers it is the line.
+
+RISC-V (arch "rv32", sim/native/rv32.c; mcause codes from the privileged spec 3.1.15):
+    request, lower          num = line: PLIC source 1..num_sources, or 0xFFFE for the CLINT's
+                            msip scheduled from Python (Clint.set_msip); arg = raise/lower/pulse
+    pend, coalesce          num = PLIC source; arg = why (PEND_SOURCES): 0 an edge (pulse),
+                            1 a level input, 4 a device output (the UART). The hart-local
+                            interrupts pend as num = 0x8000 | code: 0x8003 MSIP (arg 2 a store
+                            to msip or Python, 0 a scheduled line event), 0x8007 MTIP (arg 3,
+                            recorded at the tick mtime reached mtimecmp)
+    claim, complete         num = PLIC source (claim: 0 when nothing was claimable); arg = the
+                            PLIC context (0 = hart 0 M-mode)
+    entry, preempt, return  num = the mcause interrupt code (3 MSI, 7 MTI, 11 MEI), or 256 +
+                            the exception code for synchronous traps (258 illegal instruction,
+                            259 breakpoint, 267 ecall from M-mode, ...). entry: a trap taken
+                            outside any trap, arg = mepc; preempt: taken while another has not
+                            returned (the handler set MIE), arg = that trap's num; return: an
+                            mret, arg = the num of the trap returned to (0 = none). There is no
+                            tail-chaining on RISC-V.
+    fault                   num = the exception code, arg = mtval (then an entry follows); a
+                            trap that cannot be taken records num = its trace number, arg = mtvec
+    exec-priority           num = the trap now running (0 none), arg = 0 outside a trap, else
+                            1 + num
+    dispatch, table         num = handler-table index (the demo: PLIC source n at n, the timer
+                            at 62, the software interrupt at 63)
+A request is recorded at its own tick; what it caused, at the block boundary that sampled it.
 """
 
 from __future__ import annotations
@@ -12,10 +37,10 @@ from typing import NamedTuple
 RECORD = struct.Struct("<QHHI")
 KINDS = {1: "request", 2: "pend", 3: "coalesce", 4: "entry", 5: "preempt", 6: "tail-chain",
          7: "return", 8: "dispatch", 9: "lower", 10: "fault", 11: "guest-error", 12: "exit",
-         13: "claim", 14: "complete", 15: "exec-priority", 16: "table"}
+         13: "claim", 14: "complete", 15: "exec-priority", 16: "table", 17: "unpend"}
 KIND_IDS = {v: k for k, v in KINDS.items()}
 LINE_KIND_NAMES = {1: "raise", 2: "lower", 3: "pulse"}
-PEND_SOURCES = {0: "line", 1: "level", 2: "software", 3: "timer"}
+PEND_SOURCES = {0: "line", 1: "level", 2: "software", 3: "timer", 4: "device"}
 
 
 class Event(NamedTuple):

@@ -130,6 +130,9 @@ int rv32_msip(struct core *c);
 void rv32_set_msip(struct core *c, int v);
 /* MSIP, MTIP and MEIP as the hart sees them in mip. */
 uint32_t rv32_mip(struct core *c);
+/* A machine CSR (a UC_RISCV_REG_* id) as M-mode reads it, whatever the hart's privilege; mip
+ * with MSIP/MTIP/MEIP. */
+uint32_t rv32_csr(struct core *c, int csr);
 /* interrupts, exceptions, preemptions, max depth, depth, mrets, hooked sites, mip */
 void rv32_counters(struct core *c, uint64_t *out);
 /* The last trap taken or refused: mcause, mtval, and mtvec at that time. */

@@ -38,16 +38,19 @@
  *   fail with PC at the instruction.
  *
  * Choices where the specifications leave one (each also in docs/riscv.md):
- * - Simultaneous machine interrupts are taken MEI, MSI, MTI (3.1.9). QEMU up to 7.x takes the
+ * - Simultaneous machine interrupts are taken MEI, MSI, MTI (3.1.9). QEMU 7.2 takes the
  *   lowest-numbered first (MSI, MTI, MEI).
+ * - mtimecmp resets to all ones (unspecified in 3.2.1; QEMU 7.2 resets it to 0, so MTIP is
+ *   pending there until the firmware programs the timer).
  * - Claim applies the context's threshold (as QEMU does), although PLIC "Interrupt Claim
  *   Process" says the threshold does not affect claims. Ties go to the lower source id.
  * - Priorities and thresholds are WARL: the low prio_bits bits are kept.
  * - Gateways: a source is level-triggered while its input is driven high (raise/lower, the
  *   UART) and edge-triggered for pulses. A pending bit stays set until claimed, even if a
- *   level input falls first (QEMU clears it). While a source is claimed its gateway forwards
- *   nothing: a level input still high at completion pends again; one edge that arrives while
- *   claimed is held and pends at completion, further ones coalesce.
+ *   level input falls first (as on QEMU 7.2). While a source is claimed its gateway forwards
+ *   nothing (QEMU 7.2 sets the pending bit from a level input even then): a level input still
+ *   high at completion pends again; a request that arrives while claimed (an edge, or a level
+ *   raised anew) is held and pends at completion, further ones coalesce.
  * - A completion for a source that is not claimed, or not enabled for the context, is ignored
  *   (PLIC "Interrupt Completion") and logged as a guest error.
  * - mtime advances mtime_num / mtime_den per tick (board key controller.mtime_per_tick); a
@@ -62,10 +65,13 @@
  *   semihosting call, which completes like any instruction.
  * - A trap whose handler address (mtvec, or mtvec + 4 * code when vectored) is not in mapped
  *   memory ends the run (lockup, FAULT_NO_TRAP_VECTOR). So does a synchronous trap raised by
- *   the first instruction of its own handler, or more than 16 synchronous traps taken without
- *   an mret in between (FAULT_TRAP_LOOP).
+ *   the first instruction of its own handler, or more than 16 synchronous traps in a row,
+ *   each within 256 ticks of the last and without an mret in between (FAULT_TRAP_LOOP).
  * - Only PLIC context 0 (hart 0, M-mode) is wired, to MEIP. Other contexts have registers but
  *   drive nothing; supervisor-level interrupts are not modelled.
+ * - Accounting (storm.c): a request is bound to a trap at its claim; its service starts at the
+ *   first instruction of that trap's handler (or at the claim, if the request came later) and
+ *   returns at the trap's mret, as a Cortex-M handler's does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +170,8 @@
 #define MAX_DEPTH 64
 #define MAX_SITES 4096
 #define TRAP_LOOP_LIMIT 16
+#define TRAP_LOOP_TICKS 256
+#define DONE_MAX 8
 
 enum resume { RESUME_NONE, RESUME_STORE, RESUME_MIP };
 enum site { SITE_NONE, SITE_CSR_WRITE, SITE_MIP_READ, SITE_MRET };
@@ -174,8 +182,12 @@ struct plic_source {
 	uint8_t claimed;     /* claimed and not completed: the gateway forwards nothing new */
 	uint8_t line;        /* input driven high from Python (raise/lower) */
 	uint8_t device;      /* input driven high by a board device (the UART) */
-	uint8_t edge_held;   /* an edge that arrived while claimed, forwarded at completion */
+	uint8_t held;        /* a request that came while claimed (HELD_*), sent at completion */
+	uint8_t held_why;    /* its EV_PEND source */
+	uint64_t req_tick;   /* tick of the line request that set pending (or is held), or ~0 */
 };
+
+enum { HELD_NONE, HELD_EDGE, HELD_LEVEL };
 
 struct rv32 {
 	/* PLIC */
@@ -200,7 +212,12 @@ struct rv32 {
 	uint32_t mip;                    /* MSIP, MTIP, MEIP as the CLINT and PLIC drive them */
 	int depth, max_depth;            /* traps taken and not yet returned from (mret) */
 	uint16_t stack[MAX_DEPTH];       /* their trace numbers */
-	int sync_chain;                  /* synchronous traps taken since the last mret */
+	int16_t claim_of[MAX_DEPTH + 1]; /* the source each level claimed last (0 = thread) */
+	uint64_t entry_tick[MAX_DEPTH + 1]; /* tick each level's trap was entered */
+	uint16_t done[MAX_DEPTH + 1][DONE_MAX]; /* sources completed in the level's trap, */
+	uint8_t ndone[MAX_DEPTH + 1];           /* which return (accounting) at its mret */
+	int sync_chain;                  /* synchronous traps in a row, each soon after the last */
+	uint64_t last_sync;              /* tick of the last synchronous trap */
 	uint64_t interrupts, exceptions, preemptions, mrets;
 	uint32_t trap_cause, trap_tval, trap_vec;  /* the last trap taken or refused */
 	/* emulation */
@@ -235,6 +252,23 @@ static void set_xreg(struct core *c, uint32_t n, uint32_t v)
 {
 	if (n)
 		set_reg(c, UC_RISCV_REG_X0 + (int)n, v);
+}
+
+/* Unicorn 2.1.4 applies the hart's current privilege to CSR access through its API: below
+ * M-mode a machine CSR reads as garbage and writes are dropped. The model acts as M-mode:
+ * as_m() switches to it and returns the privilege to give back to restore_priv(). */
+static uint32_t as_m(struct core *c)
+{
+	uint32_t p = reg(c, UC_RISCV_REG_PRIV) & 3;
+	if (p != PRV_M)
+		set_reg(c, UC_RISCV_REG_PRIV, PRV_M);
+	return p;
+}
+
+static void restore_priv(struct core *c, uint32_t p)
+{
+	if (p != PRV_M)
+		set_reg(c, UC_RISCV_REG_PRIV, p);
 }
 
 static int insn_at(struct core *c, uint64_t addr, uint32_t *w)
@@ -286,7 +320,7 @@ static void clint_update(struct core *c)
 {
 	struct rv32 *r = c->rv;
 	uint32_t old = r->mip;
-	uint64_t now = mtime_now(c);
+	uint64_t now = mtime_now(c), due = r->mtip_tick;
 	uint32_t mip = old & ~(MIP_MSIP | MIP_MTIP);
 	if (r->msip)
 		mip |= MIP_MSIP;
@@ -300,8 +334,9 @@ static void clint_update(struct core *c)
 		r->mtip_tick = t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 	}
 	r->mip = mip;
-	if (mip & ~old & MIP_MTIP)
-		core_trace(c, EV_PEND, NUM_LOCAL | IRQ_MTI, PEND_TIMER);
+	if (mip & ~old & MIP_MTIP)   /* recorded at the tick mtime reached mtimecmp */
+		core_trace_at(c, due <= c->ticks ? due : c->ticks, EV_PEND, NUM_LOCAL | IRQ_MTI,
+			      PEND_TIMER);
 	if (mip != old)
 		c->need_check = 1;
 }
@@ -401,35 +436,78 @@ static void plic_update(struct core *c)
 		c->need_check = 1;
 }
 
-/* Gateway ("Interrupt Gateways"): a level input that is high asks for a request. */
-static void gateway_level(struct core *c, int s, uint32_t why)
+/* Per-level state is indexed by the nesting depth (0 = thread); deeper than MAX_DEPTH levels
+ * share the last slot. */
+static int depth_slot(struct rv32 *r)
+{
+	return r->depth < MAX_DEPTH ? r->depth : MAX_DEPTH;
+}
+
+/* The requests served by the innermost trap return when it does (mret), as a Cortex-M
+ * handler's return; completed sources wait for it here. */
+static void return_done(struct core *c, int slot)
+{
+	struct rv32 *r = c->rv;
+	for (int i = 0; i < r->ndone[slot]; i++)
+		acct_return(c, r->done[slot][i]);
+	r->ndone[slot] = 0;
+}
+
+static void return_one(struct core *c, int slot, int s)
+{
+	struct rv32 *r = c->rv;
+	for (int i = 0; i < r->ndone[slot]; i++) {
+		if (r->done[slot][i] == s) {
+			acct_return(c, (uint32_t)s);
+			r->done[slot][i] = r->done[slot][--r->ndone[slot]];
+			return;
+		}
+	}
+}
+
+/* The innermost trap's claim (what it dispatches, for the accounting). */
+static void note_claim(struct rv32 *r, int s)
+{
+	r->claim_of[depth_slot(r)] = (int16_t)s;
+}
+
+/* Gateways ("Interrupt Gateways"). A request sets the source's pending bit unless it is
+ * already pending (the request coalesces) or claimed: then the gateway holds it (one edge, or
+ * a level raised during the claim) and forwards it at completion. `req` is the tick of the
+ * line request behind it (accounted), or NO_REQ for a device or a level still high. */
+#define NO_REQ UINT64_MAX
+
+/* `account`: the request `req` is new (a held one was accounted when it arrived). */
+static void set_pending(struct core *c, int s, uint32_t why, uint64_t req, int account)
 {
 	struct plic_source *p = &c->rv->src[s];
-	if (p->claimed)
-		return;                  /* held: looked at again at completion */
-	if (p->pending) {
-		core_trace(c, EV_COALESCE, (uint16_t)s, why);
-		return;
-	}
 	p->pending = 1;
+	p->req_tick = req;
 	core_trace(c, EV_PEND, (uint16_t)s, why);
+	if (req != NO_REQ && account)
+		acct_pend(c, (uint32_t)s, req);
 	plic_update(c);
 }
 
-static void gateway_edge(struct core *c, int s)
+static void gateway_request(struct core *c, int s, uint32_t why, uint64_t req)
 {
 	struct plic_source *p = &c->rv->src[s];
-	if (p->pending || (p->claimed && p->edge_held)) {
-		core_trace(c, EV_COALESCE, (uint16_t)s, PEND_LINE);
+	if (p->pending || (p->claimed && p->held)) {
+		core_trace(c, EV_COALESCE, (uint16_t)s, why);
+		if (req != NO_REQ)
+			acct_coalesce(c, (uint32_t)s);
 		return;
 	}
 	if (p->claimed) {
-		p->edge_held = 1;        /* pends at completion */
+		if (req == NO_REQ)
+			return;          /* a level: looked at again at completion */
+		p->held = (uint8_t)(why == PEND_LINE ? HELD_EDGE : HELD_LEVEL);
+		p->held_why = (uint8_t)why;
+		p->req_tick = req;
+		acct_pend(c, (uint32_t)s, req);   /* in the gateway, pending for accounting */
 		return;
 	}
-	p->pending = 1;
-	core_trace(c, EV_PEND, (uint16_t)s, PEND_LINE);
-	plic_update(c);
+	set_pending(c, s, why, req, 1);
 }
 
 /* A device drives source s to `level`. */
@@ -442,7 +520,7 @@ static void device_level(struct core *c, int s, int level)
 	int was = p->line || p->device;
 	p->device = (uint8_t)level;
 	if (!was && level)
-		gateway_level(c, s, PEND_DEVICE);
+		gateway_request(c, s, PEND_DEVICE, NO_REQ);
 }
 
 static uint32_t plic_claim(struct core *c, int ctx)
@@ -451,8 +529,19 @@ static uint32_t plic_claim(struct core *c, int ctx)
 	int s = plic_best(r, ctx);
 	core_trace(c, EV_CLAIM, (uint16_t)s, (uint32_t)ctx);
 	if (s) {
-		r->src[s].pending = 0;
-		r->src[s].claimed = 1;
+		struct plic_source *p = &r->src[s];
+		p->pending = 0;
+		p->claimed = 1;
+		note_claim(r, s);
+		return_one(c, depth_slot(r), s);   /* claimed again in the same trap */
+		/* The request is bound to a trap at its claim. Its handler started at the first
+		 * instruction of that trap's handler, unless the request came after it (then at the
+		 * claim): the latency the accounting records, like a Cortex-M entry. */
+		uint64_t now = c->ticks, entered = r->depth ? r->entry_tick[depth_slot(r)] : now;
+		if (p->req_tick == NO_REQ || p->req_tick <= entered)
+			c->ticks = entered;
+		acct_enter(c, (uint32_t)s, r->depth > 1);
+		c->ticks = now;
 		plic_update(c);
 	}
 	return (uint32_t)s;
@@ -462,18 +551,23 @@ static void plic_complete(struct core *c, int ctx, uint32_t id)
 {
 	struct rv32 *r = c->rv;
 	if (id < 1 || id > (uint32_t)r->nsrc || !r->src[id].claimed || !r->enabled[ctx][id]) {
-		core_guest_error(c, r->plic_base + PLIC_CONTEXT + PLIC_CONTEXT_STRIDE * (uint32_t)ctx + 4);
+		core_guest_error(c, r->plic_base + PLIC_CONTEXT +
+					    PLIC_CONTEXT_STRIDE * (uint32_t)ctx + 4);
 		return;
 	}
 	struct plic_source *p = &r->src[id];
 	p->claimed = 0;
 	core_trace(c, EV_COMPLETE, (uint16_t)id, (uint32_t)ctx);
-	if (p->line || p->device) {
-		p->edge_held = 0;
-		gateway_level(c, (int)id, p->device ? PEND_DEVICE : PEND_LEVEL);
-	} else if (p->edge_held) {
-		p->edge_held = 0;
-		gateway_edge(c, (int)id);
+	int slot = depth_slot(r);
+	if (r->depth && r->ndone[slot] < DONE_MAX)
+		r->done[slot][r->ndone[slot]++] = (uint16_t)id;
+	else
+		acct_return(c, id);
+	if (p->held) {
+		p->held = 0;
+		set_pending(c, (int)id, p->held_why, p->req_tick, 0);  /* accounted on arrival */
+	} else if (p->line || p->device) {
+		set_pending(c, (int)id, p->device ? PEND_DEVICE : PEND_LEVEL, NO_REQ, 0);
 	}
 	plic_update(c);
 }
@@ -488,7 +582,8 @@ static uint32_t plic_read32(struct core *c, uint32_t off)
 	if (off < PLIC_PENDING + 0x80) {
 		uint32_t v = 0, first = (off - PLIC_PENDING) * 8;
 		for (uint32_t b = 0; b < 32; b++)
-			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc && r->src[first + b].pending)
+			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc &&
+			    r->src[first + b].pending)
 				v |= 1u << b;
 		return v;
 	}
@@ -496,7 +591,8 @@ static uint32_t plic_read32(struct core *c, uint32_t off)
 		uint32_t ctx = (off - PLIC_ENABLE) / PLIC_ENABLE_STRIDE;
 		uint32_t first = ((off - PLIC_ENABLE) % PLIC_ENABLE_STRIDE) * 8, v = 0;
 		for (uint32_t b = 0; b < 32; b++)
-			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc && r->enabled[ctx][first + b])
+			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc &&
+			    r->enabled[ctx][first + b])
 				v |= 1u << b;
 		return v;
 	}
@@ -642,6 +738,7 @@ static int trap_enter(struct core *c, uint32_t cause, uint32_t epc, uint32_t tva
 	int irq = (cause & MCAUSE_INTERRUPT) != 0;
 	uint32_t code = cause & ~MCAUSE_INTERRUPT;
 	uint16_t num = (uint16_t)(irq ? code : NUM_EXCEPTION + code);
+	uint32_t priv = as_m(c);
 	uint32_t mtvec = reg(c, UC_RISCV_REG_MTVEC);
 	uint32_t base = mtvec & ~3u;
 	uint32_t target = irq && (mtvec & 3) == 1 ? base + 4 * code : base;
@@ -650,23 +747,27 @@ static int trap_enter(struct core *c, uint32_t cause, uint32_t epc, uint32_t tva
 	r->trap_vec = mtvec;
 	if (!core_host_ptr(c, target, 2)) {
 		core_trace(c, EV_FAULT, num, mtvec);
+		restore_priv(c, priv);
 		lockup(c, epc, mtvec, FAULT_NO_TRAP_VECTOR);
 		return -1;
 	}
-	if (!irq && (target == epc || ++r->sync_chain > TRAP_LOOP_LIMIT)) {
+	if (!irq) {
+		/* a loop re-traps within a few instructions, without an mret in between */
+		r->sync_chain = c->ticks - r->last_sync <= TRAP_LOOP_TICKS ? r->sync_chain + 1 : 1;
+		r->last_sync = c->ticks;
+	}
+	if (!irq && (target == epc || r->sync_chain > TRAP_LOOP_LIMIT)) {
+		restore_priv(c, priv);
 		lockup(c, epc, target, FAULT_TRAP_LOOP);
 		return -1;
 	}
 	uint32_t mstatus = reg(c, UC_RISCV_REG_MSTATUS);
-	uint32_t priv = reg(c, UC_RISCV_REG_PRIV) & 3;
 	mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) |
 		  ((mstatus & MSTATUS_MIE) ? MSTATUS_MPIE : 0) | priv << MSTATUS_MPP_SHIFT;
 	set_reg(c, UC_RISCV_REG_MSTATUS, mstatus);
 	set_reg(c, UC_RISCV_REG_MEPC, epc);
 	set_reg(c, UC_RISCV_REG_MCAUSE, cause);
 	set_reg(c, UC_RISCV_REG_MTVAL, tval);
-	if (priv != PRV_M)
-		set_reg(c, UC_RISCV_REG_PRIV, PRV_M);
 	set_reg(c, UC_RISCV_REG_PC, target);
 
 	if (r->depth) {
@@ -674,10 +775,14 @@ static int trap_enter(struct core *c, uint32_t cause, uint32_t epc, uint32_t tva
 		r->preemptions++;
 	} else {
 		core_trace(c, EV_ENTRY, num, epc);
-		c->handler_since = c->ticks;
+		core_enter_handler_mode(c);
 	}
 	r->stack[r->depth < MAX_DEPTH ? r->depth : MAX_DEPTH - 1] = num;
 	r->depth++;
+	note_claim(r, 0);
+	r->entry_tick[depth_slot(r)] = c->ticks;
+	r->ndone[depth_slot(r)] = 0;
+	core_trace(c, EV_EXECPRI, num, 1u + num);
 	if (r->depth > r->max_depth)
 		r->max_depth = r->depth;
 	if (irq)
@@ -703,10 +808,11 @@ static int takeable(struct core *c)
 	uint32_t pend = r->mip & MIP_MACHINE;
 	if (!pend)
 		return 0;
+	uint32_t priv = as_m(c);
 	pend &= reg(c, UC_RISCV_REG_MIE);
-	if (!pend)
-		return 0;
-	if (!(reg(c, UC_RISCV_REG_MSTATUS) & MSTATUS_MIE) && (reg(c, UC_RISCV_REG_PRIV) & 3) == PRV_M)
+	int enabled = priv != PRV_M || (reg(c, UC_RISCV_REG_MSTATUS) & MSTATUS_MIE);
+	restore_priv(c, priv);
+	if (!pend || !enabled)
 		return 0;
 	return pend & MIP_MEIP ? IRQ_MEI : pend & MIP_MSIP ? IRQ_MSI : IRQ_MTI;
 }
@@ -737,11 +843,14 @@ static void on_mret(struct core *c, uint64_t addr)
 	r->sync_chain = 0;
 	c->need_check = 1;       /* MIE <- MPIE may let a pending interrupt in */
 	if (!r->depth)
-		return;              /* an mret outside any trap (e.g. to drop privilege): no event */
+		return;              /* an mret outside any trap (to drop privilege): no event */
+	return_done(c, depth_slot(r));
 	r->depth--;
-	core_trace(c, EV_RETURN, running(r, r->depth), r->depth ? running(r, r->depth - 1) : 0);
+	uint16_t to = r->depth ? running(r, r->depth - 1) : 0;
+	core_trace(c, EV_RETURN, running(r, r->depth), to);
+	core_trace(c, EV_EXECPRI, to, r->depth ? 1u + to : 0);
 	if (!r->depth)
-		c->handler_since = UINT64_MAX;
+		core_leave_handler_mode(c);
 }
 
 /* ---- Unicorn exceptions -------------------------------------------------------------------- */
@@ -850,10 +959,18 @@ static void emulate_mip(struct core *c, uint64_t pc, uint32_t w)
 	case 2: nv = old | operand; break;
 	case 3: nv = old & ~operand; break;
 	}
-	if (write)   /* Unicorn keeps the writable (supervisor) bits; MSIP/MTIP/MEIP are read-only */
+	if (write)   /* Unicorn keeps the writable (supervisor) bits; MSIP/MTIP/MEIP read-only */
 		set_reg(c, UC_RISCV_REG_MIP, nv);
 	set_xreg(c, rd, old);
 	set_reg(c, UC_RISCV_REG_PC, (uint32_t)pc + 4);
+}
+
+/* sb/sh/sw, an AMO, c.sw, c.swsp: the instructions that can make an MMIO store. */
+static int is_store(uint32_t w, int len)
+{
+	if (len == 4)
+		return (w & 0x7F) == 0x23 || (w & 0x7F) == OPC_AMO;
+	return (w & 0xE003) == 0xC000 || (w & 0xE003) == 0xC002;
 }
 
 int rv32_resume(struct core *c)
@@ -871,6 +988,8 @@ int rv32_resume(struct core *c)
 	if (what == RESUME_STORE) {
 		/* Unicorn stopped at the store whose MMIO write made an interrupt takeable; the
 		 * write is done: the store retires and the interrupt is taken at the next one. */
+		if (!is_store(w, len))
+			return 1;        /* not where we expected: take it here, nothing retired */
 		set_reg(c, UC_RISCV_REG_PC, pc + (uint32_t)len);
 	} else {
 		if (pc != r->resume_pc || len != 4)
@@ -909,9 +1028,11 @@ static void hook_site(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		return;
 	switch (site_kind(w)) {
 	case SITE_CSR_WRITE:
-		c->need_check = 1;   /* CSR instructions end their block: arbitrate after this one */
+		c->need_check = 1;   /* a CSR instruction ends its block: arbitrate after it */
 		break;
 	case SITE_MIP_READ:
+		if ((reg(c, UC_RISCV_REG_PRIV) & 3) != PRV_M)
+			break;           /* illegal below M-mode: Unicorn raises it */
 		c->rv->resume = RESUME_MIP;
 		c->rv->resume_pc = addr;
 		uc_emu_stop(uc);     /* stops before the instruction; rv32_resume emulates it */
@@ -929,7 +1050,8 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 	if (!r || !p)
 		return -1;
 	for (uint32_t off = 0; off + 4 <= size; off += 2) {
-		uint32_t w = (uint32_t)(p[off] | p[off + 1] << 8 | p[off + 2] << 16) | (uint32_t)p[off + 3] << 24;
+		uint32_t w = (uint32_t)(p[off] | p[off + 1] << 8 | p[off + 2] << 16) |
+			     (uint32_t)p[off + 3] << 24;
 		if (site_kind(w) == SITE_NONE)
 			continue;
 		int dup = 0;
@@ -949,10 +1071,10 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 
 /* ---- lines from Python ------------------------------------------------------------------- */
 
+/* A line request from Python (core_request has traced and counted it). */
 void rv32_line(struct core *c, uint32_t line, uint32_t kind)
 {
 	struct rv32 *r = c->rv;
-	core_trace(c, EV_REQUEST, (uint16_t)line, kind);
 	if (line == LINE_MSIP) {
 		if (kind == LINE_LOWER) {
 			r->msip = 0;
@@ -969,28 +1091,45 @@ void rv32_line(struct core *c, uint32_t line, uint32_t kind)
 	switch (kind) {
 	case LINE_RAISE:
 		if (p->line || p->device) {
+			/* already high: no new request, it merges with the one holding the line */
 			p->line = 1;
 			core_trace(c, EV_COALESCE, (uint16_t)line, PEND_LEVEL);
+			acct_coalesce(c, line);
 		} else {
 			p->line = 1;
-			gateway_level(c, (int)line, PEND_LEVEL);
+			gateway_request(c, (int)line, PEND_LEVEL, c->req_tick);
 		}
 		break;
 	case LINE_LOWER:
-		p->line = 0;     /* a pending bit, once set, stays until claimed */
+		p->line = 0;         /* a pending bit, once set, stays until claimed */
 		core_trace(c, EV_LOWER, (uint16_t)line, 0);
+		if (p->held == HELD_LEVEL && !p->device) {
+			p->held = 0;     /* a level raised during the claim fell before completion */
+			acct_withdraw(c, line, 0);
+		}
 		break;
 	case LINE_PULSE:
-		gateway_edge(c, (int)line);
+		gateway_request(c, (int)line, PEND_LINE, c->req_tick);
 		break;
 	}
+}
+
+int rv32_current_line(struct core *c)
+{
+	struct rv32 *r = c->rv;
+	if (!r)
+		return -1;
+	int s = r->claim_of[depth_slot(r)];
+	return s > 0 ? s : -1;
 }
 
 int rv32_wakeable(struct core *c)
 {
 	/* wfi resumes when an interrupt is pending and enabled in mie, whatever MIE (3.3.3). */
 	clint_update(c);
-	return (c->rv->mip & reg(c, UC_RISCV_REG_MIE)) != 0;
+	uint32_t priv = as_m(c), mie = reg(c, UC_RISCV_REG_MIE);
+	restore_priv(c, priv);
+	return (c->rv->mip & mie) != 0;
 }
 
 uint32_t rv32_count_insns(const uint8_t *p, uint32_t size)
@@ -1207,6 +1346,15 @@ void rv32_set_mtimecmp(struct core *c, uint64_t v)
 void rv32_set_msip(struct core *c, int v)
 {
 	set_msip(c, v != 0, PEND_SOFTWARE);
+}
+
+uint32_t rv32_csr(struct core *c, int csr)
+{
+	uint32_t priv = as_m(c), v = reg(c, csr);
+	restore_priv(c, priv);
+	if (csr == UC_RISCV_REG_MIP)
+		v = (v & ~MIP_MACHINE) | rv32_mip(c);
+	return v;
 }
 
 uint32_t rv32_mip(struct core *c)
