@@ -80,8 +80,10 @@ def bare_snapshot(board):
     return uc, pc, m.symbols["thread_progress"].address
 
 
-def measure_bare(board, seconds, ipl):
+def measure_bare(board, seconds, ipl, empty_hook=False):
     uc, pc, counter = bare_snapshot(board)
+    if empty_hook:
+        lib.core_bench_empty_block_hook(uc._uch.value)
     l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
     uc.emu_start(pc, 0xFFFFFFFE, timeout=int(seconds * 1e6))
@@ -170,7 +172,7 @@ def measure_qemu(board, spacing, irqs):
         t = time.perf_counter()
         r = subprocess.run([exe, *QEMU_ARGS[board], "-nographic", "-semihosting", "-monitor",
                             "none", "-serial", "stdio", "-icount", "shift=0", "-kernel", str(image)],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=180)
         if "irqs" not in r.stdout + r.stderr:
             raise RuntimeError(f"QEMU run of {image} printed no count: {r.stdout}{r.stderr}")
         return time.perf_counter() - t
@@ -193,7 +195,8 @@ m = storm.prepare_machine(sc, trace=True)
 w = TraceWriter(path); m.set_trace_sink(w)
 m.run(ticks=sc.ticks); w.close()
 size = os.path.getsize(path); os.unlink(path)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, size, w.records)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(hwm, size, w.records)
 """
 
 
@@ -202,7 +205,7 @@ def measure_memory(n):
                        capture_output=True, text=True, timeout=3600)
     if r.returncode:
         raise RuntimeError(r.stderr)
-    rss_kb, size, records = map(int, r.stdout.split())
+    rss_kb, size, records = map(int, r.stdout.split())   # VmHWM: peak resident, this process
     return {"requests": n, "max_rss_mb": rss_kb / 1024, "trace_mb": size / 2**20, "records": records}
 
 
@@ -226,15 +229,18 @@ def main():
                "ticks_per_run": ticks, "boards": {}}
     for board in boards:
         ipl = insns_per_loop(board)
-        samples = {"bare": [], "attached": [], **{f"storm_{s}": [] for s in SPACINGS}}
+        samples = {"bare": [], "bare_hook": [], "attached": [], **{f"storm_{s}": [] for s in SPACINGS}}
         for _ in range(reps):              # alternate configurations within each repetition
             samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
+            samples["bare_hook"].append(measure_bare(board, ticks / 150e6, ipl, empty_hook=True))
             samples["attached"].append(measure_attached(board, ticks))
             for s in SPACINGS:
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
         bare = statistics.median(samples["bare"])
+        bare_hook = statistics.median(samples["bare_hook"])
         attached = statistics.median(samples["attached"])
-        res = {"insns_per_loop": ipl, "bare_mips": bare, "attached_mticks_per_s": attached,
+        res = {"insns_per_loop": ipl, "bare_mips": bare, "bare_empty_hook_mips": bare_hook,
+               "empty_hook_vs_bare": bare_hook / bare, "attached_mticks_per_s": attached,
                "attached_vs_bare": attached / bare, "storms": {}}
         for s in SPACINGS:
             runs = samples[f"storm_{s}"]
@@ -269,6 +275,8 @@ def format_table(r) -> str:
         lines.append("| configuration | speed | ratio |")
         lines.append("|---|---|---|")
         lines.append(f"| bare Unicorn, demo thread loop, no hooks | {b['bare_mips']:.1f} MIPS | 1.00 |")
+        lines.append(f"| bare Unicorn + one empty C block hook (the floor of a block-hook time base) | "
+                     f"{b['bare_empty_hook_mips']:.1f} MIPS | {b['empty_hook_vs_bare']:.2f} |")
         lines.append(f"| irqsim, controller attached, no requests | {b['attached_mticks_per_s']:.1f} Mticks/s | "
                      f"{b['attached_vs_bare']:.2f} |")
         for s, v in b["storms"].items():

@@ -81,6 +81,7 @@ int core_exit_code(struct core *c);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);
 uint64_t core_guest_errors(struct core *c);
 void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
+int core_bench_empty_block_hook(uintptr_t uc);
 
 int storm_init(struct core *c, uint32_t nlines);
 int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_t *lines,

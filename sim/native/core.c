@@ -275,11 +275,9 @@ bad:
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
+static uint32_t __attribute__((noinline)) count_insns_slow(struct core *c, struct icount_entry *e,
+							 uint64_t addr, uint32_t size)
 {
-	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
-	if (e->addr == addr && e->size == size)
-		return e->count;
 	uint8_t *p = core_host_ptr(c, addr, size);
 	uint32_t n;
 	if (!p)
@@ -292,6 +290,16 @@ static uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
 	e->size = size;
 	e->count = n;
 	return n;
+}
+
+/* Instructions in the block [addr, addr + size): a direct-mapped cache in front of decoding the
+ * instruction lengths (Thumb-2 and RVC both tell the length from the first halfword). */
+static inline uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
+{
+	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
+	if (__builtin_expect(e->addr == addr && e->size == size, 1))
+		return e->count;
+	return count_insns_slow(c, e, addr, size);
 }
 
 /* Charges the current block when emulation left it at `pc`: the instructions before pc when
@@ -403,7 +411,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	c->blk_insns = 0;
 	c->blk_addr = addr;
 	c->blk_size = 0;
-	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
+	if (__builtin_expect(c->ticks >= c->deadline || c->need_check || c->recheck_masked, 0)) {
 		c->pc_redirected = 0;
 		service(c, addr);
 		if (c->stop || c->pc_redirected)
@@ -476,6 +484,23 @@ static void hook_table_set(uc_engine *uc, uint64_t addr, uint32_t size, void *ud
 	(void)size;
 	uc_reg_read(uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
 	core_trace(c, EV_TABLE, (uint16_t)idx, (addr & ~1ull) == c->table_register_addr);
+}
+
+/* For bench/storm.py: the cheapest possible block hook, to show the floor that any
+ * block-hook time base costs on top of bare Unicorn. */
+static void hook_block_empty(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	(void)uc, (void)addr, (void)size;
+	++*(uint64_t *)ud;
+}
+
+static uint64_t empty_hook_blocks;
+
+int core_bench_empty_block_hook(uintptr_t uc)
+{
+	uc_hook h;
+	return uc_hook_add((uc_engine *)uc, &h, UC_HOOK_BLOCK, (void *)hook_block_empty,
+			   &empty_hook_blocks, 1, 0) == UC_ERR_OK ? 0 : -1;
 }
 
 /* ---- public API (api.h) ------------------------------------------------------------------ */

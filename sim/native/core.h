@@ -79,7 +79,7 @@ struct region {
 };
 
 #define CORE_MAX_REGIONS 8
-#define ICOUNT_CACHE 4096
+#define ICOUNT_CACHE 1024
 
 struct icount_entry {
 	uint64_t addr;
