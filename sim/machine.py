@@ -379,6 +379,17 @@ class Machine:
         self._drain()
         return self._console.decode("latin-1")
 
+    # ---- the interrupt controller, whichever the board has -----------------------------------
+
+    def line_masked(self, line: int) -> bool:
+        """A pending request on `line` is held off now (disabled, masked, below threshold)."""
+        return self.nvic.line_masked(line) if self.arch == "armv7m" else \
+            self.plic.source_masked(line)
+
+    def nesting(self) -> dict:
+        """Maximum nesting depth, preemptions, tail-chains (Cortex-M), traps taken."""
+        return self.nvic.nesting() if self.arch == "armv7m" else self.hart.nesting_counters()
+
     # ---- calling firmware functions ----------------------------------------------------------
 
     def call(self, function, *args, max_ticks: int = 10_000_000) -> int:
@@ -463,6 +474,18 @@ class Nvic:
     @property
     def active_exception(self) -> int:
         return self.counters()["active"]
+
+    def line_masked(self, line: int) -> bool:
+        """Would a pending request on `line` be held off now: disabled, or not above the
+        execution priority (group priority against active handlers and masks)?"""
+        group_mask = (0xFF << (self.counters()["prigroup"] + 1)) & 0xFF
+        s = self.irq(line)
+        return not s.enabled or (s.priority & group_mask) >= self.execution_priority
+
+    def nesting(self) -> dict:
+        c = self.counters()
+        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
+                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
 
 
 ARM_REGS = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",

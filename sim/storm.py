@@ -450,7 +450,6 @@ def build_report(m, sc, stop, paint, sp0, baseline_progress):
     n = board.num_lines
     acct = ffi.new("struct line_acct[]", n)
     lib.core_storm_lines(m._core, acct, n)
-    state = _end_state(m)
     lines, hist_total = {}, [[0] * HIST_BUCKETS, [0] * HIST_BUCKETS]
     totals = {k: 0 for k in ("requests", *OUTCOMES, "preempting", "tail_chained", "entries")}
     drop_totals = {"cleared": 0, "lowered": 0, "in-handler": 0}
@@ -462,7 +461,7 @@ def build_report(m, sc, stop, paint, sp0, baseline_progress):
             continue
         pending = masked = 0
         if a.pend_req != NONE:
-            if state(line):
+            if m.line_masked(line):
                 masked = 1
             else:
                 pending = 1
@@ -511,13 +510,7 @@ def build_report(m, sc, stop, paint, sp0, baseline_progress):
         progress["relative"] = loops / baseline_progress if baseline_progress else None
     else:
         progress["relative"] = progress["thread_share"]
-    nest = {}
-    if board.arch == "armv7m":
-        ctr = m.nvic.counters()
-        nest = {"max_depth": ctr["max_depth"], "preemptions": ctr["preemptions"],
-                "tail_chains": ctr["tail_chains"], "exceptions_taken": ctr["taken"]}
-    else:
-        nest = getattr(m, "nesting_counters", lambda: {})()
+    nest = m.nesting()
     return Report(
         board=board.name, image=str(m.image), seed=sc.seed, ticks=m.ticks,
         clock_hz=board.clock_hz, stop=stop.reason,
@@ -526,19 +519,6 @@ def build_report(m, sc, stop, paint, sp0, baseline_progress):
         stack={"peak_bytes": _stack_high_water(m, paint, sp0),
                "initial_sp": sp0},
     )
-
-
-def _end_state(m):
-    """line -> True when a pending request on it is held off (masked) at the end."""
-    if m.arch == "armv7m":
-        ep = m.nvic.execution_priority
-        group_mask = (0xFF << (m.nvic.counters()["prigroup"] + 1)) & 0xFF
-
-        def masked(line):
-            s = m.nvic.irq(line)
-            return not s.enabled or (s.priority & group_mask) >= ep
-        return masked
-    return getattr(m, "source_masked", lambda line: False)
 
 
 @dataclass
