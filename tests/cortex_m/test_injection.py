@@ -184,3 +184,21 @@ def test_reserved_scs_access_is_a_logged_guest_error_or_strict_failure(guest, ca
     g.m.set_reg("pc", 0x20300000 | 1)
     with pytest.raises(sim.FirmwareError, match="0xe000ef90"):
         g.m.run(until=0x20300002)
+
+
+def test_semihosting_clock_time_and_unsupported_calls(guest):
+    g = idle(guest)
+    g.m.run(ticks=2_500_000 - g.m.ticks)
+    ticks = g.m.ticks
+    # SYS_CLOCK: centiseconds of simulated time at 25 MHz; SYS_TIME: whole seconds
+    assert g.m.call("semihost_call", 0x10, 0) == ticks // 250_000
+    assert g.m.call("semihost_call", 0x11, 0) == 0
+    # an unsupported call: -1 and a guest error, never a crash
+    assert g.m.call("semihost_call", 0x99, 0) == 0xFFFFFFFF
+    assert any(e.kind == "guest-error" for e in g.m.events)
+    # SYS_WRITEC and SYS_WRITE0 reach the console
+    msg = g.m.symbols["log_buf"].address          # any RAM will do
+    g.m.mem_write(msg, b"hi\0")
+    g.m.call("semihost_call", 0x04, msg)
+    g.m.call("semihost_call", 0x03, msg + 1)
+    assert g.m.console.endswith("hii")
