@@ -551,6 +551,7 @@ void core_free(struct core *c)
 	free(c->console);
 	storm_free(c);
 	free(c->arm);
+	rv32_release(c);
 	free(c->rv);
 	free(c);
 }

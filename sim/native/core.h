@@ -193,5 +193,6 @@ uint64_t rv32_deadline(struct core *c);
 int rv32_wakeable(struct core *c);
 uint32_t rv32_count_insns(const uint8_t *p, uint32_t size);
 int rv32_resume(struct core *c);  /* RISC-V only: core_run calls it when emu_start returns */
+void rv32_release(struct core *c); /* RISC-V only: core_free calls it (Unicorn resources) */
 
 #endif /* SIM_NATIVE_CORE_H_ */

@@ -84,6 +84,8 @@
 #define MSTATUS_MPIE (1u << 7)
 #define MSTATUS_MPP_SHIFT 11
 #define MSTATUS_MPP (3u << MSTATUS_MPP_SHIFT)
+#define MSTATUS_MPRV (1u << 17)
+#define MSTATUS_TRAP_BITS (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)
 #define PRV_M 3
 
 /* Interrupt codes and mip/mie bits (3.1.9); mcause (3.1.15) */
@@ -137,6 +139,7 @@
 #define PLIC_CONTEXT_STRIDE 0x1000
 #define PLIC_MAX_SOURCES 1023
 #define PLIC_MAX_CONTEXTS 16
+#define PLIC_WORDS ((PLIC_MAX_SOURCES + 1 + 63) / 64)
 
 /* NS16550A, byte registers (QEMU virt: regshift 0) */
 #define UART_RBR_THR 0           /* DLL when LCR.DLAB */
@@ -196,6 +199,11 @@ struct rv32 {
 	uint32_t plic_base, plic_size;
 	struct plic_source src[PLIC_MAX_SOURCES + 1];
 	uint8_t enabled[PLIC_MAX_CONTEXTS][PLIC_MAX_SOURCES + 1];
+	/* the same as bitmaps (bit s of word s / 64), so that a claim or an MEIP update looks
+	 * only at sources both pending and enabled instead of at every source */
+	int nwords;
+	uint64_t pend_bits[PLIC_WORDS];
+	uint64_t en_bits[PLIC_MAX_CONTEXTS][PLIC_WORDS];
 	uint32_t threshold[PLIC_MAX_CONTEXTS];
 	/* CLINT */
 	uint32_t clint_base;
@@ -225,6 +233,10 @@ struct rv32 {
 	uint64_t resume_pc;
 	int in_api;                      /* a register access from Python, not from the guest */
 	int nsites;
+	/* mstatus written without Unicorn's TLB flush (see write_mstatus): a CPU context and the
+	 * offset of mstatus in it, found by probe_mstatus(); -1 when the probe failed */
+	uc_context *ctx;
+	long mstatus_off;
 	uint64_t site_addr[MAX_SITES];
 	uc_hook site_hook[MAX_SITES];
 };
@@ -271,6 +283,78 @@ static void restore_priv(struct core *c, uint32_t p)
 		set_reg(c, UC_RISCV_REG_PRIV, p);
 }
 
+/* mstatus <- nv (old: its value now), as a CSR write through the API would, without the TLB
+ * flush. Unicorn 2.1.4 (QEMU 5.0's write_mstatus) flushes the whole TLB whenever a write
+ * changes MPP, although MPP affects translation only while MPRV is set (data accesses then
+ * use MPP's privilege; the TLB is tagged by the current privilege otherwise). Every trap
+ * taken from M-mode changes MPP from U (where mret leaves it) to M, so that flush, and the
+ * refills after it, cost about a third of an interrupt's host time. When MPRV is clear before
+ * and after, the new value goes straight into the CPU state through a saved context (a copy
+ * of about 700 bytes each way), which is exactly what write_mstatus stores, minus the flush:
+ * the fields that also go into SD (FS, XS) do not change here. Otherwise, or when the probe
+ * at set-up did not find mstatus in the context, the ordinary write. */
+static void write_mstatus(struct core *c, uint32_t old, uint32_t nv)
+{
+	struct rv32 *r = c->rv;
+	if (((old ^ nv) & MSTATUS_MPP) && r->mstatus_off >= 0 &&
+	    !((old | nv) & MSTATUS_MPRV) && !((old ^ nv) & ~MSTATUS_TRAP_BITS) &&
+	    uc_context_save(c->uc, r->ctx) == UC_ERR_OK) {
+		memcpy((uint8_t *)r->ctx + r->mstatus_off, &nv, 4);
+		if (uc_context_restore(c->uc, r->ctx) == UC_ERR_OK)
+			return;
+	}
+	set_reg(c, UC_RISCV_REG_MSTATUS, nv);
+}
+
+/* Finds mstatus in a saved CPU context (uc_context is opaque: its header and the CPU state
+ * layout are Unicorn's), by writing two distinct values through the API and looking for the
+ * one word that holds each; then checks that a value put there reads back through the API.
+ * Returns the byte offset from the start of the context, or -1. Runs in M-mode at set-up. */
+static long probe_mstatus(struct core *c)
+{
+	struct rv32 *r = c->rv;
+	size_t size = uc_context_size(c->uc);
+	long found = -1;
+	if (!r->ctx || size < 8 || size > (1u << 20))
+		return -1;
+	uint8_t *first = malloc(size);
+	if (!first)
+		return -1;
+	uint32_t orig = reg(c, UC_RISCV_REG_MSTATUS);
+	uint32_t v1, v2;
+	set_reg(c, UC_RISCV_REG_MSTATUS, MSTATUS_MPIE | 1u << MSTATUS_MPP_SHIFT | 1u << 5);
+	v1 = reg(c, UC_RISCV_REG_MSTATUS);
+	if (uc_context_save(c->uc, r->ctx) != UC_ERR_OK)
+		goto out;
+	memcpy(first, r->ctx, size);
+	set_reg(c, UC_RISCV_REG_MSTATUS, MSTATUS_MIE | 3u << MSTATUS_MPP_SHIFT | 1u << 8);
+	v2 = reg(c, UC_RISCV_REG_MSTATUS);
+	if (v1 == v2 || uc_context_save(c->uc, r->ctx) != UC_ERR_OK)
+		goto out;
+	for (size_t off = 0; off + 4 <= size; off += 4) {
+		uint32_t a, b;
+		memcpy(&a, first + off, 4);
+		memcpy(&b, (uint8_t *)r->ctx + off, 4);
+		if (a == v1 && b == v2) {
+			if (found >= 0) {   /* not unique: do not guess */
+				found = -1;
+				goto out;
+			}
+			found = (long)off;
+		}
+	}
+	if (found < 0)
+		goto out;
+	/* v2 is in the CPU now; put v1 in through the context and read it back */
+	memcpy((uint8_t *)r->ctx + found, &v1, 4);
+	if (uc_context_restore(c->uc, r->ctx) != UC_ERR_OK || reg(c, UC_RISCV_REG_MSTATUS) != v1)
+		found = -1;
+out:
+	set_reg(c, UC_RISCV_REG_MSTATUS, orig);
+	free(first);
+	return found;
+}
+
 static int insn_at(struct core *c, uint64_t addr, uint32_t *w)
 {
 	uint8_t *p = core_host_ptr(c, addr, 2);
@@ -297,7 +381,8 @@ static void charge_to(struct core *c, uint64_t addr)
 	uint8_t *p = core_host_ptr(c, c->blk_addr, len);
 	if (!p)
 		return;
-	uint32_t n = rv32_count_insns(p, len);
+	/* the whole block (mret ends one): its count is known */
+	uint32_t n = len == c->blk_size ? c->blk_insns : rv32_count_insns(p, len);
 	if (n > c->blk_insns)
 		n = c->blk_insns;
 	c->ticks += n;
@@ -416,11 +501,16 @@ static int plic_best(struct rv32 *r, int ctx)
 {
 	int best = 0;
 	uint32_t bestp = r->threshold[ctx];
-	for (int s = 1; s <= r->nsrc; s++) {
-		struct plic_source *p = &r->src[s];
-		if (p->pending && !p->claimed && r->enabled[ctx][s] && p->prio > bestp) {
-			best = s;
-			bestp = p->prio;
+	for (int w = 0; w < r->nwords; w++) {
+		uint64_t m = r->pend_bits[w] & r->en_bits[ctx][w];
+		while (m) {              /* ascending ids: a tie keeps the lower one */
+			int s = w * 64 + __builtin_ctzll(m);
+			struct plic_source *p = &r->src[s];
+			m &= m - 1;
+			if (!p->claimed && p->prio > bestp) {
+				best = s;
+				bestp = p->prio;
+			}
 		}
 	}
 	return best;
@@ -482,6 +572,7 @@ static void set_pending(struct core *c, int s, uint32_t why, uint64_t req, int a
 {
 	struct plic_source *p = &c->rv->src[s];
 	p->pending = 1;
+	c->rv->pend_bits[s / 64] |= 1ull << (s % 64);
 	p->req_tick = req;
 	core_trace(c, EV_PEND, (uint16_t)s, why);
 	if (req != NO_REQ && account)
@@ -531,6 +622,7 @@ static uint32_t plic_claim(struct core *c, int ctx)
 	if (s) {
 		struct plic_source *p = &r->src[s];
 		p->pending = 0;
+		r->pend_bits[s / 64] &= ~(1ull << (s % 64));
 		p->claimed = 1;
 		note_claim(r, s);
 		return_one(c, depth_slot(r), s);   /* claimed again in the same trap */
@@ -623,8 +715,13 @@ static void plic_write32(struct core *c, uint32_t off, uint32_t v)
 		uint32_t ctx = (off - PLIC_ENABLE) / PLIC_ENABLE_STRIDE;
 		uint32_t first = ((off - PLIC_ENABLE) % PLIC_ENABLE_STRIDE) * 8;
 		for (uint32_t b = 0; b < 32; b++)
-			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc)
-				r->enabled[ctx][first + b] = (uint8_t)(v >> b & 1);
+			if (first + b >= 1 && first + b <= (uint32_t)r->nsrc) {
+				uint32_t s = first + b;
+				r->enabled[ctx][s] = (uint8_t)(v >> b & 1);
+				r->en_bits[ctx][s / 64] = (r->en_bits[ctx][s / 64] &
+							    ~(1ull << (s % 64))) |
+							   (uint64_t)(v >> b & 1) << (s % 64);
+			}
 		plic_update(c);
 		return;
 	}
@@ -732,13 +829,24 @@ static void lockup(struct core *c, uint64_t pc, uint64_t addr, uint32_t cause)
 
 /* Takes trap `cause` (mcause value) with return address `epc`: mstatus MPIE <- MIE, MIE <- 0,
  * MPP <- privilege, privilege <- M, mepc, mcause, mtval, PC <- the trap vector. */
+static int trap_enter_from(struct core *c, uint32_t cause, uint32_t epc, uint32_t tval,
+			   uint32_t priv, uint32_t old_mstatus);
+
 static int trap_enter(struct core *c, uint32_t cause, uint32_t epc, uint32_t tval)
+{
+	uint32_t priv = as_m(c);
+	return trap_enter_from(c, cause, epc, tval, priv, reg(c, UC_RISCV_REG_MSTATUS));
+}
+
+/* trap_enter with the hart already switched to M-mode by as_m(), which returned `priv`, and
+ * mstatus read (old_mstatus) since. */
+static int trap_enter_from(struct core *c, uint32_t cause, uint32_t epc, uint32_t tval,
+			   uint32_t priv, uint32_t old_mstatus)
 {
 	struct rv32 *r = c->rv;
 	int irq = (cause & MCAUSE_INTERRUPT) != 0;
 	uint32_t code = cause & ~MCAUSE_INTERRUPT;
 	uint16_t num = (uint16_t)(irq ? code : NUM_EXCEPTION + code);
-	uint32_t priv = as_m(c);
 	uint32_t mtvec = reg(c, UC_RISCV_REG_MTVEC);
 	uint32_t base = mtvec & ~3u;
 	uint32_t target = irq && (mtvec & 3) == 1 ? base + 4 * code : base;
@@ -761,10 +869,10 @@ static int trap_enter(struct core *c, uint32_t cause, uint32_t epc, uint32_t tva
 		lockup(c, epc, target, FAULT_TRAP_LOOP);
 		return -1;
 	}
-	uint32_t mstatus = reg(c, UC_RISCV_REG_MSTATUS);
+	uint32_t mstatus = old_mstatus;
 	mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) |
 		  ((mstatus & MSTATUS_MIE) ? MSTATUS_MPIE : 0) | priv << MSTATUS_MPP_SHIFT;
-	set_reg(c, UC_RISCV_REG_MSTATUS, mstatus);
+	write_mstatus(c, old_mstatus, mstatus);
 	set_reg(c, UC_RISCV_REG_MEPC, epc);
 	set_reg(c, UC_RISCV_REG_MCAUSE, cause);
 	set_reg(c, UC_RISCV_REG_MTVAL, tval);
@@ -802,27 +910,43 @@ static int take_exception(struct core *c, uint32_t code, uint32_t epc, uint32_t 
 
 /* Whether an interrupt would be taken now (3.1.6.1, 3.1.9): pending and enabled in mie, and
  * MIE set or the hart below M-mode. Returns the interrupt code, MEI before MSI before MTI. */
-static int takeable(struct core *c)
+static int takeable_in(struct core *c, uint32_t *priv_out, uint32_t *mstatus_out)
 {
 	struct rv32 *r = c->rv;
 	uint32_t pend = r->mip & MIP_MACHINE;
 	if (!pend)
 		return 0;
 	uint32_t priv = as_m(c);
-	pend &= reg(c, UC_RISCV_REG_MIE);
-	int enabled = priv != PRV_M || (reg(c, UC_RISCV_REG_MSTATUS) & MSTATUS_MIE);
-	restore_priv(c, priv);
-	if (!pend || !enabled)
+	uint32_t mstatus = reg(c, UC_RISCV_REG_MSTATUS);
+	int enabled = priv != PRV_M || (mstatus & MSTATUS_MIE);
+	if (enabled)             /* in M-mode with MIE clear, mie does not matter */
+		pend &= reg(c, UC_RISCV_REG_MIE);
+	if (!pend || !enabled) {
+		restore_priv(c, priv);
 		return 0;
+	}
+	if (priv_out) {          /* the caller takes it: the hart stays in M-mode */
+		*priv_out = priv;
+		*mstatus_out = mstatus;
+	} else {
+		restore_priv(c, priv);
+	}
 	return pend & MIP_MEIP ? IRQ_MEI : pend & MIP_MSIP ? IRQ_MSI : IRQ_MTI;
+}
+
+static int takeable(struct core *c)
+{
+	return takeable_in(c, NULL, NULL);
 }
 
 /* Decides whether an interrupt is taken at the block boundary whose first instruction is pc. */
 static void arbitrate(struct core *c, uint64_t pc)
 {
+	uint32_t priv, mstatus;
 	c->need_check = 0;
-	int code = takeable(c);
-	if (code && trap_enter(c, MCAUSE_INTERRUPT | (uint32_t)code, (uint32_t)pc, 0) == 0)
+	int code = takeable_in(c, &priv, &mstatus);
+	if (code && trap_enter_from(c, MCAUSE_INTERRUPT | (uint32_t)code, (uint32_t)pc, 0, priv,
+				    mstatus) == 0)
 		c->pc_redirected = 1;
 }
 
@@ -1239,6 +1363,7 @@ int rv32_init(struct core *c, int num_sources, int prio_bits, int contexts, uint
 		return -1;
 	c->rv = r;
 	r->nsrc = num_sources;
+	r->nwords = (num_sources + 64) / 64;
 	r->nctx = contexts;
 	r->prio_mask = (1u << prio_bits) - 1;
 	r->clint_base = clint_base;
@@ -1253,6 +1378,14 @@ int rv32_init(struct core *c, int num_sources, int prio_bits, int contexts, uint
 	r->mtimecmp = UINT64_MAX;
 	clint_update(c);
 	c->need_check = 0;
+	{
+		uint32_t priv = as_m(c);
+		r->ctx = NULL;
+		if (uc_context_alloc(c->uc, &r->ctx) != UC_ERR_OK)
+			r->ctx = NULL;
+		r->mstatus_off = probe_mstatus(c);
+		restore_priv(c, priv);
+	}
 	if (uc_mmio_map(c->uc, clint_base, CLINT_SIZE, clint_read, c, clint_write, c) ||
 	    uc_mmio_map(c->uc, plic_base, r->plic_size, plic_read, c, plic_write, c) ||
 	    uc_mmio_map(c->uc, uart_base, UART_SIZE, uart_read, c, uart_write, c))
@@ -1324,6 +1457,14 @@ uint32_t rv32_mmio(struct core *c, uint32_t addr, uint32_t size, uint32_t value,
 	r->in_api = 0;
 	core_update_deadline(c);
 	return v;
+}
+
+void rv32_release(struct core *c)
+{
+	if (c->rv && c->rv->ctx) {
+		uc_context_free(c->rv->ctx);
+		c->rv->ctx = NULL;
+	}
 }
 
 uint64_t rv32_mtime(struct core *c) { return mtime_now(c); }
