@@ -20,19 +20,7 @@ import cffi
 HERE = Path(__file__).resolve().parent
 MODULE_NAME = "handlertable._handlertable_cffi"
 
-CDEF = """
-typedef void (*handler_t)(void);
-struct handler_table;
-
-bool handler_table_register(struct handler_table *t, size_t idx, handler_t fn);
-handler_t handler_table_unregister(struct handler_table *t, size_t idx);
-bool handler_table_handle(struct handler_table *t, size_t idx);
-size_t handler_table_len(const struct handler_table *t);
-
-/* host only: allocate / free a table of n empty slots (NULL if out of memory) */
-struct handler_table *handler_table_host_new(size_t n);
-void handler_table_host_free(struct handler_table *t);
-
+TESTLIB_DECLS = """
 /* testlib.c */
 void ht_test_handler0(void);
 void ht_test_handler1(void);
@@ -50,6 +38,21 @@ int ht_test_native_hammer(struct handler_table *t, size_t nslots, unsigned nthre
                           unsigned long *reg_ok, unsigned long *unreg_got,
                           unsigned long *counts);
 """
+
+CDEF = """
+typedef void (*handler_t)(void);
+struct handler_table;
+
+bool handler_table_register(struct handler_table *t, size_t idx, handler_t fn);
+handler_t handler_table_unregister(struct handler_table *t, size_t idx);
+bool handler_table_handle(struct handler_table *t, size_t idx);
+size_t handler_table_len(const struct handler_table *t);
+
+/* host only: allocate / free a table of n empty slots (NULL if out of memory) */
+struct handler_table *handler_table_host_new(size_t n);
+void handler_table_host_free(struct handler_table *t);
+
+""" + TESTLIB_DECLS
 
 # Host-only allocation lives here, not in handler_table.c, which stays free of
 # the heap for firmware.
@@ -82,23 +85,7 @@ void handler_table_host_free(struct handler_table *t)
     }
 }
 
-/* testlib.c */
-unsigned long ht_test_count(unsigned k);
-void ht_test_reset_counts(void);
-void ht_test_handler0(void);
-void ht_test_handler1(void);
-void ht_test_handler2(void);
-void ht_test_handler3(void);
-void ht_test_gate_reset(void);
-void ht_test_gate_handler(void);
-void ht_test_gate_open(void);
-int ht_test_gate_entered(void);
-int ht_test_gate_timed_out(void);
-int ht_test_native_hammer(struct handler_table *t, size_t nslots, unsigned nthreads,
-                          unsigned long iters, unsigned long seed,
-                          unsigned long *reg_ok, unsigned long *unreg_got,
-                          unsigned long *counts);
-"""
+""" + TESTLIB_DECLS
 
 
 def _rel(path: Path) -> str:

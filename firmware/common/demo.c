@@ -97,3 +97,14 @@ void demo_thread_loop(void)
 		}
 	}
 }
+
+void demo_finish_boot(uint32_t nlines)
+{
+	console_puts("self-test:\n");
+	demo_print_counts(nlines);
+	demo_thread_loop();
+	console_puts("done after ");
+	console_putu(thread_progress);
+	console_puts(" loops\n");
+	demo_print_counts(DEMO_NLINES);
+}

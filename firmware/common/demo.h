@@ -41,4 +41,8 @@ void demo_print_counts(uint32_t n);
  * demo_toggle_period iterations (when set); returns after demo_loops iterations (0 = never). */
 void demo_thread_loop(void);
 
+/* The end of both demos' main(): prints the self-test's counts (lines [0, nlines)), runs the
+ * thread loop, then prints the totals. */
+void demo_finish_boot(uint32_t nlines);
+
 #endif /* FIRMWARE_DEMO_H_ */

@@ -33,12 +33,6 @@ int main(void)
 		NVIC_STIR = line;
 		isb();
 	}
-	console_puts("self-test:\n");
-	demo_print_counts(DEMO_ENABLED);
-	demo_thread_loop();
-	console_puts("done after ");
-	console_putu(thread_progress);
-	console_puts(" loops\n");
-	demo_print_counts(DEMO_NLINES);
+	demo_finish_boot(DEMO_ENABLED);
 	return 0;
 }

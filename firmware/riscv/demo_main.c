@@ -95,13 +95,6 @@ int main(void)
 	wait_handled(DEMO_LINE_MTI);
 	UART_IER = UART_IER_ETBEI;        /* THR is empty: source 10 pends at once */
 	wait_handled(UART0_IRQ);
-	console_puts("self-test:\n");
-	demo_print_counts(DEMO_NLINES);
-
-	demo_thread_loop();
-	console_puts("done after ");
-	console_putu(thread_progress);
-	console_puts(" loops\n");
-	demo_print_counts(DEMO_NLINES);
+	demo_finish_boot(DEMO_NLINES);
 	return 0;
 }
