@@ -597,6 +597,11 @@ def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseli
     bad = set(exports) - EXPORT_KEYS
     if bad:
         raise ConfigError(f"unknown export {sorted(bad)[0]!r}; allowed: {', '.join(sorted(EXPORT_KEYS))}")
+    for kind, path in exports.items():      # before the run, not after it
+        folder = Path(path).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise ConfigError(f"{kind} export {path}: the folder {folder} does not exist or is "
+                              "not writable")
     fd, raw = tempfile.mkstemp(prefix="irqsim-trace-", suffix=".bin")
     os.close(fd)
     try:
