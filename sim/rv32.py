@@ -90,8 +90,6 @@ def init_rv32(m) -> None:
     m.hart = Hart(m)
     m.csr = m.hart.csr
     m._fault_detail = m.hart._fault_detail
-    m.nesting_counters = m.hart.nesting_counters     # for sim.storm reports
-    m.source_masked = m.plic.source_masked
 
 
 def _code_ranges(m):
