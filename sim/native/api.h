@@ -65,12 +65,9 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms);
 int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
 int core_schedule_many(struct core *c, const uint64_t *ticks, const uint32_t *lines,
 		       const uint32_t *kinds, size_t n);
-size_t core_pending_events(struct core *c);
-void core_clear_events(struct core *c);
 int core_run(struct core *c, uint64_t max_ticks, uint64_t until);
 int core_set_trace(struct core *c, int enabled, size_t cap);
 size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max);
-size_t core_trace_len(struct core *c);
 size_t core_console_take(struct core *c, char *out, size_t max);
 size_t core_console_len(struct core *c);
 int core_set_dispatch(struct core *c, uint64_t fn_addr);
@@ -86,7 +83,6 @@ int core_bench_empty_block_hook(uintptr_t uc);
 int storm_init(struct core *c, uint32_t nlines);
 int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_t *lines,
 		    const uint64_t *weights, const uint64_t *replay);
-uint64_t core_source_emitted(struct core *c, int i);
 int core_storm_lines(struct core *c, struct line_acct *out, uint32_t n);
 int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out);
 void core_storm_reset(struct core *c);

@@ -164,16 +164,6 @@ static struct sched_ev heap_pop(struct core *c)
 	return top;
 }
 
-size_t core_pending_events(struct core *c)
-{
-	return c->heap_len;
-}
-
-void core_clear_events(struct core *c)
-{
-	c->heap_len = 0;
-}
-
 uint64_t core_next_event_tick(struct core *c)
 {
 	uint64_t t = c->heap_len ? c->heap[0].tick : UINT64_MAX;
@@ -606,11 +596,6 @@ size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max)
 	memmove(c->trace, c->trace + n, (c->trace_len - n) * sizeof(*out));
 	c->trace_len -= n;
 	return n;
-}
-
-size_t core_trace_len(struct core *c)
-{
-	return c->trace_len;
 }
 
 size_t core_console_take(struct core *c, char *out, size_t max)

@@ -98,7 +98,6 @@ struct source {
 	uint64_t base;          /* periodic: the unjittered tick of `next`; burst: start of burst */
 	uint32_t in_burst;      /* requests left in the current burst */
 	size_t replay_i;
-	uint64_t emitted;
 };
 
 struct storm {
@@ -266,14 +265,8 @@ int storm_deliver_one(struct core *c)
 	core_request(c, t, line, kind);
 	if (kind == LINE_RAISE && s->spec.hold)
 		core_schedule(c, t + s->spec.hold, line, LINE_LOWER);
-	s->emitted++;
 	source_advance(s);
 	return 0;
-}
-
-uint64_t core_source_emitted(struct core *c, int i)
-{
-	return c->storm && i < c->storm->n ? c->storm->src[i].emitted : 0;
 }
 
 /* ---- accounting ------------------------------------------------------------------------- */
