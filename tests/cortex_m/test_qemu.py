@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 import sim
-from sim import toolchain
 
 QEMU = shutil.which("qemu-system-arm")
 pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim
 from cli import main
 from sim import storm, toolchain
 from sim.storm import Scenario, Source
