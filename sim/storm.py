@@ -363,7 +363,7 @@ def run_storm(sc: Scenario, *, progress=None, baseline: bool = True, trace_path=
     from .trace import TraceWriter
 
     m = prepare_machine(sc, trace=trace_path is not None)
-    sp0 = m.reg("sp")
+    sp0 = _initial_sp(m)
     paint = _paint_stack(m, sp0)
     writer = None
     if trace_path is not None:
@@ -388,11 +388,26 @@ def run_storm(sc: Scenario, *, progress=None, baseline: bool = True, trace_path=
 
 
 def _baseline(sc, ticks):
-    """The same image, settings and length with no requests: the main loop's progress without
-    interrupts (None for images without the demo's thread_progress counter)."""
+    """The same image, settings and length with no requests: the main loop's progress (None for
+    images without the demo's thread_progress counter) and the stack's peak without interrupts."""
     m = prepare_machine(dataclasses.replace(sc, sources=[]), trace=False)
+    sp0 = _initial_sp(m)
+    paint = _paint_stack(m, sp0)
     m.run(ticks=ticks)
-    return m.symbols["thread_progress"].read() if "thread_progress" in m.symbols else None
+    loops = m.symbols["thread_progress"].read() if "thread_progress" in m.symbols else None
+    return {"loops": loops, "stack_peak": _stack_high_water(m, paint, sp0)}
+
+
+def _initial_sp(m):
+    """The stack pointer the firmware starts with: Cortex-M loads it from the vector table at
+    reset; RISC-V start-up code sets it from the linker script's stack symbol."""
+    sp = m.reg("sp")
+    if sp:
+        return sp
+    for name in ("_estack", "__stack_top", "_stack_top", "__StackTop"):
+        if name in m.symbols:
+            return m.symbols[name].address
+    return 0
 
 
 PAINT = 0xA5
@@ -445,7 +460,9 @@ def _percentiles(hist, total):
     return out
 
 
-def build_report(m, sc, stop, paint, sp0, baseline_progress):
+def build_report(m, sc, stop, paint, sp0, baseline):
+    """The report of machine `m` after running `sc`. `paint`: the painted stack range (or None),
+    `baseline`: what _baseline measured without requests (or None)."""
     board = m.board
     n = board.num_lines
     acct = ffi.new("struct line_acct[]", n)
@@ -503,21 +520,27 @@ def build_report(m, sc, stop, paint, sp0, baseline_progress):
     progress = {"thread_ticks": th[0], "handler_ticks": hd[0],
                 "thread_share": th[0] / m.ticks if m.ticks else 1.0,
                 "thread_ips": th[0] / seconds if seconds else 0.0}
-    if baseline_progress is not None and "thread_progress" in m.symbols:
+    base_loops = baseline["loops"] if baseline else None
+    if base_loops is not None and "thread_progress" in m.symbols:
         loops = m.symbols["thread_progress"].read()
         progress["loops"] = loops
-        progress["loops_baseline"] = baseline_progress
-        progress["relative"] = loops / baseline_progress if baseline_progress else None
+        progress["loops_baseline"] = base_loops
+        progress["relative"] = loops / base_loops if base_loops else None
     else:
         progress["relative"] = progress["thread_share"]
+    peak = _stack_high_water(m, paint, sp0)
+    stack = {"peak_bytes": peak, "initial_sp": sp0}
+    if baseline and baseline["stack_peak"] is not None and peak is not None:
+        # the thread's own peak, measured without interrupts; what handlers add on top of it
+        stack["thread_alone_bytes"] = baseline["stack_peak"]
+        stack["handlers_add_bytes"] = max(0, peak - baseline["stack_peak"])
     nest = m.nesting()
     return Report(
         board=board.name, image=str(m.image), seed=sc.seed, ticks=m.ticks,
         clock_hz=board.clock_hz, stop=stop.reason,
         offered_rate_hz=sc.offered_rate_hz(board.clock_hz),
         lines=lines, totals=totals, progress=progress, nesting=nest,
-        stack={"peak_bytes": _stack_high_water(m, paint, sp0),
-               "initial_sp": sp0},
+        stack=stack,
     )
 
 
@@ -577,8 +600,11 @@ class Report:
             out.append(f"nesting: max depth {n.get('max_depth', '-')}, "
                        f"{n.get('preemptions', 0):,} preemptions, "
                        f"{n.get('tail_chains', 0):,} tail-chains")
-        if self.stack.get("peak_bytes") is not None:
-            out.append(f"stack: peak {self.stack['peak_bytes']} bytes below the initial SP")
+        st = self.stack
+        if st.get("peak_bytes") is not None:
+            extra = (f" (the thread alone: {st['thread_alone_bytes']}; handlers add "
+                     f"{st['handlers_add_bytes']})" if "handlers_add_bytes" in st else "")
+            out.append(f"stack: peak {st['peak_bytes']} bytes below the initial SP{extra}")
         if t["dropped"]:
             why = ", ".join(f"{k} {v}" for k, v in t["dropped_by"].items() if v)
             out.append(f"dropped: {why}")

@@ -273,3 +273,14 @@ def test_failed_run_leaves_no_output_file(tmp_path):
     r = CliRunner().invoke(main, ["storm", "--scenario", str(p), "--jsonl", str(out)])
     assert r.exit_code == 1 and "runaway handler" in r.output
     assert not out.exists() and not list(tmp_path.glob(".irqsim-*"))
+
+
+@pytest.mark.parametrize("board, frame", [("mps2-an385", 32), ("virt", 80)])
+def test_stack_report_separates_what_handlers_add(board, frame):
+    """Handlers add at least one exception frame (8 words stacked by the Cortex-M hardware; the
+    RISC-V demo's 80-byte trap frame) to the thread's own peak, measured without interrupts."""
+    sc = storm.default_scenario(board)
+    sc.ticks = 300_000
+    st = storm.run_storm(sc).stack
+    assert st["peak_bytes"] >= st["thread_alone_bytes"] + frame
+    assert st["handlers_add_bytes"] == st["peak_bytes"] - st["thread_alone_bytes"]
