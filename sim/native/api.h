@@ -94,6 +94,7 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);
 void armv7m_set_ack(struct core *c, uint32_t addr);
+int rv32_set_ack(struct core *c, uint32_t addr);
 void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
 void armv7m_counters(struct core *c, uint64_t *out);
 

@@ -237,6 +237,7 @@ struct rv32 {
 	 * offset of mstatus in it, found by probe_mstatus(); -1 when the probe failed */
 	uc_context *ctx;
 	long mstatus_off;
+	uint32_t ack_base;        /* irqsim's acknowledge register, 0 = not mapped */
 	uint64_t site_addr[MAX_SITES];
 	uc_hook site_hook[MAX_SITES];
 };
@@ -1236,6 +1237,31 @@ void rv32_line(struct core *c, uint32_t line, uint32_t kind)
 		gateway_request(c, (int)line, PEND_LINE, c->req_tick);
 		break;
 	}
+}
+
+/* irqsim's acknowledge register (not a virt device: QEMU has nothing at the address the board
+ * file gives it): a handler writes its source id to lower a level-triggered line. */
+static uint64_t ack_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud)
+{
+	(void)uc, (void)offset, (void)size, (void)ud;
+	return 0;
+}
+
+static void ack_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *ud)
+{
+	struct core *c = ud;
+	(void)uc, (void)size;
+	if (offset != 0)
+		core_guest_error(c, c->rv->ack_base + offset);
+	else if (value >= 1 && value <= (uint64_t)c->rv->nsrc)
+		rv32_line(c, (uint32_t)value, LINE_LOWER);
+	/* other values (a hart-local interrupt's table index, say) name no line: nothing to do */
+}
+
+int rv32_set_ack(struct core *c, uint32_t addr)
+{
+	c->rv->ack_base = addr;
+	return uc_mmio_map(c->uc, addr, 0x1000, ack_read, c, ack_write, c) == UC_ERR_OK ? 0 : -1;
 }
 
 int rv32_current_line(struct core *c)

@@ -284,3 +284,15 @@ def test_stack_report_separates_what_handlers_add(board, frame):
     st = storm.run_storm(sc).stack
     assert st["peak_bytes"] >= st["thread_alone_bytes"] + frame
     assert st["handlers_add_bytes"] == st["peak_bytes"] - st["thread_alone_bytes"]
+
+
+@pytest.mark.parametrize("board, line", [("mps2-an385", 6), ("virt", 6)])
+def test_level_until_ack_is_lowered_by_the_handler(board, line):
+    def run(hold):
+        src = Source("periodic", [line], period=7_000, trigger="level", hold=hold)
+        return storm.run_storm(Scenario(board=board, ticks=300_000, sources=[src]),
+                               baseline=False).lines[line]
+    acked = run("ack")
+    assert acked["requests"] == 43 and acked["handled"] == 43 and acked["coalesced"] == 0
+    stuck = run(1_000_000)     # never lowered in this run: every later request merges
+    assert stuck["requests"] == 43 and stuck["coalesced"] == 42
