@@ -510,9 +510,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
 	control = (control & ~2u) | (excret == 0xFFFFFFFDu ? 2u : 0u);
 	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);
-	int to = (int)(w[7] & 0x1FF);
-	if (!to_thread && !to)
-		to = 0;  /* a frame that says thread mode under F1 is the firmware's problem */
+	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);   /* IPSR: R13 follows SPSEL again */
 	rebuild_hflags(c);
