@@ -47,6 +47,7 @@ FAULT_CAUSES = {
     11: "trap loop: the trap handler traps again at once",
     12: "environment call",
     13: "misaligned access",
+    14: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
 }
 TRACE_CHUNK = 1 << 15
 

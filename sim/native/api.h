@@ -20,6 +20,7 @@
 #define FAULT_TRAP_LOOP 11    /* RISC-V: trap taken at the trap vector itself, repeatedly */
 #define FAULT_ECALL 12
 #define FAULT_MISALIGNED 13
+#define FAULT_INVSTATE 14     /* Cortex-M: execution with EPSR.T = 0 */
 
 /* Special line numbers */
 #define LINE_NMI 0xFFFF       /* Cortex-M: the NMI input */

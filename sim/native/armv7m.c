@@ -88,6 +88,7 @@
 #define CFSR_UNDEFINSTR (1u << 16)
 #define CFSR_INVSTATE (1u << 17)
 #define CFSR_INVPC (1u << 18)
+#define CFSR_UNALIGNED (1u << 24)
 #define HFSR_FORCED (1u << 30)
 #define SYST_ENABLE (1u << 0)
 #define SYST_TICKINT (1u << 1)
@@ -180,14 +181,38 @@ static int active_prio(struct armv7m *a)
 }
 
 /* Execution priority including PRIMASK, FAULTMASK and BASEPRI (B1.5.4). */
+static void rebuild_hflags(struct core *c);
+
+/* PRIMASK, BASEPRI, FAULTMASK. They apply in unprivileged thread mode too (B1.5.4), but
+ * Unicorn's register API reads them as 0 there: in that case look through handler mode. */
+static void read_masks(struct core *c, uint32_t *primask, uint32_t *basepri, uint32_t *faultmask)
+{
+	uint32_t control = 0, xpsr = 0, view;
+	int unpriv = 0;
+	if (c->arm->cur == 0) {
+		uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+		unpriv = control & 1;
+	}
+	if (unpriv) {
+		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		view = (xpsr & ~0x1FFu) | EXC_HARDFAULT;
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &view);
+	}
+	uc_reg_read(c->uc, UC_ARM_REG_PRIMASK, primask);
+	uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, basepri);
+	uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, faultmask);
+	if (unpriv) {
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		rebuild_hflags(c);
+	}
+}
+
 static int exec_prio(struct core *c, int *masked)
 {
 	struct armv7m *a = c->arm;
 	uint32_t primask = 0, basepri = 0, faultmask = 0;
 	int p = active_prio(a), boosted = 256;
-	uc_reg_read(c->uc, UC_ARM_REG_PRIMASK, &primask);
-	uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, &basepri);
-	uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, &faultmask);
+	read_masks(c, &primask, &basepri, &faultmask);
 	basepri &= a->prio_mask;
 	if (basepri)
 		boosted = (int)(basepri & ((0xFFu << (a->prigroup + 1)) & 0xFFu));
@@ -335,9 +360,20 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
 	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e;   /* ITSTATE cleared */
+	if (!from_handler && (control & 2)) {
+		/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
+		 * thread mode (R13 then switches to MSP): an unprivileged thread is made
+		 * privileged for the write, through handler mode, and nPRIV restored with it. */
+		if (control & 1) {
+			uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
+			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
+			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
+			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &thread_xpsr);
+		}
+		uint32_t new_control = control & ~2u;
+		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
+	}
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
-	uint32_t new_control = control & ~2u;                            /* CONTROL.SPSEL = 0 */
-	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
 	rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
@@ -429,34 +465,86 @@ static void deactivate(struct core *c, int e)
 		set_pending(c, e, 1);
 }
 
+/* Enters exception `next` at the return of `from` through the frame already stacked: the
+ * tail-chain of B1.5.12, also how an illegal return's UsageFault is taken (B1.5.8). */
+static void chain_into(struct core *c, int next, uint32_t excret, int from)
+{
+	struct armv7m *a = c->arm;
+	uint32_t handler, xpsr;
+	if (vector_of(c, next, &handler))
+		return;
+	uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+	xpsr = (xpsr & ~0x1FFu) | (uint32_t)next;
+	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+	/* the new handler returns through the same frame: LR = the same EXC_RETURN */
+	uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
+	rebuild_hflags(c);
+	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
+	c->ticks += a->cost_tailchain;
+	core_trace(c, EV_TAILCHAIN, (uint16_t)next, (uint32_t)from);
+	if (next >= EXC_IRQ0)
+		acct_enter(c, (uint32_t)(next - EXC_IRQ0), 2);
+	a->pending[next] = 0;
+	a->active[next] = 1;
+	a->nactive++;
+	a->cur = next;
+	a->taken++;
+	core_trace(c, EV_EXECPRI, (uint16_t)next, (uint32_t)(active_prio(a) + 256));
+}
+
+/* An illegal exception return (B1.5.8): the returning exception is deactivated, UFSR.INVPC
+ * set, and UsageFault taken on the frame still stacked, with LR = the EXC_RETURN value; it
+ * escalates to HardFault, or locks up, as any fault does. */
+static void illegal_return(struct core *c, uint32_t excret, int e)
+{
+	struct armv7m *a = c->arm;
+	if (e >= EXC_IRQ0)
+		acct_return(c, (uint32_t)(e - EXC_IRQ0));
+	if (a->active[e]) {
+		a->active[e] = 0;
+		a->nactive--;
+	}
+	a->cfsr |= CFSR_INVPC;
+	core_trace(c, EV_FAULT, EXC_USAGEFAULT, excret);
+	int f = EXC_USAGEFAULT, ep = exec_prio(c, NULL);
+	if (!exc_enabled(a, f) || group_prio(a, f) >= ep) {
+		a->hfsr |= HFSR_FORCED;
+		f = EXC_HARDFAULT;
+		if (ep <= -1) {
+			lockup(c, excret, excret, FAULT_EXC_RETURN);
+			return;
+		}
+	}
+	c->fault_pc = excret;
+	c->fault_addr = excret;
+	c->fault_cause = FAULT_EXC_RETURN;
+	chain_into(c, f, excret, e);
+}
+
 /* ExceptionReturn (B1.5.8), entered when the core branched to an EXC_RETURN value. */
 static void exc_return(struct core *c, uint32_t excret)
 {
 	struct armv7m *a = c->arm;
 	int e = a->cur;
-	uint32_t invpc = 0;
-	if (e == 0 || !a->active[e])
-		invpc = 1;
-	else if (excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu)
-		invpc = 1;
-	if (invpc) {
-		a->cfsr |= CFSR_INVPC;
-		take_fault(c, EXC_USAGEFAULT, excret, excret, FAULT_EXC_RETURN);
+	if (e == 0) {
+		/* in thread mode 0xFxxxxxxx is no EXC_RETURN: the branch fetches from the
+		 * Execute Never system region (B3.1), an instruction access fault */
+		a->cfsr |= CFSR_IBUSERR;
+		take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
+		return;
+	}
+	int to_thread = excret != 0xFFFFFFF1u;
+	if (!a->active[e] ||
+	    (excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu) ||
+	    (to_thread && a->nactive > 1 && !(a->ccr & CCR_NONBASETHRDENA))) {
+		/* a bad value, or a return to thread mode with another exception still active */
+		illegal_return(c, excret, e);
 		return;
 	}
 	deactivate(c, e);
 	if (e != EXC_NMI) {
 		uint32_t zero = 0;
 		uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &zero);
-	}
-	int to_thread = excret != 0xFFFFFFF1u;
-	if (to_thread && a->nactive && !(a->ccr & CCR_NONBASETHRDENA)) {
-		/* Returning to thread mode with another exception still active: INVPC. */
-		a->active[e] = 1;
-		a->nactive++;
-		a->cfsr |= CFSR_INVPC;
-		take_fault(c, EXC_USAGEFAULT, excret, excret, FAULT_EXC_RETURN);
-		return;
 	}
 	/* Tail-chaining: a pending exception that would preempt the context being returned to
 	 * is taken now, without unstacking and restacking (B1.5.12). */
@@ -465,28 +553,8 @@ static void exc_return(struct core *c, uint32_t excret)
 		int masked;
 		int ep = exec_prio(c, &masked);
 		if (group_prio(a, next) < ep) {
-			uint32_t handler;
-			if (vector_of(c, next, &handler))
-				return;
-			uint32_t xpsr;
-			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
-			xpsr = (xpsr & ~0x1FFu) | (uint32_t)next;
-			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
-			/* the new handler returns through the same frame: LR = the same EXC_RETURN */
-			uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
-			rebuild_hflags(c);
-			uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
-			c->ticks += a->cost_tailchain;
-			core_trace(c, EV_TAILCHAIN, (uint16_t)next, (uint32_t)e);
-			if (next >= EXC_IRQ0)
-				acct_enter(c, (uint32_t)(next - EXC_IRQ0), 2);
-			a->pending[next] = 0;
-			a->active[next] = 1;
-			a->nactive++;
-			a->cur = next;
-			a->taken++;
+			chain_into(c, next, excret, e);
 			a->tailchains++;
-			core_trace(c, EV_EXECPRI, (uint16_t)next, (uint32_t)(active_prio(a) + 256));
 			return;
 		}
 		c->recheck_masked = masked;
@@ -506,13 +574,23 @@ static void exc_return(struct core *c, uint32_t excret)
 	if ((a->ccr & CCR_STKALIGN) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uc_reg_write(c->uc, reg_sp, &new_sp);
-	uint32_t control;
-	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
-	control = (control & ~2u) | (excret == 0xFFFFFFFDu ? 2u : 0u);
-	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);
 	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);   /* IPSR: R13 follows SPSEL again */
+	if (excret == 0xFFFFFFFDu) {
+		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
+		 * write only in privileged thread mode: nPRIV is cleared for it while still in
+		 * handler mode, and restored with the SPSEL write. */
+		uint32_t control, priv;
+		uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+		priv = control & ~1u;
+		if (control & 1)
+			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		control |= 2u;
+		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);   /* R13 becomes PSP */
+	} else {
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+	}
 	rebuild_hflags(c);
 	static const int regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
 				   UC_ARM_REG_R12, UC_ARM_REG_LR};
@@ -539,6 +617,7 @@ static void exc_return(struct core *c, uint32_t excret)
 #define EXCP_DATA_ABORT 4
 #define EXCP_BKPT 7
 #define EXCP_EXCEPTION_EXIT 8
+#define EXCP_INVSTATE 18
 
 void armv7m_intr(struct core *c, uint32_t intno)
 {
@@ -556,8 +635,10 @@ void armv7m_intr(struct core *c, uint32_t intno)
 			core_trace(c, EV_PEND, EXC_SVCALL, 2);
 			exc_entry(c, EXC_SVCALL, pc);
 		} else {
-			/* SVC that cannot be taken at once escalates (B1.5.15) */
-			take_fault(c, EXC_HARDFAULT, pc - 2, pc - 2, FAULT_SVC_PRIORITY);
+			/* SVC that cannot be taken at once escalates (B1.5.15): HardFault, FORCED,
+			 * with SVCall's return address, the next instruction (B1.5.6) */
+			a->hfsr |= HFSR_FORCED;
+			take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
 		}
 		return;
 	}
@@ -581,6 +662,13 @@ void armv7m_intr(struct core *c, uint32_t intno)
 		return;
 	}
 	core_charge_partial(c, pc);
+	if (intno == EXCP_INVSTATE) {
+		/* execution with EPSR.T = 0 (a branch to an even address): INVSTATE (B3.2.15) */
+		c->arm->cfsr |= CFSR_INVSTATE;
+		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
+		return;
+	}
+	c->arm->cfsr |= CFSR_UNDEFINSTR;
 	take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
 }
 
@@ -590,17 +678,28 @@ int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 	struct armv7m *a = c->arm;
 	uint64_t addr = c->mem_fault_seen ? c->mem_fault_addr : pc;
 	switch (err) {
+	case UC_ERR_READ_UNALIGNED: case UC_ERR_WRITE_UNALIGNED:
+		a->cfsr |= CFSR_UNALIGNED;      /* UsageFault, not BusFault (B3.2.15) */
+		return take_fault(c, EXC_USAGEFAULT, pc, addr, FAULT_MISALIGNED) < 0 ? -1 : 0;
 	case UC_ERR_READ_UNMAPPED: case UC_ERR_WRITE_UNMAPPED: case UC_ERR_READ_PROT:
-	case UC_ERR_WRITE_PROT: case UC_ERR_READ_UNALIGNED: case UC_ERR_WRITE_UNALIGNED:
+	case UC_ERR_WRITE_PROT:
 		a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
 		a->bfar = (uint32_t)addr;
 		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA) < 0 ? -1 : 0;
 	case UC_ERR_FETCH_UNMAPPED: case UC_ERR_FETCH_PROT: case UC_ERR_FETCH_UNALIGNED:
 		a->cfsr |= CFSR_IBUSERR;
 		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_FETCH) < 0 ? -1 : 0;
-	case UC_ERR_INSN_INVALID:
+	case UC_ERR_INSN_INVALID: {
+		uint32_t xpsr = 0;
+		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		if (!(xpsr & XPSR_T)) {
+			/* a branch to an even address left EPSR.T = 0: INVSTATE (B3.2.15) */
+			a->cfsr |= CFSR_INVSTATE;
+			return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE) < 0 ? -1 : 0;
+		}
 		a->cfsr |= CFSR_UNDEFINSTR;
 		return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF) < 0 ? -1 : 0;
+	}
 	default:
 		c->fault_pc = pc;
 		c->fault_addr = addr;
@@ -646,8 +745,8 @@ int armv7m_wakeable(struct core *c)
 	int e = highest_pending(a);
 	if (!e)
 		return 0;
-	uint32_t basepri = 0;
-	uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, &basepri);
+	uint32_t primask, basepri, faultmask;
+	read_masks(c, &primask, &basepri, &faultmask);
 	basepri &= a->prio_mask;
 	int p = active_prio(a);
 	if (basepri && (int)basepri < p)
@@ -661,7 +760,7 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 {
 	struct armv7m *a = c->arm;
 	uint32_t v = 0;
-	if (off >= NVIC_ISER && off < NVIC_IPR + 0x1F0 && off < 0x500) {
+	if (off >= NVIC_ISER && off < NVIC_IPR + 0x1F0) {
 		if (off >= NVIC_IPR) {
 			for (int i = 0; i < 4; i++) {
 				int e = EXC_IRQ0 + (int)(off - NVIC_IPR) + i;
