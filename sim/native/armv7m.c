@@ -116,6 +116,7 @@ struct armv7m {
 	uint64_t st_zero;                    /* tick at which the counter next reaches 0 */
 	uint32_t uart_ctrl, uart_bauddiv;
 	uint32_t ack_addr;                   /* irqsim's line-acknowledge register, 0 = none */
+	uint32_t scs_fault_addr;             /* an unprivileged SCS access to fault on, or 0 */
 	uint32_t cost_entry, cost_tailchain, cost_return;  /* ticks the exception mechanism takes */
 	uint32_t min_frame_sp;               /* lowest frame address stacked on MSP (high-water) */
 	uint64_t taken, tailchains, preemptions;
@@ -672,6 +673,24 @@ void armv7m_intr(struct core *c, uint32_t intno)
 	take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
 }
 
+/* emu_start returned after an SCS callback stopped it: the BusFault of an unprivileged
+ * access, taken at the accessing instruction (its effect was suppressed). Returns 1 when it
+ * did something. */
+int armv7m_resume(struct core *c)
+{
+	struct armv7m *a = c->arm;
+	if (!a || !a->scs_fault_addr)
+		return 0;
+	uint32_t addr = a->scs_fault_addr, pc;
+	a->scs_fault_addr = 0;
+	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+	core_charge_partial(c, pc);
+	a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
+	a->bfar = addr;
+	take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA);
+	return 1;
+}
+
 /* emu_start stopped with an error at `pc` (the faulting instruction). */
 int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 {
@@ -956,10 +975,29 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 	c->need_check = 1;
 }
 
+/* The System Control Space is privileged (B3.2, B3.4): an unprivileged access other than a
+ * STIR write with CCR.USERSETMPEND is a precise BusFault. The callback cannot redirect the
+ * core, so it stops emulation at the access and armv7m_resume takes the fault there. */
+static int scs_denied(struct core *c, uint32_t off, int write)
+{
+	struct armv7m *a = c->arm;
+	uint32_t control = 0;
+	if (a->cur != 0)
+		return 0;
+	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+	if (!(control & 1) || (write && off == STIR && (a->ccr & 2u)))
+		return 0;
+	a->scs_fault_addr = SCS_BASE + off;
+	uc_emu_stop(c->uc);
+	return 1;
+}
+
 static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud)
 {
 	(void)uc;
 	uint32_t off = (uint32_t)offset;
+	if (scs_denied(ud, off, 0))
+		return 0;
 	uint32_t w = scs_read32(ud, off & ~3u);
 	return (w >> (8 * (off & 3))) & (size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
 }
@@ -969,6 +1007,8 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	struct core *c = ud;
 	(void)uc;
 	uint32_t off = (uint32_t)offset;
+	if (scs_denied(c, off, 1))
+		return;
 	if (size == 4 && !(off & 3)) {
 		scs_write32(c, off, (uint32_t)value);
 		return;

@@ -684,9 +684,11 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		c->mem_fault_seen = 0;
 		uint64_t start = c->arch == CORE_ARCH_ARMV7M ? (pc | 1) : pc;
 		uc_err err = uc_emu_start(c->uc, start, until ? until : NO_UNTIL, 0, 0);
-		/* RISC-V: the model stopped emulation at an instruction it finishes itself (an MMIO
-		 * store that made an interrupt takeable, a read of mip); see rv32_resume. */
-		int resumed = c->arch == CORE_ARCH_RV32 && err == UC_ERR_OK && rv32_resume(c);
+		/* The model stopped emulation at an instruction it finishes itself: RISC-V, an MMIO
+		 * store that made an interrupt takeable or a read of mip (rv32_resume); Cortex-M,
+		 * an unprivileged access to the SCS (armv7m_resume). */
+		int resumed = err == UC_ERR_OK &&
+			      (c->arch == CORE_ARCH_RV32 ? rv32_resume(c) : armv7m_resume(c));
 		if (c->stop) {
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;

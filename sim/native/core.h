@@ -192,7 +192,8 @@ void rv32_line(struct core *c, uint32_t line, uint32_t kind);
 uint64_t rv32_deadline(struct core *c);
 int rv32_wakeable(struct core *c);
 uint32_t rv32_count_insns(const uint8_t *p, uint32_t size);
-int rv32_resume(struct core *c);  /* RISC-V only: core_run calls it when emu_start returns */
+int rv32_resume(struct core *c);    /* core_run calls these when emu_start returns cleanly */
+int armv7m_resume(struct core *c);
 void rv32_release(struct core *c); /* RISC-V only: core_free calls it (Unicorn resources) */
 
 #endif /* SIM_NATIVE_CORE_H_ */

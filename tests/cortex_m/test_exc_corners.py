@@ -1,6 +1,6 @@
 """Exception-model corner cases (fw/exc_corner_tests.c): an RTOS-style first task start on
 PSP, CONTROL in handlers, illegal exception returns, INVSTATE, masks in unprivileged thread
-mode, SVC escalation. Each is checked against the rule, and against QEMU when installed."""
+mode, SVC escalation, unprivileged access to the System Control Space. Each is checked against the rule, and against QEMU when installed."""
 
 import shutil
 import struct
@@ -73,8 +73,17 @@ def test_svc_that_cannot_preempt_escalates_with_the_next_instruction_stacked():
     assert svc >> 8 == 0xDF, "the stacked PC follows the SVC instruction"
 
 
+def test_unprivileged_scs_access_is_a_precise_busfault():
+    """B3.2/B3.4: the SCS is privileged; the fault is precise, at the store, BFAR the register."""
+    m, out = run(13)
+    assert out["BF_CFSR"] == "00008200", "PRECISERR, BFARVALID"
+    assert out["BF_BFAR"] == "e000e100"
+    assert int(out["BF_stacked_pc"], 16) == m.symbols["unpriv_store"].address
+    assert not m.nvic.irq(0).enabled, "the write had no effect"
+
+
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 12])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 13])
 def test_corner_case_matches_qemu(n):
     elf = build(n)
     m = sim.Machine.load(elf)
