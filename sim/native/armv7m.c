@@ -327,6 +327,23 @@ static void rebuild_hflags(struct core *c)
 	uc_reg_write(c->uc, UC_ARM_REG_APSR_NZCV, &nzcv);
 }
 
+/* Exception e becomes the running one (ExceptionTaken's bookkeeping, B1.5.6); `how` for the
+ * accounting: 0 from thread mode, 1 preempting, 2 tail-chained. */
+static void activate(struct core *c, int e, int how)
+{
+	struct armv7m *a = c->arm;
+	if (e >= EXC_IRQ0)
+		acct_enter(c, (uint32_t)(e - EXC_IRQ0), how);
+	a->pending[e] = 0;
+	a->active[e] = 1;
+	a->nactive++;
+	if (a->nactive > a->max_depth)
+		a->max_depth = a->nactive;
+	a->cur = e;
+	a->taken++;
+	core_trace(c, EV_EXECPRI, (uint16_t)e, (uint32_t)(active_prio(a) + 256));
+}
+
 /* Takes exception e with `ret` as the return address: PushStack then ExceptionTaken. */
 static int exc_entry(struct core *c, int e, uint32_t ret)
 {
@@ -390,16 +407,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		core_trace(c, EV_ENTRY, (uint16_t)e, ret & ~1u);
 		core_enter_handler_mode(c);
 	}
-	if (e >= EXC_IRQ0)
-		acct_enter(c, (uint32_t)(e - EXC_IRQ0), from_handler);
-	a->pending[e] = 0;
-	a->active[e] = 1;
-	a->nactive++;
-	if (a->nactive > a->max_depth)
-		a->max_depth = a->nactive;
-	a->cur = e;
-	a->taken++;
-	core_trace(c, EV_EXECPRI, (uint16_t)e, (uint32_t)(active_prio(a) + 256));
+	activate(c, e, from_handler);
 	return 0;
 }
 
@@ -431,9 +439,10 @@ void armv7m_service(struct core *c, uint64_t pc)
 		arbitrate(c, pc);
 }
 
-/* Raises fault exception `f` (synchronous, return address `pc`), escalating to HardFault when
- * it is disabled or cannot preempt (B1.5.15), and to lockup when HardFault cannot (B1.5.16). */
-static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+/* The exception that fault `f` (synchronous, return address `pc`) is taken as: f, or
+ * HardFault when f is disabled or cannot preempt (B1.5.15); 0 for a lockup, when HardFault
+ * cannot either (B1.5.16), which stops the run. */
+static int fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
 {
 	struct armv7m *a = c->arm;
 	int ep = exec_prio(c, NULL);
@@ -444,12 +453,19 @@ static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_
 	}
 	if (f == EXC_HARDFAULT && ep <= -1) {
 		lockup(c, pc, addr, cause);
-		return -1;
+		return 0;
 	}
 	c->fault_pc = pc;
 	c->fault_addr = addr;
 	c->fault_cause = cause;
-	return exc_entry(c, f, (uint32_t)pc);
+	return f;
+}
+
+/* Takes fault `f` as a new exception (PushStack), or escalated / locked up as above. */
+static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+{
+	f = fault_target(c, f, pc, addr, cause);
+	return f ? exc_entry(c, f, (uint32_t)pc) : -1;
 }
 
 /* Level lines still high re-pend their interrupt when it is deactivated (B3.4.1). */
@@ -483,14 +499,7 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->ticks += a->cost_tailchain;
 	core_trace(c, EV_TAILCHAIN, (uint16_t)next, (uint32_t)from);
-	if (next >= EXC_IRQ0)
-		acct_enter(c, (uint32_t)(next - EXC_IRQ0), 2);
-	a->pending[next] = 0;
-	a->active[next] = 1;
-	a->nactive++;
-	a->cur = next;
-	a->taken++;
-	core_trace(c, EV_EXECPRI, (uint16_t)next, (uint32_t)(active_prio(a) + 256));
+	activate(c, next, 2);
 }
 
 /* An illegal exception return (B1.5.8): the returning exception is deactivated, UFSR.INVPC
@@ -498,28 +507,11 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
  * escalates to HardFault, or locks up, as any fault does. */
 static void illegal_return(struct core *c, uint32_t excret, int e)
 {
-	struct armv7m *a = c->arm;
-	if (e >= EXC_IRQ0)
-		acct_return(c, (uint32_t)(e - EXC_IRQ0));
-	if (a->active[e]) {
-		a->active[e] = 0;
-		a->nactive--;
-	}
-	a->cfsr |= CFSR_INVPC;
-	core_trace(c, EV_FAULT, EXC_USAGEFAULT, excret);
-	int f = EXC_USAGEFAULT, ep = exec_prio(c, NULL);
-	if (!exc_enabled(a, f) || group_prio(a, f) >= ep) {
-		a->hfsr |= HFSR_FORCED;
-		f = EXC_HARDFAULT;
-		if (ep <= -1) {
-			lockup(c, excret, excret, FAULT_EXC_RETURN);
-			return;
-		}
-	}
-	c->fault_pc = excret;
-	c->fault_addr = excret;
-	c->fault_cause = FAULT_EXC_RETURN;
-	chain_into(c, f, excret, e);
+	deactivate(c, e);
+	c->arm->cfsr |= CFSR_INVPC;
+	int f = fault_target(c, EXC_USAGEFAULT, excret, excret, FAULT_EXC_RETURN);
+	if (f)
+		chain_into(c, f, excret, e);
 }
 
 /* ExceptionReturn (B1.5.8), entered when the core branched to an EXC_RETURN value. */

@@ -359,6 +359,16 @@ void acct_coalesce(struct core *c, uint32_t line)
 		a->coalesced++;
 }
 
+/* Ticks from the request in service on `line` to now, into histogram `which` (0 entry,
+ * 1 return) and its exact maximum. */
+static void record_latency(struct core *c, uint32_t line, int which, uint64_t *max)
+{
+	uint64_t lat = c->ticks - c->storm->acct[line].svc_req;
+	hist_add(c->storm, line, which, lat);
+	if (lat > *max)
+		*max = lat;
+}
+
 /* The handler of `line` starts (how: 0 from thread mode, 1 preempting, 2 tail-chained): the
  * pending request, if a request set it, is now in service. */
 void acct_enter(struct core *c, uint32_t line, int how)
@@ -374,12 +384,8 @@ void acct_enter(struct core *c, uint32_t line, int how)
 	a->svc_req = a->pend_req;
 	a->svc_dispatched = 0;
 	a->pend_req = NONE;
-	if (a->svc_req != NONE) {
-		uint64_t lat = c->ticks - a->svc_req;
-		hist_add(c->storm, line, 0, lat);
-		if (lat > a->max_entry_latency)
-			a->max_entry_latency = lat;
-	}
+	if (a->svc_req != NONE)
+		record_latency(c, line, 0, &a->max_entry_latency);
 }
 
 void acct_dispatch(struct core *c, uint32_t line, int handled)
@@ -399,10 +405,7 @@ void acct_return(struct core *c, uint32_t line)
 	struct line_acct *a = acct_of(c, line);
 	if (!a || a->svc_req == NONE)
 		return;
-	uint64_t lat = c->ticks - a->svc_req;
-	hist_add(c->storm, line, 1, lat);
-	if (lat > a->max_return_latency)
-		a->max_return_latency = lat;
+	record_latency(c, line, 1, &a->max_return_latency);
 	if (!a->svc_dispatched)
 		a->handled++;      /* a handler ran and returned without the table: serviced */
 	a->svc_req = NONE;
