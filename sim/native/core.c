@@ -265,42 +265,76 @@ bad:
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static uint32_t __attribute__((noinline)) count_insns_slow(struct core *c, struct icount_entry *e,
-							 uint64_t addr, uint32_t size)
+static struct icount_entry *__attribute__((noinline))
+block_info_slow(struct core *c, struct icount_entry *e, uint64_t addr, uint32_t size)
 {
 	uint8_t *p = core_host_ptr(c, addr, size);
+	uint8_t end = BLOCK_END_NONE, start = 0;
 	uint32_t n;
 	if (!p)
 		n = size / 4 ? size / 4 : 1;  /* code outside RAM/flash mappings: estimate */
 	else if (c->arch == CORE_ARCH_ARMV7M)
 		n = armv7m_count_insns(p, size);
 	else
-		n = rv32_count_insns(p, size);
+		n = rv32_block_info(p, size, &end);
+	if (c->dispatch_addr && addr == c->dispatch_addr)
+		start |= BLOCK_START_DISPATCH;
+	if (c->table_register_addr && addr == c->table_register_addr)
+		start |= BLOCK_START_REGISTER;
+	if (c->table_unregister_addr && addr == c->table_unregister_addr)
+		start |= BLOCK_START_UNREGISTER;
 	e->addr = addr;
 	e->size = size;
 	e->count = n;
-	return n;
+	e->end = end;
+	e->start = start;
+	return e;
 }
 
-/* Instructions in the block [addr, addr + size): a direct-mapped cache in front of decoding the
- * instruction lengths (Thumb-2 and RVC both tell the length from the first halfword). */
-static inline uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
+/* The block [addr, addr + size): a direct-mapped cache in front of decoding the instruction
+ * lengths (Thumb-2 and RVC both tell the length from the first halfword). */
+static inline struct icount_entry *block_info(struct core *c, uint64_t addr, uint32_t size)
 {
 	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
 	if (__builtin_expect(e->addr == addr && e->size == size, 1))
-		return e->count;
-	return count_insns_slow(c, e, addr, size);
+		return e;
+	return block_info_slow(c, e, addr, size);
+}
+
+static inline uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
+{
+	return block_info(c, addr, size)->count;
+}
+
+static void icache_clear(struct core *c)
+{
+	for (int i = 0; i < ICOUNT_CACHE; i++)
+		c->icache[i].addr = UINT64_MAX;
+}
+
+/* The current block's last instruction has retired: what it asks of the model. */
+static inline void block_end(struct core *c)
+{
+	int end = c->blk_end;
+	c->blk_end = BLOCK_END_NONE;
+	if (end && c->arch == CORE_ARCH_RV32)
+		rv32_block_end(c, end);
 }
 
 /* Charges the current block when emulation left it at `pc`: the instructions before pc when
- * pc lies inside it (a fault, a trap, `until`), else all of it. */
+ * pc lies inside it (a fault, a trap, a stop at an instruction), else all of it, and then what
+ * its last instruction asks of the model (block_end). */
 void core_charge_partial(struct core *c, uint64_t pc)
 {
-	if (pc >= c->blk_addr && pc < c->blk_addr + c->blk_size)
+	if (pc >= c->blk_addr && pc < c->blk_addr + c->blk_size) {
 		c->ticks += pc == c->blk_addr ? 0 : count_insns(c, c->blk_addr, (uint32_t)(pc - c->blk_addr));
-	else
+		c->blk_end = BLOCK_END_NONE;   /* its last instruction did not retire */
+		c->blk_insns = 0;
+	} else {
 		c->ticks += c->blk_insns;
-	c->blk_insns = 0;
+		c->blk_insns = 0;
+		block_end(c);
+	}
 	c->blk_size = 0;
 }
 
@@ -393,12 +427,16 @@ static void service(struct core *c, uint64_t pc)
 	core_update_deadline(c);
 }
 
+static void block_start(struct core *c, uint64_t addr, int start);
+
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
 	(void)uc;
-	c->ticks += c->blk_insns;
+	c->ticks += c->blk_insns;     /* the previous block ran to its end */
 	c->blk_insns = 0;
+	if (c->blk_end)
+		block_end(c);
 	c->blk_addr = addr;
 	c->blk_size = 0;
 	if (__builtin_expect(c->ticks >= c->deadline || c->need_check || c->recheck_masked, 0)) {
@@ -407,8 +445,12 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		if (c->stop || c->pc_redirected)
 			return;  /* this block does not run now */
 	}
+	struct icount_entry *e = block_info(c, addr, size);
 	c->blk_size = size;
-	c->blk_insns = count_insns(c, addr, size);
+	c->blk_insns = e->count;
+	c->blk_end = e->end;
+	if (__builtin_expect(e->start, 0))
+		block_start(c, addr, e->start);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
@@ -431,25 +473,37 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
 	return false;
 }
 
-/* A code hook on the first instruction of handler_table_handle(table, idx): records which
+/* handler_table_handle(table, idx) is about to run (its first block starts): records which
  * slot the firmware dispatches and whether a handler was there when it looked (on one core
  * nothing else writes the slot between this instruction and the function's acquire load,
  * unless an interrupt preempts in between, which the trace then shows). The table layout is
  * handlertable's: { size_t len; slot *slots; } with 32-bit words on both targets. */
-static void hook_dispatch(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+static void on_dispatch(struct core *c)
 {
-	struct core *c = ud;
 	uint32_t table = 0, idx = 0, len = 0, slots = 0, slot = 0;
-	(void)addr, (void)size;
 	int arm = c->arch == CORE_ARCH_ARMV7M;
-	uc_reg_read(uc, arm ? UC_ARM_REG_R0 : UC_RISCV_REG_A0, &table);
-	uc_reg_read(uc, arm ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+	uc_reg_read(c->uc, arm ? UC_ARM_REG_R0 : UC_RISCV_REG_A0, &table);
+	uc_reg_read(c->uc, arm ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
 	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
 		core_read32(c, slots + 4ull * idx, &slot);
 	core_trace(c, EV_DISPATCH, (uint16_t)idx, slot != 0);
 	int line = arm ? armv7m_current_line(c) : rv32_current_line(c);
 	if (line >= 0)
 		acct_dispatch(c, (uint32_t)line, slot != 0);
+}
+
+/* A block starting at a watched function. */
+static void block_start(struct core *c, uint64_t addr, int start)
+{
+	(void)addr;
+	if (start & BLOCK_START_DISPATCH)
+		on_dispatch(c);
+	if (start & (BLOCK_START_REGISTER | BLOCK_START_UNREGISTER)) {
+		/* handler_table_register / unregister: the table changes */
+		uint32_t idx = 0;
+		uc_reg_read(c->uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+		core_trace(c, EV_TABLE, (uint16_t)idx, (start & BLOCK_START_REGISTER) != 0);
+	}
 }
 
 /* Placeholder until the RISC-V model defines it (a weak symbol: rv32.c's definition wins). */
@@ -464,16 +518,6 @@ __attribute__((weak)) int rv32_current_line(struct core *c)
 {
 	(void)c;
 	return -1;
-}
-
-/* Calls of handler_table_register / unregister (first instruction): the table changes. */
-static void hook_table_set(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
-{
-	struct core *c = ud;
-	uint32_t idx = 0;
-	(void)size;
-	uc_reg_read(uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
-	core_trace(c, EV_TABLE, (uint16_t)idx, (addr & ~1ull) == c->table_register_addr);
 }
 
 /* For bench/storm.py: the cheapest possible block hook, to show the floor that any
@@ -509,8 +553,7 @@ struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz)
 	c->trace_enabled = 1;
 	c->trace_cap = 1 << 16;
 	c->trace = malloc(c->trace_cap * sizeof(*c->trace));
-	for (int i = 0; i < ICOUNT_CACHE; i++)
-		c->icache[i].addr = UINT64_MAX;
+	icache_clear(c);
 	if (!c->trace)
 		goto fail;
 	if (uc_hook_add(c->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0) ||
@@ -532,8 +575,6 @@ void core_free(struct core *c)
 	uc_hook_del(c->uc, c->h_block);
 	uc_hook_del(c->uc, c->h_intr);
 	uc_hook_del(c->uc, c->h_inval);
-	if (c->h_dispatch)
-		uc_hook_del(c->uc, c->h_dispatch);
 	for (int i = 0; i < c->nregions; i++)
 		munmap(c->regions[i].host, c->regions[i].size);
 	free(c->heap);
@@ -546,29 +587,22 @@ void core_free(struct core *c)
 	free(c);
 }
 
+/* Watches calls of handler_table_handle at fn_addr (0: none). A function's first instruction
+ * starts a translation block (it is reached by a call or a jump), so the block hook sees the
+ * call: no code hook, which would cost a walk of Unicorn's code-hook list and an exit-request
+ * check at every hooked instruction. */
 int core_set_dispatch(struct core *c, uint64_t fn_addr)
 {
-	if (c->h_dispatch) {
-		uc_hook_del(c->uc, c->h_dispatch);
-		c->h_dispatch = 0;
-	}
-	if (!fn_addr)
-		return 0;
-	fn_addr &= ~1ull;
-	return uc_hook_add(c->uc, &c->h_dispatch, UC_HOOK_CODE, (void *)hook_dispatch, c, fn_addr,
-			   fn_addr) == UC_ERR_OK ? 0 : -1;
+	c->dispatch_addr = fn_addr & ~1ull;
+	icache_clear(c);
+	return 0;
 }
 
 int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregister_addr)
 {
-	register_addr &= ~1ull;
-	unregister_addr &= ~1ull;
-	c->table_register_addr = register_addr;
-	if (uc_hook_add(c->uc, &c->h_table[0], UC_HOOK_CODE, (void *)hook_table_set, c, register_addr,
-			register_addr) ||
-	    uc_hook_add(c->uc, &c->h_table[1], UC_HOOK_CODE, (void *)hook_table_set, c,
-			unregister_addr, unregister_addr))
-		return -1;
+	c->table_register_addr = register_addr & ~1ull;
+	c->table_unregister_addr = unregister_addr & ~1ull;
+	icache_clear(c);
 	return 0;
 }
 

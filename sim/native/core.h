@@ -81,10 +81,26 @@ struct region {
 #define CORE_MAX_REGIONS 8
 #define ICOUNT_CACHE 1024
 
+/* What the block hook needs to know about a translation block, decoded once per block:
+ * its instruction count, what its last instruction asks of the model once the block has run
+ * (enum block_end, per architecture), and whether it starts at a watched function. */
 struct icount_entry {
 	uint64_t addr;
 	uint32_t size, count;
+	uint8_t end;             /* enum block_end */
+	uint8_t start;           /* BLOCK_START_* */
 };
+
+/* Block starts watched for the trace and the accounting (a function's first instruction
+ * always starts a translation block: it is reached by a call or a jump). */
+#define BLOCK_START_DISPATCH   1   /* handler_table_handle */
+#define BLOCK_START_REGISTER   2   /* handler_table_register */
+#define BLOCK_START_UNREGISTER 4   /* handler_table_unregister */
+
+/* The last instruction of a block, when the model must act once it has retired. On RISC-V
+ * every CSR instruction and mret ends its translation block (Unicorn 2.1.4, QEMU 5.0's
+ * translator), so these are exactly the sites that a code hook would otherwise watch. */
+enum block_end { BLOCK_END_NONE, BLOCK_END_CSR_WRITE, BLOCK_END_MRET };
 
 struct armv7m;
 struct rv32;
@@ -98,6 +114,7 @@ struct core {
 	uint64_t ticks;          /* instructions retired before the current block */
 	uint64_t blk_addr;       /* the current block, charged when the next one starts */
 	uint32_t blk_size, blk_insns;
+	uint8_t blk_end;         /* enum block_end of the current block, done when it completes */
 	uint64_t deadline;       /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
@@ -135,8 +152,8 @@ struct core {
 	int nregions;
 	struct icount_entry icache[ICOUNT_CACHE];
 
-	uc_hook h_block, h_intr, h_inval, h_dispatch, h_table[2];
-	uint64_t table_register_addr;
+	uc_hook h_block, h_intr, h_inval;
+	uint64_t dispatch_addr, table_register_addr, table_unregister_addr;  /* 0 = not watched */
 
 	struct armv7m *arm;
 	struct rv32 *rv;
@@ -191,7 +208,8 @@ int rv32_fault(struct core *c, uc_err err, uint64_t pc);
 void rv32_line(struct core *c, uint32_t line, uint32_t kind);
 uint64_t rv32_deadline(struct core *c);
 int rv32_wakeable(struct core *c);
-uint32_t rv32_count_insns(const uint8_t *p, uint32_t size);
+uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end);
+void rv32_block_end(struct core *c, int end);
 int rv32_resume(struct core *c);    /* core_run calls these when emu_start returns cleanly */
 int armv7m_resume(struct core *c);
 void rv32_release(struct core *c); /* RISC-V only: core_free calls it (Unicorn resources) */

@@ -372,26 +372,6 @@ static int insn_at(struct core *c, uint64_t addr, uint32_t *w)
 	return 4;
 }
 
-/* Charges the current block's instructions before `addr` now (from a code hook inside the
- * block); the rest is charged when the next block starts. */
-static void charge_to(struct core *c, uint64_t addr)
-{
-	if (addr <= c->blk_addr || addr > c->blk_addr + c->blk_size)
-		return;
-	uint32_t len = (uint32_t)(addr - c->blk_addr);
-	uint8_t *p = core_host_ptr(c, c->blk_addr, len);
-	if (!p)
-		return;
-	/* the whole block (mret ends one): its count is known */
-	uint32_t n = len == c->blk_size ? c->blk_insns : rv32_count_insns(p, len);
-	if (n > c->blk_insns)
-		n = c->blk_insns;
-	c->ticks += n;
-	c->blk_insns -= n;
-	c->blk_size -= len;
-	c->blk_addr = addr;
-}
-
 /* ---- CLINT (3.2.1) ------------------------------------------------------------------------ */
 
 static uint64_t mtime_now(struct core *c)
@@ -959,11 +939,11 @@ void rv32_service(struct core *c, uint64_t pc)
 		arbitrate(c, pc);
 }
 
-/* mret (3.3.2), seen by a code hook just before Unicorn executes it natively. */
-static void on_mret(struct core *c, uint64_t addr)
+/* mret (3.3.2) has retired (Unicorn executes it natively): it ended the block that just ran,
+ * and that block is charged. */
+static void on_mret(struct core *c)
 {
 	struct rv32 *r = c->rv;
-	charge_to(c, addr + 4);  /* mret ends its block: the block is charged, mret included */
 	r->mrets++;
 	r->sync_chain = 0;
 	c->need_check = 1;       /* MIE <- MPIE may let a pending interrupt in */
@@ -1144,30 +1124,22 @@ static int site_kind(uint32_t w)
 	return SITE_NONE;
 }
 
+/* A read of mip (the only site still watched by a code hook): stops before the instruction,
+ * and rv32_resume emulates it with the machine bits filled in. */
 static void hook_site(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
-	uint32_t w;
 	(void)size;
-	if (insn_at(c, addr, &w) != 4)
-		return;
-	switch (site_kind(w)) {
-	case SITE_CSR_WRITE:
-		c->need_check = 1;   /* a CSR instruction ends its block: arbitrate after it */
-		break;
-	case SITE_MIP_READ:
-		if ((reg(c, UC_RISCV_REG_PRIV) & 3) != PRV_M)
-			break;           /* illegal below M-mode: Unicorn raises it */
-		c->rv->resume = RESUME_MIP;
-		c->rv->resume_pc = addr;
-		uc_emu_stop(uc);     /* stops before the instruction; rv32_resume emulates it */
-		break;
-	case SITE_MRET:
-		on_mret(c, addr);
-		break;
-	}
+	if ((reg(c, UC_RISCV_REG_PRIV) & 3) != PRV_M)
+		return;              /* illegal below M-mode: Unicorn raises it */
+	c->rv->resume = RESUME_MIP;
+	c->rv->resume_pc = addr;
+	uc_emu_stop(uc);
 }
 
+/* Watches the reads of mip in [addr, addr + size), scanned at every halfword: an instruction
+ * starting at a hooked address is the instruction the scan matched, so stray matches in data
+ * cost nothing. Returns the number of sites watched in all. */
 int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 {
 	struct rv32 *r = c->rv;
@@ -1177,7 +1149,7 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 	for (uint32_t off = 0; off + 4 <= size; off += 2) {
 		uint32_t w = (uint32_t)(p[off] | p[off + 1] << 8 | p[off + 2] << 16) |
 			     (uint32_t)p[off + 3] << 24;
-		if (site_kind(w) == SITE_NONE)
+		if (site_kind(w) != SITE_MIP_READ)
 			continue;
 		int dup = 0;
 		for (int i = 0; i < r->nsites && !dup; i++)
@@ -1192,6 +1164,38 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 		r->site_addr[r->nsites++] = addr + off;
 	}
 	return r->nsites;
+}
+
+/* The instruction count of the block p[0, size) and what its last instruction asks of the
+ * model once it has retired: every CSR instruction and mret ends a translation block, so a CSR
+ * write to mstatus or mie, or an mret, can only be a block's last instruction. */
+uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
+{
+	uint32_t n = 0, off = 0, last = 0;
+	while (off < size) {
+		last = off;
+		off += (p[off] & 3) == 3 ? 4 : 2;
+		n++;
+	}
+	*end = BLOCK_END_NONE;
+	if (n && (p[last] & 3) == 3 && last + 4 <= size) {
+		uint32_t w = (uint32_t)(p[last] | p[last + 1] << 8 | p[last + 2] << 16) |
+			     (uint32_t)p[last + 3] << 24;
+		int k = site_kind(w);
+		*end = k == SITE_MRET ? BLOCK_END_MRET : k == SITE_CSR_WRITE ? BLOCK_END_CSR_WRITE
+								 : BLOCK_END_NONE;
+	}
+	return n;
+}
+
+/* The block that just ran ended with a CSR write to mstatus/mie (arbitrate now: the block
+ * boundary is the next instruction) or an mret. */
+void rv32_block_end(struct core *c, int end)
+{
+	if (end == BLOCK_END_MRET)
+		on_mret(c);
+	else
+		c->need_check = 1;
 }
 
 /* ---- lines from Python ------------------------------------------------------------------- */
@@ -1280,14 +1284,6 @@ int rv32_wakeable(struct core *c)
 	uint32_t priv = as_m(c), mie = reg(c, UC_RISCV_REG_MIE);
 	restore_priv(c, priv);
 	return (c->rv->mip & mie) != 0;
-}
-
-uint32_t rv32_count_insns(const uint8_t *p, uint32_t size)
-{
-	uint32_t n = 0;
-	for (uint32_t off = 0; off < size; n++)
-		off += (p[off] & 3) == 3 ? 4 : 2;
-	return n;
 }
 
 /* ---- MMIO ------------------------------------------------------------------------------------ */
