@@ -715,7 +715,10 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 			return c->stop = STOP_UNTIL;
 		c->blk_insns = 0;
 		c->blk_size = 0;
+		c->blk_end = BLOCK_END_NONE;
 		c->mem_fault_seen = 0;
+		if (c->arch == CORE_ARCH_RV32)
+			rv32_run_start(c);
 		uint64_t start = c->arch == CORE_ARCH_ARMV7M ? (pc | 1) : pc;
 		uc_err err = uc_emu_start(c->uc, start, until ? until : NO_UNTIL, 0, 0);
 		/* The model stopped emulation at an instruction it finishes itself: RISC-V, an MMIO

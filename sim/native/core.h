@@ -99,8 +99,9 @@ struct icount_entry {
 
 /* The last instruction of a block, when the model must act once it has retired. On RISC-V
  * every CSR instruction and mret ends its translation block (Unicorn 2.1.4, QEMU 5.0's
- * translator), so these are exactly the sites that a code hook would otherwise watch. */
-enum block_end { BLOCK_END_NONE, BLOCK_END_CSR_WRITE, BLOCK_END_MRET };
+ * translator), so these are exactly the sites that a code hook would otherwise watch:
+ * BLOCK_END_HART, a CSR write to mstatus or mie, or an sret; BLOCK_END_MRET, an mret. */
+enum block_end { BLOCK_END_NONE, BLOCK_END_HART, BLOCK_END_MRET };
 
 struct armv7m;
 struct rv32;
@@ -210,6 +211,7 @@ uint64_t rv32_deadline(struct core *c);
 int rv32_wakeable(struct core *c);
 uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end);
 void rv32_block_end(struct core *c, int end);
+void rv32_run_start(struct core *c);
 int rv32_resume(struct core *c);    /* core_run calls these when emu_start returns cleanly */
 int armv7m_resume(struct core *c);
 void rv32_release(struct core *c); /* RISC-V only: core_free calls it (Unicorn resources) */

@@ -116,6 +116,7 @@
 
 /* Instruction encodings */
 #define INSN_MRET 0x30200073u
+#define INSN_SRET 0x10200073u
 #define INSN_EBREAK 0x00100073u
 #define INSN_C_EBREAK 0x9002u
 #define SEMI_ENTRY 0x01f01013u   /* slli x0, x0, 0x1f  (semihosting spec, "Semihosting trap") */
@@ -177,7 +178,7 @@
 #define DONE_MAX 8
 
 enum resume { RESUME_NONE, RESUME_STORE, RESUME_MIP };
-enum site { SITE_NONE, SITE_CSR_WRITE, SITE_MIP_READ, SITE_MRET };
+enum site { SITE_NONE, SITE_CSR_WRITE, SITE_MIP_READ, SITE_MRET, SITE_SRET };
 
 struct plic_source {
 	uint8_t prio;        /* WARL; 0 never interrupts */
@@ -191,6 +192,9 @@ struct plic_source {
 };
 
 enum { HELD_NONE, HELD_EDGE, HELD_LEVEL };
+
+/* CSRs the trap entry writes (or reads) in a saved CPU context */
+enum { CX_MSTATUS, CX_MEPC, CX_MCAUSE, CX_MTVAL, CX_MTVEC, CX_N };
 
 struct rv32 {
 	/* PLIC */
@@ -233,10 +237,16 @@ struct rv32 {
 	uint64_t resume_pc;
 	int in_api;                      /* a register access from Python, not from the guest */
 	int nsites;
-	/* mstatus written without Unicorn's TLB flush (see write_mstatus): a CPU context and the
-	 * offset of mstatus in it, found by probe_mstatus(); -1 when the probe failed */
+	/* trap CSRs written without Unicorn's TLB flush (see trap_csrs): a CPU context and the
+	 * offsets of the CSRs in it, found by probe_offsets(); cx_ok when all were found */
 	uc_context *ctx;
-	long mstatus_off;
+	long cx_off[CX_N];
+	int cx_ok;
+	/* privilege, mstatus and mie as last read: what decides whether an interrupt is taken.
+	 * Only a CSR write to mstatus or mie, mret or sret (each ends its block, rv32_block_end),
+	 * a trap (trap_enter_from keeps it) or Python between runs change them. */
+	int hart_valid;
+	uint32_t h_priv, h_mstatus, h_mie;
 	uint32_t ack_base;        /* irqsim's acknowledge register, 0 = not mapped */
 	uint64_t site_addr[MAX_SITES];
 	uc_hook site_hook[MAX_SITES];
@@ -284,52 +294,56 @@ static void restore_priv(struct core *c, uint32_t p)
 		set_reg(c, UC_RISCV_REG_PRIV, p);
 }
 
-/* mstatus <- nv (old: its value now), as a CSR write through the API would, without the TLB
- * flush. Unicorn 2.1.4 (QEMU 5.0's write_mstatus) flushes the whole TLB whenever a write
- * changes MPP, although MPP affects translation only while MPRV is set (data accesses then
- * use MPP's privilege; the TLB is tagged by the current privilege otherwise). Every trap
- * taken from M-mode changes MPP from U (where mret leaves it) to M, so that flush, and the
- * refills after it, cost about a third of an interrupt's host time. When MPRV is clear before
- * and after, the new value goes straight into the CPU state through a saved context (a copy
- * of about 700 bytes each way), which is exactly what write_mstatus stores, minus the flush:
- * the fields that also go into SD (FS, XS) do not change here. Otherwise, or when the probe
- * at set-up did not find mstatus in the context, the ordinary write. */
-static void write_mstatus(struct core *c, uint32_t old, uint32_t nv)
+/* The trap entry's CSR writes: mstatus <- nv (old: its value now), mepc, mcause, mtval, as
+ * writes through the API would store them, minus one cost. Unicorn 2.1.4 (QEMU 5.0's
+ * write_mstatus) flushes the whole TLB whenever a write changes MPP, although MPP affects
+ * translation only while MPRV is set (data accesses then use MPP's privilege; the TLB is
+ * tagged by the current privilege otherwise). Every trap taken from M-mode changes MPP from U
+ * (where mret leaves it) to M, so that flush, and the refills after it, cost about a third of
+ * an interrupt's host time. When MPRV is clear before and after, the values go straight into
+ * the CPU state through a saved context (a copy of about 1 KB each way, cheaper than four CSR
+ * writes through the API), `ctx_saved` when the caller already saved it: exactly what the
+ * CSR writes store, minus the flush (the fields that also go into SD, FS and XS, do not change
+ * here). Otherwise, or when the probe at set-up did not find the CSRs in the context, the
+ * ordinary writes. */
+static void trap_csrs(struct core *c, int ctx_saved, uint32_t old, uint32_t nv, uint32_t epc,
+		      uint32_t cause, uint32_t tval)
 {
 	struct rv32 *r = c->rv;
-	if (((old ^ nv) & MSTATUS_MPP) && r->mstatus_off >= 0 &&
-	    !((old | nv) & MSTATUS_MPRV) && !((old ^ nv) & ~MSTATUS_TRAP_BITS) &&
-	    uc_context_save(c->uc, r->ctx) == UC_ERR_OK) {
-		memcpy((uint8_t *)r->ctx + r->mstatus_off, &nv, 4);
+	if (r->cx_ok && !((old | nv) & MSTATUS_MPRV) && !((old ^ nv) & ~MSTATUS_TRAP_BITS) &&
+	    (ctx_saved || uc_context_save(c->uc, r->ctx) == UC_ERR_OK)) {
+		uint8_t *b = (uint8_t *)r->ctx;
+		memcpy(b + r->cx_off[CX_MSTATUS], &nv, 4);
+		memcpy(b + r->cx_off[CX_MEPC], &epc, 4);
+		memcpy(b + r->cx_off[CX_MCAUSE], &cause, 4);
+		memcpy(b + r->cx_off[CX_MTVAL], &tval, 4);
 		if (uc_context_restore(c->uc, r->ctx) == UC_ERR_OK)
 			return;
 	}
 	set_reg(c, UC_RISCV_REG_MSTATUS, nv);
+	set_reg(c, UC_RISCV_REG_MEPC, epc);
+	set_reg(c, UC_RISCV_REG_MCAUSE, cause);
+	set_reg(c, UC_RISCV_REG_MTVAL, tval);
 }
 
-/* Finds mstatus in a saved CPU context (uc_context is opaque: its header and the CPU state
- * layout are Unicorn's), by writing two distinct values through the API and looking for the
- * one word that holds each; then checks that a value put there reads back through the API.
- * Returns the byte offset from the start of the context, or -1. Runs in M-mode at set-up. */
-static long probe_mstatus(struct core *c)
+/* Finds CSR `regid` in a saved CPU context (uc_context is opaque: its header and the CPU
+ * state layout are Unicorn's), by writing two distinct legal values through the API and
+ * looking for the one word that holds each; then checks that a value put there reads back
+ * through the API. Returns the byte offset from the start of the context, or -1. Runs in
+ * M-mode at set-up; puts the CSR's value back. */
+static long probe_field(struct core *c, int regid, uint32_t w1, uint32_t w2, uint8_t *first,
+			size_t size)
 {
 	struct rv32 *r = c->rv;
-	size_t size = uc_context_size(c->uc);
 	long found = -1;
-	if (!r->ctx || size < 8 || size > (1u << 20))
-		return -1;
-	uint8_t *first = malloc(size);
-	if (!first)
-		return -1;
-	uint32_t orig = reg(c, UC_RISCV_REG_MSTATUS);
-	uint32_t v1, v2;
-	set_reg(c, UC_RISCV_REG_MSTATUS, MSTATUS_MPIE | 1u << MSTATUS_MPP_SHIFT | 1u << 5);
-	v1 = reg(c, UC_RISCV_REG_MSTATUS);
+	uint32_t orig = reg(c, regid), v1, v2;
+	set_reg(c, regid, w1);
+	v1 = reg(c, regid);
 	if (uc_context_save(c->uc, r->ctx) != UC_ERR_OK)
 		goto out;
 	memcpy(first, r->ctx, size);
-	set_reg(c, UC_RISCV_REG_MSTATUS, MSTATUS_MIE | 3u << MSTATUS_MPP_SHIFT | 1u << 8);
-	v2 = reg(c, UC_RISCV_REG_MSTATUS);
+	set_reg(c, regid, w2);
+	v2 = reg(c, regid);
 	if (v1 == v2 || uc_context_save(c->uc, r->ctx) != UC_ERR_OK)
 		goto out;
 	for (size_t off = 0; off + 4 <= size; off += 4) {
@@ -348,12 +362,50 @@ static long probe_mstatus(struct core *c)
 		goto out;
 	/* v2 is in the CPU now; put v1 in through the context and read it back */
 	memcpy((uint8_t *)r->ctx + found, &v1, 4);
-	if (uc_context_restore(c->uc, r->ctx) != UC_ERR_OK || reg(c, UC_RISCV_REG_MSTATUS) != v1)
+	if (uc_context_restore(c->uc, r->ctx) != UC_ERR_OK || reg(c, regid) != v1)
 		found = -1;
 out:
-	set_reg(c, UC_RISCV_REG_MSTATUS, orig);
-	free(first);
+	set_reg(c, regid, orig);
 	return found;
+}
+
+static void probe_offsets(struct core *c)
+{
+	struct rv32 *r = c->rv;
+	size_t size = uc_context_size(c->uc);
+	r->cx_ok = 0;
+	if (!r->ctx || size < 8 || size > (1u << 20))
+		return;
+	uint8_t *first = malloc(size);
+	if (!first)
+		return;
+	static const struct { int id; uint32_t w1, w2; } f[CX_N] = {
+		[CX_MSTATUS] = { UC_RISCV_REG_MSTATUS, MSTATUS_MPIE | 1u << MSTATUS_MPP_SHIFT | 1u << 5,
+				 MSTATUS_MIE | 3u << MSTATUS_MPP_SHIFT | 1u << 8 },
+		[CX_MEPC] = { UC_RISCV_REG_MEPC, 0x80001234u, 0x80004568u },
+		[CX_MCAUSE] = { UC_RISCV_REG_MCAUSE, 0x8000000bu, 0x00000005u },
+		[CX_MTVAL] = { UC_RISCV_REG_MTVAL, 0x13572468u, 0x2468ace0u },
+		[CX_MTVEC] = { UC_RISCV_REG_MTVEC, 0x80000101u, 0x80000200u },
+	};
+	r->cx_ok = 1;
+	for (int i = 0; i < CX_N; i++) {
+		r->cx_off[i] = probe_field(c, f[i].id, f[i].w1, f[i].w2, first, size);
+		if (r->cx_off[i] < 0)
+			r->cx_ok = 0;
+	}
+	free(first);
+}
+
+/* The hart state takeable_in() looks at, read through the API when not known. */
+static void hart_read(struct core *c)
+{
+	struct rv32 *r = c->rv;
+	uint32_t p = as_m(c);
+	r->h_priv = p;
+	r->h_mstatus = reg(c, UC_RISCV_REG_MSTATUS);
+	r->h_mie = reg(c, UC_RISCV_REG_MIE);
+	restore_priv(c, p);
+	r->hart_valid = 1;
 }
 
 static int insn_at(struct core *c, uint64_t addr, uint32_t *w)
@@ -828,7 +880,13 @@ static int trap_enter_from(struct core *c, uint32_t cause, uint32_t epc, uint32_
 	int irq = (cause & MCAUSE_INTERRUPT) != 0;
 	uint32_t code = cause & ~MCAUSE_INTERRUPT;
 	uint16_t num = (uint16_t)(irq ? code : NUM_EXCEPTION + code);
-	uint32_t mtvec = reg(c, UC_RISCV_REG_MTVEC);
+	/* the context holds mtvec: one copy instead of a CSR read through the API */
+	int saved = r->cx_ok && uc_context_save(c->uc, r->ctx) == UC_ERR_OK;
+	uint32_t mtvec;
+	if (saved)
+		memcpy(&mtvec, (uint8_t *)r->ctx + r->cx_off[CX_MTVEC], 4);
+	else
+		mtvec = reg(c, UC_RISCV_REG_MTVEC);
 	uint32_t base = mtvec & ~3u;
 	uint32_t target = irq && (mtvec & 3) == 1 ? base + 4 * code : base;
 	r->trap_cause = cause;
@@ -853,11 +911,12 @@ static int trap_enter_from(struct core *c, uint32_t cause, uint32_t epc, uint32_
 	uint32_t mstatus = old_mstatus;
 	mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) |
 		  ((mstatus & MSTATUS_MIE) ? MSTATUS_MPIE : 0) | priv << MSTATUS_MPP_SHIFT;
-	write_mstatus(c, old_mstatus, mstatus);
-	set_reg(c, UC_RISCV_REG_MEPC, epc);
-	set_reg(c, UC_RISCV_REG_MCAUSE, cause);
-	set_reg(c, UC_RISCV_REG_MTVAL, tval);
+	trap_csrs(c, saved, old_mstatus, mstatus, epc, cause, tval);
 	set_reg(c, UC_RISCV_REG_PC, target);
+	if (r->hart_valid) {     /* mie does not change */
+		r->h_priv = PRV_M;
+		r->h_mstatus = mstatus;
+	}
 
 	if (r->depth) {
 		core_trace(c, EV_PREEMPT, num, running(r, r->depth - 1));
@@ -897,20 +956,19 @@ static int takeable_in(struct core *c, uint32_t *priv_out, uint32_t *mstatus_out
 	uint32_t pend = r->mip & MIP_MACHINE;
 	if (!pend)
 		return 0;
-	uint32_t priv = as_m(c);
-	uint32_t mstatus = reg(c, UC_RISCV_REG_MSTATUS);
-	int enabled = priv != PRV_M || (mstatus & MSTATUS_MIE);
-	if (enabled)             /* in M-mode with MIE clear, mie does not matter */
-		pend &= reg(c, UC_RISCV_REG_MIE);
-	if (!pend || !enabled) {
-		restore_priv(c, priv);
+	if (!r->hart_valid)
+		hart_read(c);
+	/* in M-mode with MIE clear, mie does not matter */
+	if (r->h_priv == PRV_M && !(r->h_mstatus & MSTATUS_MIE))
 		return 0;
-	}
-	if (priv_out) {          /* the caller takes it: the hart stays in M-mode */
-		*priv_out = priv;
-		*mstatus_out = mstatus;
-	} else {
-		restore_priv(c, priv);
+	pend &= r->h_mie;
+	if (!pend)
+		return 0;
+	if (priv_out) {          /* the caller takes it: the hart goes to M-mode now */
+		*priv_out = r->h_priv;
+		*mstatus_out = r->h_mstatus;
+		if (r->h_priv != PRV_M)
+			set_reg(c, UC_RISCV_REG_PRIV, PRV_M);
 	}
 	return pend & MIP_MEIP ? IRQ_MEI : pend & MIP_MSIP ? IRQ_MSI : IRQ_MTI;
 }
@@ -1111,6 +1169,8 @@ static int site_kind(uint32_t w)
 {
 	if (w == INSN_MRET)
 		return SITE_MRET;
+	if (w == INSN_SRET)
+		return SITE_SRET;
 	if ((w & 0x7F) != OPC_SYSTEM)
 		return SITE_NONE;
 	uint32_t f3 = (w >> 12) & 7, csr = w >> 20, rd = (w >> 7) & 31, rs1 = (w >> 15) & 31;
@@ -1182,20 +1242,28 @@ uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
 		uint32_t w = (uint32_t)(p[last] | p[last + 1] << 8 | p[last + 2] << 16) |
 			     (uint32_t)p[last + 3] << 24;
 		int k = site_kind(w);
-		*end = k == SITE_MRET ? BLOCK_END_MRET : k == SITE_CSR_WRITE ? BLOCK_END_CSR_WRITE
-								 : BLOCK_END_NONE;
+		*end = k == SITE_MRET ? BLOCK_END_MRET
+		     : k == SITE_CSR_WRITE || k == SITE_SRET ? BLOCK_END_HART : BLOCK_END_NONE;
 	}
 	return n;
 }
 
-/* The block that just ran ended with a CSR write to mstatus/mie (arbitrate now: the block
- * boundary is the next instruction) or an mret. */
+/* The block that just ran ended with a CSR write to mstatus or mie, or an sret, or an mret:
+ * the hart state changed (arbitrate now: the block boundary is the next instruction). */
 void rv32_block_end(struct core *c, int end)
 {
+	c->rv->hart_valid = 0;
 	if (end == BLOCK_END_MRET)
 		on_mret(c);
 	else
 		c->need_check = 1;
+}
+
+/* Emulation starts (again): Python may have changed registers since the last run. */
+void rv32_run_start(struct core *c)
+{
+	if (c->rv)
+		c->rv->hart_valid = 0;
 }
 
 /* ---- lines from Python ------------------------------------------------------------------- */
@@ -1405,7 +1473,7 @@ int rv32_init(struct core *c, int num_sources, int prio_bits, int contexts, uint
 		r->ctx = NULL;
 		if (uc_context_alloc(c->uc, &r->ctx) != UC_ERR_OK)
 			r->ctx = NULL;
-		r->mstatus_off = probe_mstatus(c);
+		probe_offsets(c);
 		restore_priv(c, priv);
 	}
 	if (uc_mmio_map(c->uc, clint_base, CLINT_SIZE, clint_read, c, clint_write, c) ||
