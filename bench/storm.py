@@ -11,7 +11,10 @@ reporting medians:
   3. irqsim storms, one request every 100, 1,000 and 10,000 ticks: requests and handled
      interrupts per second of host time, and the thread's share of the simulated time;
   4. QEMU on the same handlers (SysTick / CLINT timer under -icount shift=0) when installed;
-  5. resident memory of a storm with its trace streamed to disk, at two request counts.
+  5. RISC-V: the ceiling once requests come faster than the handler runs: the interrupt path
+     back to back on a bare Unicorn with no hooks and a free trap entry, for the storm's path
+     and for QEMU's benchmark path (handler_ceiling);
+  6. resident memory of a storm with its trace streamed to disk, at two request counts.
 Ratios are against the baselines measured in the same run.
 """
 
@@ -58,9 +61,8 @@ def insns_per_loop(board):
     return (m.ticks - t0) / (m.symbols["thread_progress"].read() - l0)
 
 
-def bare_snapshot(board):
-    """A hook-free Unicorn engine holding irqsim's booted machine state."""
-    m = booted(board)
+def bare_engine(m):
+    """A hook-free Unicorn engine holding machine m's memory and registers, and its PC."""
     arm = m.arch == "armv7m"
     if arm:
         uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
@@ -75,8 +77,84 @@ def bare_snapshot(board):
     mod, pre = (arm_const, "UC_ARM_REG_") if arm else (riscv_const, "UC_RISCV_REG_")
     for n in names:
         uc.reg_write(getattr(mod, pre + n.upper()), m.reg(n))
-    pc = m.pc | (1 if arm else 0)
+    return uc, m.pc | (1 if arm else 0)
+
+
+def bare_snapshot(board):
+    """A hook-free Unicorn engine holding irqsim's booted machine state."""
+    m = booted(board)
+    uc, pc = bare_engine(m)
     return uc, pc, m.symbols["thread_progress"].address
+
+
+MRET = 0x30200073
+
+
+def _jal_x0(offset):
+    """The RISC-V instruction `jal x0, offset`."""
+    o = offset & 0x1FFFFF
+    return (((o >> 20) & 1) << 31 | ((o >> 1) & 0x3FF) << 21 | ((o >> 11) & 1) << 20 |
+            ((o >> 12) & 0xFF) << 12 | 0x6F)
+
+
+def handler_ceiling(m, cause, counter, seconds, ram_pages=(), words=None):
+    """The most interrupts per second any simulator built on Unicorn 2.1.4 could handle with
+    machine m's interrupt path for `cause` (RISC-V), once requests come faster than that path
+    runs: the path (vector, register save, handler, restore) back to back on a bare Unicorn with
+    no hooks at all and the trap entry costing nothing. mret is replaced by a jump to the vector
+    (mret also ends a translation block; a jump chains, so this is faster still), and the
+    devices the handler touches are plain RAM (`ram_pages`, with `words` written there first:
+    faster than any device model). Counted by the firmware's own counter `counter`. Started
+    from m's registers wherever it is (each round pushes and pops one frame)."""
+    uc, _ = bare_engine(m)
+    for page in ram_pages:
+        uc.mem_map(page, 0x1000)
+    for addr, value in (words or {}).items():
+        uc.mem_write(addr, value.to_bytes(4, "little"))
+    mtvec = m.csr("mtvec")
+    vector = (mtvec & ~3) + (4 * cause if mtvec & 3 == 1 else 0)
+    mret = m.symbols["trap_exit"].address
+    while int.from_bytes(uc.mem_read(mret, 4), "little") != MRET:
+        mret += 2
+    uc.mem_write(mret, _jal_x0(vector - mret).to_bytes(4, "little"))
+    uc.reg_write(riscv_const.UC_RISCV_REG_MSTATUS, 3 << 11)          # MPP = M, MIE = 0
+    uc.reg_write(riscv_const.UC_RISCV_REG_MTVEC, mtvec)
+    uc.reg_write(riscv_const.UC_RISCV_REG_MCAUSE, 0x80000000 | cause)
+    uc.reg_write(riscv_const.UC_RISCV_REG_MEPC, vector)
+    n0 = int.from_bytes(uc.mem_read(counter, 4), "little")
+    t = time.perf_counter()
+    uc.emu_start(vector, 0xFFFFFFFE, timeout=int(seconds * 1e6))
+    dt = time.perf_counter() - t
+    return (int.from_bytes(uc.mem_read(counter, 4), "little") - n0) / dt
+
+
+def measure_storm_ceiling(seconds):
+    """handler_ceiling for irqsim's storm: the demo's machine-external path (PLIC claim,
+    dispatch, complete), the claim register holding the storm's source."""
+    line = BOARDS["virt"]
+    sc = Scenario(board="virt", ticks=1, seed=1, sources=[Source("periodic", [line], period=100)])
+    m = storm.prepare_machine(sc, trace=False)
+    m.run(ticks=300_000)
+    plic = next(d["base"] for d in m.board.devices if d["kind"] == "plic")
+    claim = plic + 0x200004                       # context 0: claim/complete
+    pages = [claim & ~0xFFF]
+    ack = m.symbols["demo_ack_addr"].read()
+    if ack:
+        pages.append(ack & ~0xFFF)
+    return handler_ceiling(m, 11, m.symbols["handled_count"].address + 4 * line, seconds,
+                           pages, {claim: line})
+
+
+def measure_qemu_ceiling(seconds):
+    """handler_ceiling for QEMU's benchmark image: its machine-timer path (mtimecmp moved on,
+    dispatch), the very instructions QEMU runs in the comparison."""
+    img, _ = qemu_image("virt", 100, 1 << 30)
+    m = sim.Machine.load(img, "virt")
+    lib.core_set_trace(m._core, 0, 1 << 10)
+    m.run(ticks=300_000)
+    clint = next(d["base"] for d in m.board.devices if d["kind"] == "clint")
+    return handler_ceiling(m, 7, m.symbols["timer_irqs"].address, seconds,
+                           [clint + 0x4000, clint + 0xB000])
 
 
 def measure_bare(board, seconds, ipl, empty_hook=False):
@@ -228,13 +306,16 @@ def main():
                "ticks_per_run": ticks, "boards": {}}
     for board in boards:
         ipl = insns_per_loop(board)
-        samples = {"bare": [], "bare_hook": [], "attached": [], **{f"storm_{s}": [] for s in SPACINGS}}
+        samples = {"bare": [], "bare_hook": [], "attached": [], "ceiling": [],
+                   **{f"storm_{s}": [] for s in SPACINGS}}
         for _ in range(reps):              # alternate configurations within each repetition
             samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
             samples["bare_hook"].append(measure_bare(board, ticks / 150e6, ipl, empty_hook=True))
             samples["attached"].append(measure_attached(board, ticks))
             for s in SPACINGS:
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
+            if board == "virt":
+                samples["ceiling"].append(measure_storm_ceiling(ticks / 40e6))
         bare = statistics.median(samples["bare"])
         bare_hook = statistics.median(samples["bare_hook"])
         attached = statistics.median(samples["attached"])
@@ -244,6 +325,10 @@ def main():
         for s in SPACINGS:
             runs = samples[f"storm_{s}"]
             res["storms"][s] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        if samples["ceiling"]:
+            c = statistics.median(samples["ceiling"])
+            res["handler_ceiling_irqs_per_s"] = c
+            res["storm_100_vs_ceiling"] = res["storms"][100]["handled_per_s"] / c
         qemu = {}
         for s in SPACINGS:
             q = [measure_qemu(board, s, 200_000 if s <= 1000 else 20_000) for _ in range(max(1, reps // 2))]
@@ -255,6 +340,10 @@ def main():
             qemu[s] = {"spacing": spacing, "qemu_irqs_per_s": statistics.median(x["irqs_per_s"] for x in q),
                        "irqsim_irqs_per_s": statistics.median(ours)}
             qemu[s]["ratio"] = qemu[s]["irqsim_irqs_per_s"] / qemu[s]["qemu_irqs_per_s"]
+            if board == "virt" and s == SPACINGS[0]:
+                c = statistics.median(measure_qemu_ceiling(ticks / 40e6) for _ in range(max(1, reps // 2)))
+                qemu[s]["qemu_path_ceiling_irqs_per_s"] = c
+                qemu[s]["ceiling_ratio"] = c / qemu[s]["qemu_irqs_per_s"]
         res["qemu"] = qemu
         results["boards"][board] = res
     if not args.no_memory:
@@ -281,11 +370,20 @@ def format_table(r) -> str:
         for s, v in b["storms"].items():
             lines.append(f"| irqsim, one request every {int(s):,} ticks | {v['handled_per_s'] / 1e3:.0f}k IRQ/s "
                          f"handled, thread {v['thread_share'] * 100:.0f}% | |")
+        if "handler_ceiling_irqs_per_s" in b:
+            lines.append(f"| bare Unicorn, the demo's interrupt path back to back, trap entry free "
+                         f"(the ceiling once requests outpace the handler) | "
+                         f"{b['handler_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
+                         f"irqsim at 1/100: {b['storm_100_vs_ceiling']:.2f} of it |")
         if b["qemu"]:
             for s, q in b["qemu"].items():
                 lines.append(f"| QEMU -icount shift=0, IRQ every {q['spacing']:,} insns | "
                              f"{q['qemu_irqs_per_s'] / 1e3:.0f}k IRQ/s (irqsim {q['irqsim_irqs_per_s'] / 1e3:.0f}k) "
                              f"| irqsim/QEMU {q['ratio']:.2f} |")
+                if "ceiling_ratio" in q:
+                    lines.append(f"| bare Unicorn, QEMU's benchmark interrupt path back to back, trap entry "
+                                 f"free | {q['qemu_path_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
+                                 f"ceiling/QEMU {q['ceiling_ratio']:.2f} |")
         else:
             lines.append("| QEMU | not installed: skipped | |")
         lines.append("")

@@ -83,7 +83,7 @@ def init_rv32(m) -> None:
                             f"of board {b.name}; was the image linked for it?", pc=m.entry)
     for addr, size in _code_ranges(m):
         if lib.rv32_scan(m._core, addr, size) < 0:
-            raise FirmwareError(f"{m.image}: too many CSR and mret instructions to watch "
+            raise FirmwareError(f"{m.image}: too many reads of mip to watch "
                                 f"(more than 4096) in {addr:#010x}..{addr + size:#010x}")
     m.plic = Plic(m)
     m.clint = Clint(m)
@@ -275,9 +275,10 @@ class Hart:
         return self.counters()["depth"]
 
     def watch_code(self, addr: int, size: int) -> int:
-        """Scans [addr, addr + size) for CSR writes to mstatus/mie, reads of mip and mret, as
-        the image's code is scanned at load: call it for code the firmware copies or writes at
-        run time. Returns the number of sites watched in all."""
+        """Scans [addr, addr + size) for reads of mip, as the image's code is scanned at load:
+        call it for code the firmware copies or writes at run time that reads mip (CSR writes,
+        mret and sret need nothing: they are found in each block as it runs). Returns the
+        number of sites watched in all."""
         n = lib.rv32_scan(self._m._core, addr, size)
         if n < 0:
             raise ConfigError(f"cannot watch {addr:#010x}..{addr + size:#010x}: not in memory, "

@@ -98,10 +98,13 @@ struct icount_entry {
 #define BLOCK_START_UNREGISTER 4   /* handler_table_unregister */
 
 /* The last instruction of a block, when the model must act once it has retired. On RISC-V
- * every CSR instruction and mret ends its translation block (Unicorn 2.1.4, QEMU 5.0's
+ * every CSR instruction, mret and sret ends its translation block (Unicorn 2.1.4, QEMU 5.0's
  * translator), so these are exactly the sites that a code hook would otherwise watch:
- * BLOCK_END_HART, a CSR write to mstatus or mie, or an sret; BLOCK_END_MRET, an mret. */
-enum block_end { BLOCK_END_NONE, BLOCK_END_HART, BLOCK_END_MRET };
+ * BLOCK_END_HART, a CSR write to mstatus or mie that may set bits, or an sret;
+ * BLOCK_END_MRET, an mret; BLOCK_END_CLEAR, csrrc/csrrci on mstatus or mie;
+ * BLOCK_END_CLEARI + uimm, `csrrci rd, mstatus, uimm` (known bits cleared). */
+enum block_end { BLOCK_END_NONE, BLOCK_END_HART, BLOCK_END_MRET, BLOCK_END_CLEAR,
+		 BLOCK_END_CLEARI = 32 };
 
 struct armv7m;
 struct rv32;

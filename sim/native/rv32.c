@@ -178,7 +178,7 @@
 #define DONE_MAX 8
 
 enum resume { RESUME_NONE, RESUME_STORE, RESUME_MIP };
-enum site { SITE_NONE, SITE_CSR_WRITE, SITE_MIP_READ, SITE_MRET, SITE_SRET };
+enum site { SITE_NONE, SITE_CSR_WRITE, SITE_CSR_CLEAR, SITE_MIP_READ, SITE_MRET, SITE_SRET };
 
 struct plic_source {
 	uint8_t prio;        /* WARL; 0 never interrupts */
@@ -1178,7 +1178,7 @@ static int site_kind(uint32_t w)
 		return SITE_NONE;
 	int writes = (f3 & 3) == 1 || rs1 != 0;   /* csrrw(i) always; csrrs/c(i) with a source */
 	if ((csr == CSR_MSTATUS || csr == CSR_MIE) && writes)
-		return SITE_CSR_WRITE;
+		return (f3 & 3) == 3 ? SITE_CSR_CLEAR : SITE_CSR_WRITE;
 	if (csr == CSR_MIP && rd != 0)
 		return SITE_MIP_READ;
 	return SITE_NONE;
@@ -1242,20 +1242,31 @@ uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
 		uint32_t w = (uint32_t)(p[last] | p[last + 1] << 8 | p[last + 2] << 16) |
 			     (uint32_t)p[last + 3] << 24;
 		int k = site_kind(w);
-		*end = k == SITE_MRET ? BLOCK_END_MRET
-		     : k == SITE_CSR_WRITE || k == SITE_SRET ? BLOCK_END_HART : BLOCK_END_NONE;
+		if (k == SITE_CSR_CLEAR && (w >> 20) == CSR_MSTATUS && ((w >> 12) & 7) == 7)
+			*end = (uint8_t)(BLOCK_END_CLEARI + ((w >> 15) & 31));   /* csrrci: uimm */
+		else
+			*end = k == SITE_MRET ? BLOCK_END_MRET
+			     : k == SITE_CSR_WRITE || k == SITE_SRET ? BLOCK_END_HART
+			     : k == SITE_CSR_CLEAR ? BLOCK_END_CLEAR : BLOCK_END_NONE;
 	}
 	return n;
 }
 
-/* The block that just ran ended with a CSR write to mstatus or mie, or an sret, or an mret:
- * the hart state changed (arbitrate now: the block boundary is the next instruction). */
+/* The block that just ran ended with a CSR write to mstatus or mie, an sret or an mret: the
+ * hart state changed, and an interrupt may have become takeable (arbitrate now: the block
+ * boundary is the next instruction). Clearing bits (csrrc, csrrci) cannot make one takeable:
+ * no arbitration, and csrrci on mstatus, which clears known bits, keeps the state known. */
 void rv32_block_end(struct core *c, int end)
 {
-	c->rv->hart_valid = 0;
+	struct rv32 *r = c->rv;
+	if (end >= BLOCK_END_CLEARI) {
+		r->h_mstatus &= ~(uint32_t)(end - BLOCK_END_CLEARI);
+		return;
+	}
+	r->hart_valid = 0;
 	if (end == BLOCK_END_MRET)
 		on_mret(c);
-	else
+	else if (end == BLOCK_END_HART)
 		c->need_check = 1;
 }
 

@@ -88,6 +88,17 @@ class TestMasking:
         assert traps(rv) == []
         assert rv.csr("mip") & MIP_MSIP
 
+    def test_csr_write_in_code_copied_at_run_time_takes_it_at_the_next_instruction(self, rv):
+        """Code the firmware writes at run time needs no scan: the block that ends with the
+        CSR write is decoded when it first runs."""
+        rv.call("reset_log")
+        rv.call("set_mie", MIP_MSIP)
+        rv.call("set_mstatus_mie", 0)
+        rv.call("write32", CLINT, 1)
+        code = rv.call("run_copied_csrs", MSTATUS_MIE)
+        (t,) = traps(rv)
+        assert t["mcause"] == MSI and t["mepc"] == code + 4
+
     def test_setting_mie_bit_takes_it_at_the_next_instruction(self, rv):
         rv.call("reset_log")
         rv.call("set_mie", 0)
@@ -247,6 +258,19 @@ class TestNesting:
 
 
 class TestUserMode:
+    def test_sret_to_u_mode_takes_a_pending_machine_interrupt_at_its_target(self, rv):
+        """sret changes the privilege like mret (Priv 3.3.2): below M-mode the pending,
+        mie-enabled software interrupt is taken before the first user instruction."""
+        rv.call("reset_log")
+        rv.call("set_mie", MIP_MSIP)
+        rv.call("set_mstatus_mie", 0)
+        rv.call("run_user_sret")
+        msi, ecall = traps(rv)
+        assert msi["mcause"] == MSI and msi["mepc"] == addr(rv, "sret_user")
+        assert msi["mstatus"] & MSTATUS_MPP == 0      # came from U-mode
+        assert ecall["mcause"] == 8 and ecall["mepc"] == addr(rv, "sret_user")
+        assert rv.reg("priv") == 3
+
     def test_machine_interrupt_taken_in_u_mode_with_mie_clear(self, rv):
         rv.call("reset_log")
         rv.call("set_mie", MIP_MSIP)

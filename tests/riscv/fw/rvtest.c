@@ -293,3 +293,33 @@ API void run_user(void)
 			 ".globl user_back\nuser_back:\n"
 			 : : : "t0", "t1", "memory");
 }
+
+/* Drops to U-mode with sret (SPP = U) at sret_user, with a software interrupt pending and
+ * enabled in mie but MIE clear: below M-mode machine interrupts are enabled, so it is taken
+ * before the first user instruction. The user code then ecalls back to M-mode. */
+API void run_user_sret(void)
+{
+	/* msip first: its store is looked at (not takeable) blocks before the sret */
+	__asm__ volatile("li t0, 0x02000000\n\tli t1, 1\n\tsw t1, 0(t0)\n"
+			 "\tla t0, sret_user\n\tcsrw sepc, t0\n"
+			 "\tli t0, 0x100\n\tcsrc sstatus, t0\n"
+			 "\tla t0, sret_back\n\tla t1, user_return\n\tsw t0, 0(t1)\n"
+			 "\tsret\n"
+			 ".globl sret_user\nsret_user:\n\tecall\n"
+			 ".globl sret_back\nsret_back:\n"
+			 : : : "t0", "t1", "memory");
+}
+
+/* Code written at run time: `csrs mstatus, a0; nop; ret` (no compressed forms) copied into
+ * RAM and called. Returns where it was copied. */
+static uint32_t copied_code[4] __attribute__((aligned(16)));
+
+API uint32_t run_copied_csrs(uint32_t bits)
+{
+	static const uint32_t code[3] = { 0x30052073u, 0x00000013u, 0x00008067u };
+	for (int i = 0; i < 3; i++)
+		((volatile uint32_t *)copied_code)[i] = code[i];
+	__asm__ volatile("" ::: "memory");
+	((void (*)(uint32_t))(uintptr_t)copied_code)(bits);
+	return (uint32_t)(uintptr_t)copied_code;
+}
