@@ -108,6 +108,10 @@ struct armv7m {
 	uint8_t prio_mask;                   /* implemented priority bits, e.g. 0xE0 for 3 */
 	uint8_t prio[NEXC_MAX];
 	uint8_t enabled[NEXC_MAX], pending[NEXC_MAX], active[NEXC_MAX], level[NEXC_MAX];
+	/* pending and active as bitmaps too (bit e & 63 of word e / 64), so that finding the
+	 * highest-priority pending exception and the active priority looks only at the set ones;
+	 * pend_set/act_set keep both */
+	uint64_t pend_bits[(NEXC_MAX + 63) / 64], act_bits[(NEXC_MAX + 63) / 64];
 	int nactive;                         /* number of active exceptions = nesting depth */
 	int max_depth;
 	int cur;                             /* IPSR: the running exception, 0 = thread */
@@ -157,15 +161,17 @@ static int exc_enabled(struct armv7m *a, int e)
 static int highest_pending(struct armv7m *a)
 {
 	int best = 0, bestp = 1000;
-	for (int e = EXC_NMI; e < a->nexc; e++) {
-		if (!a->pending[e] || !exc_enabled(a, e))
-			continue;
-		int p = exc_prio(a, e);
-		if (p < bestp) {
-			bestp = p;
-			best = e;
+	for (int w = 0; w < (a->nexc + 63) / 64; w++)
+		for (uint64_t b = a->pend_bits[w]; b; b &= b - 1) {   /* ascending numbers */
+			int e = w * 64 + __builtin_ctzll(b);
+			if (e < EXC_NMI || !exc_enabled(a, e))
+				continue;
+			int p = exc_prio(a, e);
+			if (p < bestp) {
+				bestp = p;
+				best = e;
+			}
 		}
-	}
 	return best;
 }
 
@@ -175,10 +181,31 @@ static int active_prio(struct armv7m *a)
 	int p = 256;
 	if (!a->nactive)
 		return p;
-	for (int e = EXC_NMI; e < a->nexc; e++)
-		if (a->active[e] && group_prio(a, e) < p)
-			p = group_prio(a, e);
+	for (int w = 0; w < (a->nexc + 63) / 64; w++)
+		for (uint64_t b = a->act_bits[w]; b; b &= b - 1) {
+			int e = w * 64 + __builtin_ctzll(b);
+			if (e >= EXC_NMI && group_prio(a, e) < p)
+				p = group_prio(a, e);
+		}
 	return p;
+}
+
+static void pend_set(struct armv7m *a, int e, int on)
+{
+	a->pending[e] = (uint8_t)on;
+	if (on)
+		a->pend_bits[e >> 6] |= 1ull << (e & 63);
+	else
+		a->pend_bits[e >> 6] &= ~(1ull << (e & 63));
+}
+
+static void act_set(struct armv7m *a, int e, int on)
+{
+	a->active[e] = (uint8_t)on;
+	if (on)
+		a->act_bits[e >> 6] |= 1ull << (e & 63);
+	else
+		a->act_bits[e >> 6] &= ~(1ull << (e & 63));
 }
 
 /* Execution priority including PRIMASK, FAULTMASK and BASEPRI (B1.5.4). */
@@ -239,7 +266,7 @@ static void set_pending_at(struct core *c, int e, uint32_t source, uint64_t tick
 	}
 	if (source == 0 && e >= EXC_IRQ0)
 		acct_pend(c, (uint32_t)(e - EXC_IRQ0), c->req_tick);
-	a->pending[e] = 1;
+	pend_set(a, e, 1);
 	core_trace_at(c, tick, EV_PEND, (uint16_t)e, source);
 	c->need_check = 1;
 }
@@ -334,8 +361,8 @@ static void activate(struct core *c, int e, int how)
 	struct armv7m *a = c->arm;
 	if (e >= EXC_IRQ0)
 		acct_enter(c, (uint32_t)(e - EXC_IRQ0), how);
-	a->pending[e] = 0;
-	a->active[e] = 1;
+	pend_set(a, e, 0);
+	act_set(a, e, 1);
 	a->nactive++;
 	if (a->nactive > a->max_depth)
 		a->max_depth = a->nactive;
@@ -475,7 +502,7 @@ static void deactivate(struct core *c, int e)
 	if (e >= EXC_IRQ0)
 		acct_return(c, (uint32_t)(e - EXC_IRQ0));
 	if (a->active[e]) {
-		a->active[e] = 0;
+		act_set(a, e, 0);
 		a->nactive--;
 	}
 	if (e >= EXC_IRQ0 && a->level[e])
@@ -863,7 +890,7 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 			else if (kind == NVIC_ISPR)
 				set_pending(c, e, 2);
 			else if (a->pending[e]) {
-				a->pending[e] = 0;
+				pend_set(a, e, 0);
 				core_trace(c, EV_UNPEND, (uint16_t)e, 0);
 				acct_withdraw(c, (uint32_t)(e - EXC_IRQ0), 1);
 			}
@@ -908,13 +935,13 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 		if (v & ICSR_PENDSVSET)
 			set_pending(c, EXC_PENDSV, 2);
 		else if ((v & ICSR_PENDSVCLR) && a->pending[EXC_PENDSV]) {
-			a->pending[EXC_PENDSV] = 0;
+			pend_set(a, EXC_PENDSV, 0);
 			core_trace(c, EV_UNPEND, EXC_PENDSV, 0);
 		}
 		if (v & ICSR_PENDSTSET)
 			set_pending(c, EXC_SYSTICK, 2);
 		else if ((v & ICSR_PENDSTCLR) && a->pending[EXC_SYSTICK]) {
-			a->pending[EXC_SYSTICK] = 0;
+			pend_set(a, EXC_SYSTICK, 0);
 			core_trace(c, EV_UNPEND, EXC_SYSTICK, 0);
 		}
 		break;
