@@ -15,7 +15,8 @@ reporting medians:
      back to back on a bare Unicorn with no hooks and a free trap entry, for the storm's path
      and for QEMU's benchmark path (handler_ceiling);
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
-Ratios are against the baselines measured in the same run.
+Ratios are against the baselines measured in the same run, as the median of the ratios of
+runs made side by side (the machine's speed drifts between repetitions).
 """
 
 from __future__ import annotations
@@ -316,34 +317,44 @@ def main():
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
             if board == "virt":
                 samples["ceiling"].append(measure_storm_ceiling(ticks / 40e6))
-        bare = statistics.median(samples["bare"])
-        bare_hook = statistics.median(samples["bare_hook"])
-        attached = statistics.median(samples["attached"])
-        res = {"insns_per_loop": ipl, "bare_mips": bare, "bare_empty_hook_mips": bare_hook,
-               "empty_hook_vs_bare": bare_hook / bare, "attached_mticks_per_s": attached,
-               "attached_vs_bare": attached / bare, "storms": {}}
+        med = statistics.median
+
+        def paired(a, b):
+            """Median of the ratios a[i] / b[i] of runs made side by side: the machine's
+            speed drifts between repetitions, and a ratio of two medians would carry it."""
+            return med(x / y for x, y in zip(a, b))
+        res = {"insns_per_loop": ipl, "bare_mips": med(samples["bare"]),
+               "bare_empty_hook_mips": med(samples["bare_hook"]),
+               "empty_hook_vs_bare": paired(samples["bare_hook"], samples["bare"]),
+               "attached_mticks_per_s": med(samples["attached"]),
+               "attached_vs_bare": paired(samples["attached"], samples["bare"]), "storms": {}}
         for s in SPACINGS:
             runs = samples[f"storm_{s}"]
-            res["storms"][s] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            res["storms"][s] = {k: med(r[k] for r in runs) for k in runs[0]}
         if samples["ceiling"]:
-            c = statistics.median(samples["ceiling"])
-            res["handler_ceiling_irqs_per_s"] = c
-            res["storm_100_vs_ceiling"] = res["storms"][100]["handled_per_s"] / c
+            res["handler_ceiling_irqs_per_s"] = med(samples["ceiling"])
+            res["storm_100_vs_ceiling"] = paired([r["handled_per_s"] for r in samples["storm_100"]],
+                                                 samples["ceiling"])
         qemu = {}
         for s in SPACINGS:
-            q = [measure_qemu(board, s, 200_000 if s <= 1000 else 20_000) for _ in range(max(1, reps // 2))]
-            if q[0] is None:
+            q, ours, ceil = [], [], []
+            for _ in range(reps):          # QEMU and irqsim side by side, pair by pair
+                x = measure_qemu(board, s, 200_000 if s <= 1000 else 20_000)
+                if x is None:
+                    break
+                q.append(x)
+                ours.append(measure_storm(board, x["spacing"], ticks)["handled_per_s"])
+                if board == "virt" and s == SPACINGS[0]:
+                    ceil.append(measure_qemu_ceiling(ticks / 40e6))
+            if not q:
                 qemu = None
                 break
-            spacing = q[0]["spacing"]
-            ours = [measure_storm(board, spacing, ticks)["handled_per_s"] for _ in range(max(1, reps // 2))]
-            qemu[s] = {"spacing": spacing, "qemu_irqs_per_s": statistics.median(x["irqs_per_s"] for x in q),
-                       "irqsim_irqs_per_s": statistics.median(ours)}
-            qemu[s]["ratio"] = qemu[s]["irqsim_irqs_per_s"] / qemu[s]["qemu_irqs_per_s"]
-            if board == "virt" and s == SPACINGS[0]:
-                c = statistics.median(measure_qemu_ceiling(ticks / 40e6) for _ in range(max(1, reps // 2)))
-                qemu[s]["qemu_path_ceiling_irqs_per_s"] = c
-                qemu[s]["ceiling_ratio"] = c / qemu[s]["qemu_irqs_per_s"]
+            rates = [x["irqs_per_s"] for x in q]
+            qemu[s] = {"spacing": q[0]["spacing"], "qemu_irqs_per_s": med(rates),
+                       "irqsim_irqs_per_s": med(ours), "ratio": paired(ours, rates)}
+            if ceil:
+                qemu[s]["qemu_path_ceiling_irqs_per_s"] = med(ceil)
+                qemu[s]["ceiling_ratio"] = paired(ceil, rates)
         res["qemu"] = qemu
         results["boards"][board] = res
     if not args.no_memory:
