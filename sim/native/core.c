@@ -427,7 +427,7 @@ static void service(struct core *c, uint64_t pc)
 	core_update_deadline(c);
 }
 
-static void block_start(struct core *c, uint64_t addr, int start);
+static void block_start(struct core *c, int start);
 
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
@@ -450,7 +450,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	c->blk_insns = e->count;
 	c->blk_end = e->end;
 	if (__builtin_expect(e->start, 0))
-		block_start(c, addr, e->start);
+		block_start(c, e->start);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
@@ -493,9 +493,8 @@ static void on_dispatch(struct core *c)
 }
 
 /* A block starting at a watched function. */
-static void block_start(struct core *c, uint64_t addr, int start)
+static void block_start(struct core *c, int start)
 {
-	(void)addr;
 	if (start & BLOCK_START_DISPATCH)
 		on_dispatch(c);
 	if (start & (BLOCK_START_REGISTER | BLOCK_START_UNREGISTER)) {
