@@ -98,7 +98,7 @@ def _jal_x0(offset):
             ((o >> 12) & 0xFF) << 12 | 0x6F)
 
 
-def handler_ceiling(m, cause, counter, seconds, ram_pages=(), words=None):
+def handler_ceiling(m, cause, counter, seconds=0.0, ram_pages=(), words=None, count=0):
     """The most interrupts per second any simulator built on Unicorn 2.1.4 could handle with
     machine m's interrupt path for `cause` (RISC-V), once requests come faster than that path
     runs: the path (vector, register save, handler, restore) back to back on a bare Unicorn with
@@ -106,7 +106,8 @@ def handler_ceiling(m, cause, counter, seconds, ram_pages=(), words=None):
     (mret also ends a translation block; a jump chains, so this is faster still), and the
     devices the handler touches are plain RAM (`ram_pages`, with `words` written there first:
     faster than any device model). Counted by the firmware's own counter `counter`. Started
-    from m's registers wherever it is (each round pushes and pops one frame)."""
+    from m's registers wherever it is (each round pushes and pops one frame). Runs for
+    `seconds`, or `count` instructions; returns (rounds, seconds taken)."""
     uc, _ = bare_engine(m)
     for page in ram_pages:
         uc.mem_map(page, 0x1000)
@@ -124,12 +125,12 @@ def handler_ceiling(m, cause, counter, seconds, ram_pages=(), words=None):
     uc.reg_write(riscv_const.UC_RISCV_REG_MEPC, vector)
     n0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
-    uc.emu_start(vector, 0xFFFFFFFE, timeout=int(seconds * 1e6))
+    uc.emu_start(vector, 0xFFFFFFFE, timeout=int(seconds * 1e6), count=count)
     dt = time.perf_counter() - t
-    return (int.from_bytes(uc.mem_read(counter, 4), "little") - n0) / dt
+    return int.from_bytes(uc.mem_read(counter, 4), "little") - n0, dt
 
 
-def measure_storm_ceiling(seconds):
+def storm_ceiling(seconds=0.0, count=0):
     """handler_ceiling for irqsim's storm: the demo's machine-external path (PLIC claim,
     dispatch, complete), the claim register holding the storm's source."""
     line = BOARDS["virt"]
@@ -143,10 +144,10 @@ def measure_storm_ceiling(seconds):
     if ack:
         pages.append(ack & ~0xFFF)
     return handler_ceiling(m, 11, m.symbols["handled_count"].address + 4 * line, seconds,
-                           pages, {claim: line})
+                           pages, {claim: line}, count)
 
 
-def measure_qemu_ceiling(seconds):
+def qemu_ceiling(seconds=0.0, count=0):
     """handler_ceiling for QEMU's benchmark image: its machine-timer path (mtimecmp moved on,
     dispatch), the very instructions QEMU runs in the comparison."""
     img, _ = qemu_image("virt", 100, 1 << 30)
@@ -155,7 +156,17 @@ def measure_qemu_ceiling(seconds):
     m.run(ticks=300_000)
     clint = next(d["base"] for d in m.board.devices if d["kind"] == "clint")
     return handler_ceiling(m, 7, m.symbols["timer_irqs"].address, seconds,
-                           [clint + 0x4000, clint + 0xB000])
+                           [clint + 0x4000, clint + 0xB000], count=count)
+
+
+def measure_storm_ceiling(seconds):
+    n, dt = storm_ceiling(seconds)
+    return n / dt
+
+
+def measure_qemu_ceiling(seconds):
+    n, dt = qemu_ceiling(seconds)
+    return n / dt
 
 
 def measure_bare(board, seconds, ipl, empty_hook=False):
