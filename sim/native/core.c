@@ -429,17 +429,16 @@ static void service(struct core *c, uint64_t pc)
 
 static void block_start(struct core *c, int start);
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+/* hook_block when there is more to do than charge the last block and note this one: the last
+ * block's instructions are charged already. */
+static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t addr, uint32_t size)
 {
-	struct core *c = ud;
-	(void)uc;
-	c->ticks += c->blk_insns;     /* the previous block ran to its end */
 	c->blk_insns = 0;
 	if (c->blk_end)
 		block_end(c);
 	c->blk_addr = addr;
 	c->blk_size = 0;
-	if (__builtin_expect(c->ticks >= c->deadline || c->need_check || c->recheck_masked, 0)) {
+	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
 		c->pc_redirected = 0;
 		service(c, addr);
 		if (c->stop || c->pc_redirected)
@@ -449,8 +448,28 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	c->blk_size = size;
 	c->blk_insns = e->count;
 	c->blk_end = e->end;
-	if (__builtin_expect(e->start, 0))
+	if (e->start)
 		block_start(c, e->start);
+}
+
+/* The time base: called by Unicorn before every translation block runs. The previous block ran
+ * to its end (else emulation left it through core_charge_partial): its instructions are charged
+ * now. The common case, nothing due and the block known, is a leaf that calls nothing. */
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct core *c = ud;
+	(void)uc;
+	c->ticks += c->blk_insns;
+	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
+	if (__builtin_expect((c->blk_end | c->need_check | c->recheck_masked | e->start) == 0 &&
+			     c->ticks < c->deadline && e->addr == addr && e->size == size, 1)) {
+		c->blk_addr = addr;
+		c->blk_size = size;
+		c->blk_insns = e->count;
+		c->blk_end = e->end;
+		return;
+	}
+	hook_block_slow(c, addr, size);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
