@@ -113,6 +113,7 @@ int rv32_reset(struct core *c, uint32_t entry);
 /* Hooks the CSR writes to mstatus/mie, reads of mip and mret in [addr, addr + size): the
  * number of sites hooked so far, or < 0. */
 int rv32_scan(struct core *c, uint64_t addr, uint32_t size);
+int rv32_hart_cache_check(struct core *c);
 /* Per source 0..n-1: priority, pending, enabled for ctx, claimed, input level (bit 0 line,
  * bit 1 device). */
 void rv32_plic_state(struct core *c, int ctx, uint8_t *prio, uint8_t *pending, uint8_t *enabled,

@@ -86,6 +86,7 @@
 #define MSTATUS_MPP (3u << MSTATUS_MPP_SHIFT)
 #define MSTATUS_MPRV (1u << 17)
 #define MSTATUS_TRAP_BITS (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)
+#define PRV_U 0
 #define PRV_M 3
 
 /* Interrupt codes and mip/mie bits (3.1.9); mcause (3.1.15) */
@@ -1255,7 +1256,8 @@ uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
 /* The block that just ran ended with a CSR write to mstatus or mie, an sret or an mret: the
  * hart state changed, and an interrupt may have become takeable (arbitrate now: the block
  * boundary is the next instruction). Clearing bits (csrrc, csrrci) cannot make one takeable:
- * no arbitration, and csrrci on mstatus, which clears known bits, keeps the state known. */
+ * no arbitration, and csrrci on mstatus, which clears known bits, keeps the state known, as
+ * does mret, whose effect follows from the state before it. */
 void rv32_block_end(struct core *c, int end)
 {
 	struct rv32 *r = c->rv;
@@ -1263,11 +1265,33 @@ void rv32_block_end(struct core *c, int end)
 		r->h_mstatus &= ~(uint32_t)(end - BLOCK_END_CLEARI);
 		return;
 	}
-	r->hart_valid = 0;
+	if (end == BLOCK_END_MRET && r->hart_valid) {
+		/* what mret did (3.3.2, as Unicorn 2.1.4's helper_mret does it): MIE <- MPIE,
+		 * MPIE <- 1, MPP <- U, privilege <- MPP (the reserved 2 becomes U) */
+		uint32_t ms = r->h_mstatus, prev = (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+		ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | (ms & MSTATUS_MPIE ? MSTATUS_MIE : 0) |
+		     MSTATUS_MPIE;
+		r->h_mstatus = ms;
+		r->h_priv = prev == 2 ? PRV_U : prev;
+	} else {
+		r->hart_valid = 0;
+	}
 	if (end == BLOCK_END_MRET)
 		on_mret(c);
 	else if (end == BLOCK_END_HART)
 		c->need_check = 1;
+}
+
+/* For tests: 2 when the cached privilege, mstatus and mie are known and match the hart's,
+ * 1 when they are not known, 0 when they differ. */
+int rv32_hart_cache_check(struct core *c)
+{
+	struct rv32 *r = c->rv;
+	if (!r || !r->hart_valid)
+		return 1;
+	uint32_t p = as_m(c), ms = reg(c, UC_RISCV_REG_MSTATUS), mie = reg(c, UC_RISCV_REG_MIE);
+	restore_priv(c, p);
+	return p == r->h_priv && ms == r->h_mstatus && mie == r->h_mie ? 2 : 0;
 }
 
 /* Emulation starts (again): Python may have changed registers since the last run. */
