@@ -2,6 +2,7 @@
 
     python bench/storm.py            # full run, writes bench/results/storm.json
     python bench/storm.py --quick    # fewer, shorter repetitions
+    python bench/storm.py --reps 7   # the README's tables
 
 Measures, on the bundled demo images, alternating the configurations in each repetition and
 reporting medians:
