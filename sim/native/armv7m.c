@@ -190,22 +190,24 @@ static int active_prio(struct armv7m *a)
 	return p;
 }
 
+/* flags[e] and bit e of the bitmap `bits` together */
+static void flag_set(uint8_t *flags, uint64_t *bits, int e, int on)
+{
+	flags[e] = (uint8_t)on;
+	if (on)
+		bits[e >> 6] |= 1ull << (e & 63);
+	else
+		bits[e >> 6] &= ~(1ull << (e & 63));
+}
+
 static void pend_set(struct armv7m *a, int e, int on)
 {
-	a->pending[e] = (uint8_t)on;
-	if (on)
-		a->pend_bits[e >> 6] |= 1ull << (e & 63);
-	else
-		a->pend_bits[e >> 6] &= ~(1ull << (e & 63));
+	flag_set(a->pending, a->pend_bits, e, on);
 }
 
 static void act_set(struct armv7m *a, int e, int on)
 {
-	a->active[e] = (uint8_t)on;
-	if (on)
-		a->act_bits[e >> 6] |= 1ull << (e & 63);
-	else
-		a->act_bits[e >> 6] &= ~(1ull << (e & 63));
+	flag_set(a->active, a->act_bits, e, on);
 }
 
 /* Execution priority including PRIMASK, FAULTMASK and BASEPRI (B1.5.4). */
