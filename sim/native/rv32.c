@@ -1228,8 +1228,8 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 }
 
 /* The instruction count of the block p[0, size) and what its last instruction asks of the
- * model once it has retired: every CSR instruction and mret ends a translation block, so a CSR
- * write to mstatus or mie, or an mret, can only be a block's last instruction. */
+ * model once it has retired: every CSR instruction, mret and sret ends a translation block, so
+ * a CSR write to mstatus or mie, an mret or an sret can only be a block's last instruction. */
 uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
 {
 	uint32_t n = 0, off = 0, last = 0;
