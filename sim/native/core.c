@@ -306,6 +306,9 @@ static inline uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
 	return block_info(c, addr, size)->count;
 }
 
+/* The block before the first one of a run, or one that did not run: nothing to charge. */
+static const struct icount_entry no_block = {UINT64_MAX, 0, 0, BLOCK_END_NONE, 0};
+
 static void icache_clear(struct core *c)
 {
 	for (int i = 0; i < ICOUNT_CACHE; i++)
@@ -326,16 +329,17 @@ static inline void block_end(struct core *c)
  * its last instruction asks of the model (block_end). */
 void core_charge_partial(struct core *c, uint64_t pc)
 {
-	if (pc >= c->blk_addr && pc < c->blk_addr + c->blk_size) {
-		c->ticks += pc == c->blk_addr ? 0 : count_insns(c, c->blk_addr, (uint32_t)(pc - c->blk_addr));
+	const struct icount_entry *b = c->blk;
+	uint64_t addr = b->addr;
+	c->blk = &no_block;
+	if (pc >= addr && pc < addr + b->size) {
 		c->blk_end = BLOCK_END_NONE;   /* its last instruction did not retire */
-		c->blk_insns = 0;
+		/* (count_insns may reuse b's cache entry: addr is copied) */
+		c->ticks += pc == addr ? 0 : count_insns(c, addr, (uint32_t)(pc - addr));
 	} else {
-		c->ticks += c->blk_insns;
-		c->blk_insns = 0;
+		c->ticks += b->count;
 		block_end(c);
 	}
-	c->blk_size = 0;
 }
 
 void core_stop(struct core *c, int reason)
@@ -433,11 +437,9 @@ static void block_start(struct core *c, int start);
  * block's instructions are charged already. */
 static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t addr, uint32_t size)
 {
-	c->blk_insns = 0;
+	c->blk = &no_block;
 	if (c->blk_end)
 		block_end(c);
-	c->blk_addr = addr;
-	c->blk_size = 0;
 	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
 		c->pc_redirected = 0;
 		service(c, addr);
@@ -445,8 +447,7 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 			return;  /* this block does not run now */
 	}
 	struct icount_entry *e = block_info(c, addr, size);
-	c->blk_size = size;
-	c->blk_insns = e->count;
+	c->blk = e;
 	c->blk_end = e->end;
 	if (e->start)
 		block_start(c, e->start);
@@ -459,13 +460,11 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
 	(void)uc;
-	c->ticks += c->blk_insns;
+	c->ticks += c->blk->count;
 	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
-	if (__builtin_expect((c->blk_end | c->need_check | c->recheck_masked | e->start) == 0 &&
-			     c->ticks < c->deadline && e->addr == addr && e->size == size, 1)) {
-		c->blk_addr = addr;
-		c->blk_size = size;
-		c->blk_insns = e->count;
+	if (__builtin_expect((c->attn | e->start) == 0 && c->ticks < c->deadline &&
+			     e->addr == addr && e->size == size, 1)) {
+		c->blk = e;              /* (its entry stays put until the next block is decoded) */
 		c->blk_end = e->end;
 		return;
 	}
@@ -566,6 +565,7 @@ struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz)
 	c->arch = arch;
 	c->clock_hz = clock_hz ? clock_hz : 1000000;
 	c->handler_since = UINT64_MAX;
+	c->blk = &no_block;
 	c->deadline = 0;
 	c->stop_tick = UINT64_MAX;
 	c->trace_enabled = 1;
@@ -731,8 +731,7 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		uint64_t pc = read_pc(c);
 		if (until && pc == until)
 			return c->stop = STOP_UNTIL;
-		c->blk_insns = 0;
-		c->blk_size = 0;
+		c->blk = &no_block;
 		c->blk_end = BLOCK_END_NONE;
 		c->mem_fault_seen = 0;
 		if (c->arch == CORE_ARCH_RV32)

@@ -116,15 +116,24 @@ struct core {
 
 	/* time */
 	uint64_t ticks;          /* instructions retired before the current block */
-	uint64_t blk_addr;       /* the current block, charged when the next one starts */
-	uint32_t blk_size, blk_insns;
-	uint8_t blk_end;         /* enum block_end of the current block, done when it completes */
+	const struct icount_entry *blk;  /* the current block (its icache entry, or none), charged
+					  * when the next one starts */
 	uint64_t deadline;       /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
-	int need_check;          /* controller state changed: arbitrate at the next boundary */
-	int recheck_masked;      /* a pending exception waits on a mask: arbitrate every block */
+	/* What the next block boundary must see to (any byte non-zero: the block hook tests the
+	 * word `attn` at once) */
+	union {
+		struct {
+			uint8_t need_check;     /* controller state changed: arbitrate */
+			uint8_t recheck_masked; /* a pending exception waits on a mask: every block */
+			uint8_t blk_end;        /* enum block_end of the current block, done when it
+						 * completes */
+			uint8_t attn_spare;
+		};
+		uint32_t attn;
+	};
 
 	/* scheduled line events: a binary min-heap on (tick, seq) */
 	struct sched_ev *heap;
