@@ -398,14 +398,18 @@ static void probe_offsets(struct core *c)
 }
 
 /* The hart state takeable_in() looks at, read through the API when not known. */
+static void hart_now(struct core *c, uint32_t *priv, uint32_t *mstatus, uint32_t *mie)
+{
+	*priv = as_m(c);
+	*mstatus = reg(c, UC_RISCV_REG_MSTATUS);
+	*mie = reg(c, UC_RISCV_REG_MIE);
+	restore_priv(c, *priv);
+}
+
 static void hart_read(struct core *c)
 {
 	struct rv32 *r = c->rv;
-	uint32_t p = as_m(c);
-	r->h_priv = p;
-	r->h_mstatus = reg(c, UC_RISCV_REG_MSTATUS);
-	r->h_mie = reg(c, UC_RISCV_REG_MIE);
-	restore_priv(c, p);
+	hart_now(c, &r->h_priv, &r->h_mstatus, &r->h_mie);
 	r->hart_valid = 1;
 }
 
@@ -1289,8 +1293,8 @@ int rv32_hart_cache_check(struct core *c)
 	struct rv32 *r = c->rv;
 	if (!r || !r->hart_valid)
 		return 1;
-	uint32_t p = as_m(c), ms = reg(c, UC_RISCV_REG_MSTATUS), mie = reg(c, UC_RISCV_REG_MIE);
-	restore_priv(c, p);
+	uint32_t p, ms, mie;
+	hart_now(c, &p, &ms, &mie);
 	return p == r->h_priv && ms == r->h_mstatus && mie == r->h_mie ? 2 : 0;
 }
 
@@ -1384,8 +1388,8 @@ int rv32_wakeable(struct core *c)
 {
 	/* wfi resumes when an interrupt is pending and enabled in mie, whatever MIE (3.3.3). */
 	clint_update(c);
-	uint32_t priv = as_m(c), mie = reg(c, UC_RISCV_REG_MIE);
-	restore_priv(c, priv);
+	uint32_t priv, mstatus, mie;
+	hart_now(c, &priv, &mstatus, &mie);
 	return (c->rv->mip & mie) != 0;
 }
 
