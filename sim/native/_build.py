@@ -14,7 +14,10 @@ import unicorn
 
 HERE = Path(__file__).resolve().parent
 UC_DIR = Path(unicorn.__file__).resolve().parent
-SOURCES = ["core.c", "armv7m.c", "rv32.c", "storm.c"]
+# every C file of the native core: core.c, semihost.c and the folders armv7m/, rv32/, dev/,
+# storm/ (docs/architecture.md)
+SOURCES = sorted(p.relative_to(HERE).as_posix() for p in HERE.rglob("*.c")
+                 if p.name != "_core_cffi.c")
 
 
 def _cdef():
@@ -22,9 +25,7 @@ def _cdef():
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     lines = [ln for ln in text.splitlines()
              if not ln.startswith("#") or re.match(r"#define \w+ +\S", ln)]
-    return "\n".join(lines) + """
-struct trace_rec { uint64_t tick; uint16_t kind; uint16_t num; uint32_t arg; };
-"""
+    return "\n".join(lines)
 
 
 ffibuilder = cffi.FFI()

@@ -1,37 +1,104 @@
-/* The native core's public surface: what sim/native/_build.py declares to cffi. Plain C
- * declarations only (cffi parses this file's API section). */
+/* The native core's public surface: what sim/native/_build.py declares to cffi, and the one
+ * definition of every number that crosses between C and Python (sim/codes.py builds its
+ * tables from `lib`; tests/test_codes.py checks them). Plain C declarations only: cffi parses
+ * this file, comments and preprocessor lines other than `#define NAME VALUE` removed. */
 #ifndef SIM_NATIVE_API_H_
 #define SIM_NATIVE_API_H_
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Fault causes reported by core_fault_info (FirmwareError messages in sim/machine.py). */
-#define FAULT_BUS_DATA 1      /* data access to unmapped or protected memory */
-#define FAULT_BUS_FETCH 2     /* instruction fetch from unmapped memory */
-#define FAULT_UNDEF 3         /* undefined instruction */
-#define FAULT_STACKING 4      /* exception frame pushed to or popped from unmapped memory */
-#define FAULT_BAD_VECTOR 5    /* vector table entry unreadable or not a Thumb address */
-#define FAULT_EXC_RETURN 6    /* illegal EXC_RETURN */
-#define FAULT_BKPT 7          /* breakpoint with no debugger */
-#define FAULT_SVC_PRIORITY 8  /* SVC executed where SVCall cannot preempt */
-#define FAULT_EMULATOR 9      /* an emulator error with no architectural meaning */
-#define FAULT_NO_TRAP_VECTOR 10 /* RISC-V: trap with mtvec unusable */
-#define FAULT_TRAP_LOOP 11    /* RISC-V: trap taken at the trap vector itself, repeatedly */
-#define FAULT_ECALL 12
-#define FAULT_MISALIGNED 13
-#define FAULT_INVSTATE 14     /* Cortex-M: execution with EPSR.T = 0 */
+/* Why core_run returned. */
+enum core_stop {
+	STOP_NONE = 0,
+	STOP_TICKS = 1,       /* the tick budget ran out */
+	STOP_UNTIL = 2,       /* PC reached the `until` address */
+	STOP_EXIT = 3,        /* the firmware exited through semihosting */
+	STOP_IDLE = 4,        /* waiting for an interrupt that can never come */
+	STOP_TRACE_FULL = 5,  /* the trace buffer needs draining; call core_run again */
+	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
+	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
+	STOP_ERROR = 8        /* the emulator failed in a way we cannot map to the architecture */
+};
 
+/* Events. Those below EV_RECORDED_END are trace records (sim/trace.py names them: the enum
+ * name, lower case, '_' as '-'); `num` is the exception number (Cortex-M) or cause / source
+ * (RISC-V): see the numbering comments of armv7m/exc.c and rv32/hart.c. The rest are seen by
+ * the accounting only (storm/acct.c) and never recorded. */
+enum core_event {
+	EV_REQUEST = 1,        /* a line event arrived: num = line, arg = LINE_* kind */
+	EV_PEND = 2,           /* the request made the interrupt pending: arg = PEND_* source */
+	EV_COALESCE = 3,       /* it arrived while already pending: merged */
+	EV_ENTRY = 4,          /* exception entered from thread mode: arg = return address */
+	EV_PREEMPT = 5,        /* exception entered over a running handler: arg = preempted num */
+	EV_TAIL_CHAIN = 6,     /* exception entered at another's return: arg = the one returning */
+	EV_RETURN = 7,         /* exception returned: arg = the num (0 = thread) returned to */
+	EV_DISPATCH = 8,       /* handler_table_handle called: num = index, arg = 1 handler, 0 empty */
+	EV_LOWER = 9,          /* a level line was lowered: num = line */
+	EV_FAULT = 10,         /* a fault was taken: num = fault exception, arg = faulting address */
+	EV_GUEST_ERROR = 11,   /* the firmware did something the model rejects: arg = address */
+	EV_EXIT = 12,          /* semihosting exit: arg = exit code */
+	EV_CLAIM = 13,         /* PLIC claim: num = source (0 = none), arg = context */
+	EV_COMPLETE = 14,      /* PLIC complete: num = source, arg = context */
+	EV_EXEC_PRIORITY = 15, /* execution priority changed: Cortex-M arg = priority + 256 (256:
+	                        * thread, NMI -2, HardFault -1); RISC-V arg = 0 outside a trap,
+	                        * else 1 + num */
+	EV_TABLE = 16,         /* handler_table_register (arg 1) / unregister (arg 0): num = index */
+	EV_UNPEND = 17,        /* the firmware cleared a pending state: num as for EV_PEND */
+	EV_RECORDED_END = 18,
+	/* accounting only */
+	EV_HOLD = 64,          /* a request held in a gateway while its source is claimed */
+	EV_WITHDRAW = 65,      /* a held or pending request withdrawn without a record (lowered) */
+	EV_SERVICE = 66,       /* a request's handler starts: arg = 0 from thread, 1 preempting,
+	                        * 2 tail-chained; tick = when it started */
+	EV_SERVED = 67         /* the handler serving `line` returned */
+};
+
+/* Kinds of line events (core_schedule). */
+enum line_kind { LINE_RAISE = 1, LINE_LOWER = 2, LINE_PULSE = 3 };
+
+/* What made an interrupt pending (EV_PEND / EV_COALESCE arg). */
+enum pend_source {
+	PEND_LINE = 0,         /* a line event (an edge, or a level raised) */
+	PEND_LEVEL = 1,        /* a level input still high (re-pended at return or completion) */
+	PEND_SOFTWARE = 2,     /* the firmware (or Python through a register) */
+	PEND_TIMER = 3,        /* a timer (SysTick, mtime >= mtimecmp) */
+	PEND_DEVICE = 4        /* a board device's interrupt output */
+};
+
+/* Fault causes reported by core_fault_info (FirmwareError messages, sim/codes.py). */
+enum fault_cause {
+	FAULT_BUS_DATA = 1,       /* data access to unmapped or protected memory */
+	FAULT_BUS_FETCH = 2,      /* instruction fetch from unmapped memory */
+	FAULT_UNDEF = 3,          /* undefined instruction */
+	FAULT_STACKING = 4,       /* exception frame pushed to or popped from unmapped memory */
+	FAULT_BAD_VECTOR = 5,     /* vector table entry unreadable or not a Thumb address */
+	FAULT_EXC_RETURN = 6,     /* illegal EXC_RETURN */
+	FAULT_BKPT = 7,           /* breakpoint with no debugger */
+	FAULT_SVC_PRIORITY = 8,   /* SVC executed where SVCall cannot preempt */
+	FAULT_EMULATOR = 9,       /* an emulator error with no architectural meaning */
+	FAULT_NO_TRAP_VECTOR = 10,/* RISC-V: trap with mtvec unusable */
+	FAULT_TRAP_LOOP = 11,     /* RISC-V: trap taken at the trap vector itself, repeatedly */
+	FAULT_MISALIGNED = 13,    /* misaligned access */
+	FAULT_INVSTATE = 14       /* Cortex-M: execution with EPSR.T = 0 */
+};
+
+/* Numbering of trace records (the `num` field) */
+#define ARMV7M_EXC_IRQ0 16    /* Cortex-M: external line n is exception 16 + n */
+#define RV32_NUM_EXCEPTION 0x100 /* RISC-V: a synchronous trap's num is 0x100 + its code */
+#define RV32_NUM_LOCAL 0x8000 /* RISC-V: pend of a hart-local interrupt: 0x8000 | its code */
 /* Special line numbers */
 #define LINE_NMI 0xFFFF       /* Cortex-M: the NMI input */
+#define LINE_MSIP 0xFFFE      /* RISC-V: the CLINT's MSIP bit of hart 0, as a schedulable line */
 
-/* Storm sources (storm.c) */
+/* Storm sources (storm/sources.c) */
 #define SRC_ONCE 1
 #define SRC_PERIODIC 2
 #define SRC_POISSON 3
 #define SRC_BURST 4
 #define SRC_REPLAY 5
 #define HIST_BUCKETS 3840     /* latency histogram: exact below 256 ticks, then 64 per octave */
+#define NO_TICK 0xFFFFFFFFFFFFFFFF  /* a tick field that holds none */
 
 struct storm_spec {
 	int kind;                 /* SRC_* */
@@ -52,15 +119,40 @@ struct storm_spec {
 struct line_acct {
 	uint64_t requests, handled, unhandled, coalesced, cleared, lowered, entries;
 	uint64_t preempting, tailchained, max_entry_latency, max_return_latency;
-	uint64_t pend_req;        /* tick of the request holding the pending state, or ~0 */
-	uint64_t svc_req;         /* tick of the request whose handler is running, or ~0 */
+	uint64_t pend_req;        /* tick of the request holding the pending state, or NO_TICK */
+	uint64_t svc_req;         /* tick of the request whose handler is running, or NO_TICK */
 	uint32_t svc_dispatched, pad;
 };
 
-struct core;
-struct trace_rec;
+/* ARMv7-M counters (armv7m_counters) */
+struct nvic_counters {
+	uint64_t taken, preemptions, tail_chains, max_depth;
+	uint64_t min_frame_sp;    /* lowest exception frame stacked on MSP */
+	uint64_t active;          /* IPSR: the running exception, 0 = thread */
+	uint64_t prigroup, vtor;
+};
 
-struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz);
+/* RV32 hart counters (rv32_counters) */
+struct hart_counters {
+	uint64_t interrupts, exceptions, preemptions, max_depth;
+	uint64_t depth;           /* traps taken and not yet returned from */
+	uint64_t mrets;
+	uint64_t hooked_sites;    /* reads of mip watched by a code hook */
+	uint64_t mip;             /* MSIP, MTIP, MEIP as the CLINT and PLIC drive them */
+};
+
+/* An option of a device (core_add_device): a board file's [[devices]] key and its value. */
+struct dev_opt {
+	const char *key;
+	uint64_t value;
+};
+
+struct core;
+struct trace_rec { uint64_t tick; uint16_t kind; uint16_t num; uint32_t arg; };
+
+/* ---- the core (core.c) ------------------------------------------------------------------ */
+
+struct core *core_new(uintptr_t uc, uint32_t clock_hz);
 void core_free(struct core *c);
 int core_map(struct core *c, uint64_t base, uint64_t size, int perms);
 int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
@@ -79,7 +171,24 @@ int core_exit_code(struct core *c);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);
 uint64_t core_guest_errors(struct core *c);
 void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
+/* 1 when a request pending on `line` now is held off by a mask (disabled, priority, threshold,
+ * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
+int core_line_masked(struct core *c, uint32_t line);
 int core_bench_empty_block_hook(uintptr_t uc);
+
+/* ---- devices (dev/dev.c): a board file's [[devices]] entry each ------------------------- */
+
+/* Instantiates device `kind` at `base`, driving controller input `irq` (-1: none), with the
+ * entry's other integer options. The device index, or: -1 unknown kind, -2 bad options, -3
+ * the address range is taken, -4 out of memory, -5 no interrupt controller for its irq. */
+int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
+		    const struct dev_opt *opts, int nopts);
+/* A device register access from Python with the guest's semantics; *ok = -1 where no device
+ * answers. */
+uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value, int write,
+		   int *ok);
+
+/* ---- storms (storm/) -------------------------------------------------------------------- */
 
 int storm_init(struct core *c, uint32_t nlines);
 int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_t *lines,
@@ -89,53 +198,50 @@ int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out);
 void core_storm_reset(struct core *c);
 uint64_t acct_bucket_low(uint32_t b);
 
+/* ---- ARMv7-M (armv7m/): exception model, NVIC + SCB, SysTick ---------------------------- */
+
+/* Installs the architecture and its NVIC (num_irq lines, prio_bits priority bits) on core c;
+ * 0 on success. */
 int armv7m_init(struct core *c, int num_irq, int prio_bits);
+/* Reset (B1.5.5): 0, -1 when the vector table is not readable, -2 when the reset vector is not
+ * a Thumb address (bit 0 clear). */
 int armv7m_reset(struct core *c);
 void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);
-void armv7m_set_ack(struct core *c, uint32_t addr);
-int rv32_set_ack(struct core *c, uint32_t addr);
 void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
-void armv7m_counters(struct core *c, uint64_t *out);
+void armv7m_counters(struct core *c, struct nvic_counters *out);
 
-/* ---- RISC-V RV32 (rv32.c): machine-mode traps, CLINT, PLIC, NS16550A --------------------- */
+/* ---- RISC-V RV32 (rv32/): machine-mode traps; its PLIC and CLINT are devices ------------ */
 
-#define LINE_MSIP 0xFFFE      /* RISC-V: the CLINT's MSIP bit of hart 0, as a schedulable line */
-
-/* Sets the model up and maps the CLINT, PLIC and UART; mtime advances mtime_num / mtime_den
- * per tick. 0 on success. */
-int rv32_init(struct core *c, int num_sources, int prio_bits, int contexts, uint32_t clint_base,
-	      uint32_t plic_base, uint32_t uart_base, int uart_irq, uint32_t mtime_num,
-	      uint32_t mtime_den);
+/* Installs the architecture (hart 0, machine mode) on core c; 0 on success. */
+int rv32_init(struct core *c);
 /* M-mode at `entry`, a0 = 0 (hart id), a1 = 0; mstatus, mie, mtvec 0. */
 int rv32_reset(struct core *c, uint32_t entry);
-/* Hooks the CSR writes to mstatus/mie, reads of mip and mret in [addr, addr + size): the
- * number of sites hooked so far, or < 0. */
+/* Watches reads of mip in [addr, addr + size): the number of sites watched so far, or < 0. */
 int rv32_scan(struct core *c, uint64_t addr, uint32_t size);
 int rv32_hart_cache_check(struct core *c);
-/* Per source 0..n-1: priority, pending, enabled for ctx, claimed, input level (bit 0 line,
- * bit 1 device). */
-void rv32_plic_state(struct core *c, int ctx, uint8_t *prio, uint8_t *pending, uint8_t *enabled,
-		     uint8_t *claimed, uint8_t *level, int n);
-uint32_t rv32_plic_threshold(struct core *c, int ctx);
-/* A device register access from Python with the guest's semantics; *ok = -1 if no device. */
-uint32_t rv32_mmio(struct core *c, uint32_t addr, uint32_t size, uint32_t value, int write,
-		   int *ok);
-uint64_t rv32_mtime(struct core *c);
-void rv32_set_mtime(struct core *c, uint64_t v);
-uint64_t rv32_mtimecmp(struct core *c);
-void rv32_set_mtimecmp(struct core *c, uint64_t v);
-int rv32_msip(struct core *c);
-void rv32_set_msip(struct core *c, int v);
-/* MSIP, MTIP and MEIP as the hart sees them in mip. */
-uint32_t rv32_mip(struct core *c);
 /* A machine CSR (a UC_RISCV_REG_* id) as M-mode reads it, whatever the hart's privilege; mip
  * with MSIP/MTIP/MEIP. */
 uint32_t rv32_csr(struct core *c, int csr);
-/* interrupts, exceptions, preemptions, max depth, depth, mrets, hooked sites, mip */
-void rv32_counters(struct core *c, uint64_t *out);
+/* MSIP, MTIP and MEIP as the hart sees them in mip. */
+uint32_t rv32_mip(struct core *c);
+void rv32_counters(struct core *c, struct hart_counters *out);
 /* The last trap taken or refused: mcause, mtval, and mtvec at that time. */
 void rv32_trap_info(struct core *c, uint32_t *cause, uint32_t *tval, uint32_t *tvec);
+
+/* The PLIC device (dev/plic.c), by its device index. Per source 0..n-1: priority, pending,
+ * enabled for ctx, claimed, input level (bit 0 line, bit 1 device). */
+int plic_state(struct core *c, int dev, int ctx, uint8_t *prio, uint8_t *pending,
+	       uint8_t *enabled, uint8_t *claimed, uint8_t *level, int n);
+uint32_t plic_threshold(struct core *c, int dev, int ctx);
+
+/* The CLINT device (dev/clint.c), by its device index. */
+uint64_t clint_mtime(struct core *c, int dev);
+void clint_set_mtime(struct core *c, int dev, uint64_t v);
+uint64_t clint_mtimecmp(struct core *c, int dev);
+void clint_set_mtimecmp(struct core *c, int dev, uint64_t v);
+int clint_msip(struct core *c, int dev);
+void clint_set_msip(struct core *c, int dev, int v);
 
 #endif /* SIM_NATIVE_API_H_ */

@@ -1,4 +1,6 @@
-/* Time, scheduled line events, trace, memory, semihosting and the run loop (see core.h). */
+/* Time, scheduled line events, the event stream, memory, the console and the run loop (see
+ * core.h). No architecture is named here: the CPU model is reached through c->arch (arch.h),
+ * interrupt controllers through their line sets, devices through dev/dev.c. */
 #include "core.h"
 
 #include <stdlib.h>
@@ -11,27 +13,6 @@
 #define NO_UNTIL 0xFFFFFFFEull
 
 /* ---- trace and console ---------------------------------------------------------------- */
-
-void core_trace_at(struct core *c, uint64_t tick, uint16_t kind, uint16_t num, uint32_t arg)
-{
-	if (c->trace_enabled && c->trace_len < c->trace_cap)
-		c->trace[c->trace_len++] = (struct trace_rec){tick, kind, num, arg};
-}
-
-void core_trace(struct core *c, uint16_t kind, uint16_t num, uint32_t arg)
-{
-	if (!c->trace_enabled)
-		return;
-	/* core_run stops with STOP_TRACE_FULL before the buffer can fill; the slack absorbs
-	 * the records of one boundary. Dropping a record here would be a bug. */
-	if (c->trace_len >= c->trace_cap)
-		return;
-	struct trace_rec *r = &c->trace[c->trace_len++];
-	r->tick = c->ticks;
-	r->kind = kind;
-	r->num = num;
-	r->arg = arg;
-}
 
 void core_console_putc(struct core *c, char ch)
 {
@@ -170,7 +151,10 @@ uint64_t core_next_event_tick(struct core *c)
 	uint64_t s = storm_next_tick(c);
 	if (s < t)
 		t = s;
-	uint64_t a = c->arch == CORE_ARCH_ARMV7M ? armv7m_deadline(c) : rv32_deadline(c);
+	uint64_t d = core_devices_deadline(c);
+	if (d < t)
+		t = d;
+	uint64_t a = c->arch ? c->arch->deadline(c) : UINT64_MAX;
 	return a < t ? a : t;
 }
 
@@ -187,82 +171,6 @@ void core_update_deadline(struct core *c)
 	c->deadline = d;
 }
 
-/* ---- semihosting (Arm "Semihosting for AArch32 and AArch64", v2; RISC-V uses the same) ---- */
-
-#define SYS_WRITEC 0x03
-#define SYS_WRITE0 0x04
-#define SYS_WRITE 0x05
-#define SYS_CLOCK 0x10
-#define SYS_TIME 0x11
-#define SYS_ERRNO 0x13
-#define SYS_EXIT 0x18
-#define SYS_EXIT_EXTENDED 0x20
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
-
-/* Returns 1 when the call ends the run (exit), 0 otherwise; *ret is the value for r0/a0. */
-int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret)
-{
-	uint32_t w[3];
-	uint8_t *p;
-	*ret = 0;
-	switch (op) {
-	case SYS_WRITEC:
-		if (!(p = core_host_ptr(c, arg, 1)))
-			goto bad;
-		core_console_putc(c, (char)*p);
-		return 0;
-	case SYS_WRITE0:
-		for (uint32_t a = arg;; a++) {
-			if (!(p = core_host_ptr(c, a, 1)))
-				goto bad;
-			if (!*p)
-				return 0;
-			core_console_putc(c, (char)*p);
-		}
-	case SYS_WRITE:
-		if (core_read32(c, arg, &w[0]) || core_read32(c, arg + 4, &w[1]) ||
-		    core_read32(c, arg + 8, &w[2]))
-			goto bad;
-		if (w[0] != 1 && w[0] != 2) {
-			*ret = w[2];  /* nothing written to files: we have none */
-			core_guest_error(c, arg);
-			return 0;
-		}
-		if (!(p = core_host_ptr(c, w[1], w[2])))
-			goto bad;
-		for (uint32_t i = 0; i < w[2]; i++)
-			core_console_putc(c, (char)p[i]);
-		*ret = 0;  /* bytes NOT written */
-		return 0;
-	case SYS_CLOCK:  /* centiseconds of simulated time */
-		*ret = (uint32_t)(c->ticks / (c->clock_hz / 100));
-		return 0;
-	case SYS_TIME:   /* seconds of simulated time since the run began: deterministic */
-		*ret = (uint32_t)(c->ticks / c->clock_hz);
-		return 0;
-	case SYS_ERRNO:
-		*ret = 0;
-		return 0;
-	case SYS_EXIT:   /* AArch32: the reason code is the argument itself */
-		c->exit_code = arg == ADP_STOPPED_APPLICATION_EXIT ? 0 : 1;
-		core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
-		return 1;
-	case SYS_EXIT_EXTENDED:
-		if (core_read32(c, arg, &w[0]) || core_read32(c, arg + 4, &w[1]))
-			goto bad;
-		c->exit_code = w[0] == ADP_STOPPED_APPLICATION_EXIT ? (int)w[1] : 1;
-		core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
-		return 1;
-	default:
-		break;
-	}
-bad:
-	/* An unsupported call or a bad pointer: the guest's mistake, logged, and -1 returned. */
-	core_guest_error(c, arg);
-	*ret = 0xFFFFFFFFu;
-	return 0;
-}
-
 /* ---- hooks ------------------------------------------------------------------------------ */
 
 static struct icount_entry *__attribute__((noinline))
@@ -273,10 +181,8 @@ block_info_slow(struct core *c, struct icount_entry *e, uint64_t addr, uint32_t 
 	uint32_t n;
 	if (!p)
 		n = size / 4 ? size / 4 : 1;  /* code outside RAM/flash mappings: estimate */
-	else if (c->arch == CORE_ARCH_ARMV7M)
-		n = armv7m_count_insns(p, size);
 	else
-		n = rv32_block_info(p, size, &end);
+		n = c->arch->block_info(p, size, &end);
 	if (c->dispatch_addr && addr == c->dispatch_addr)
 		start |= BLOCK_START_DISPATCH;
 	if (c->table_register_addr && addr == c->table_register_addr)
@@ -320,8 +226,8 @@ static inline void block_end(struct core *c)
 {
 	int end = c->blk_end;
 	c->blk_end = BLOCK_END_NONE;
-	if (end && c->arch == CORE_ARCH_RV32)
-		rv32_block_end(c, end);
+	if (end)
+		c->arch->block_end(c, end);
 }
 
 /* Charges the current block when emulation left it at `pc`: the instructions before pc when
@@ -349,18 +255,68 @@ void core_stop(struct core *c, int reason)
 	uc_emu_stop(c->uc);
 }
 
-/* One line request, made at `tick` (<= now): recorded, accounted, handed to the controller. */
+/* ---- interrupt controllers' inputs ------------------------------------------------------- */
+
+int core_add_lines(struct core *c, uint32_t first, uint32_t count, uint32_t special,
+		   int devices, const struct line_ops *ops, void *ctl)
+{
+	if (c->nline_sets == CORE_MAX_LINE_SETS)
+		return -1;
+	c->lines[c->nline_sets++] = (struct line_set){first, count, special, devices, ops, ctl};
+	return 0;
+}
+
+static struct line_set *line_set_of(struct core *c, uint32_t line)
+{
+	for (int i = 0; i < c->nline_sets; i++) {
+		struct line_set *s = &c->lines[i];
+		if (line - s->first < s->count || (s->special && line == s->special))
+			return s;
+	}
+	return NULL;
+}
+
 void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
 {
 	/* the request is recorded at the tick it was made; what it caused, when sampled */
-	core_trace_at(c, tick, EV_REQUEST, (uint16_t)line, kind);
-	if (kind != LINE_LOWER)
-		acct_request(c, line);
-	c->req_tick = tick;
-	if (c->arch == CORE_ARCH_ARMV7M)
-		armv7m_line(c, line, kind);
-	else
-		rv32_line(c, line, kind);
+	core_emit_line(c, tick, EV_REQUEST, (uint16_t)line, kind, line, tick);
+	struct line_set *s = line_set_of(c, line);
+	if (s)
+		s->ops->line(c, s->ctl, line, kind, tick);
+}
+
+void core_lower_line(struct core *c, uint32_t line)
+{
+	for (int i = 0; i < c->nline_sets; i++) {
+		struct line_set *s = &c->lines[i];
+		if (line - s->first < s->count) {
+			s->ops->line(c, s->ctl, line, LINE_LOWER, c->ticks);
+			return;
+		}
+	}
+}
+
+void core_irq(struct core *c, int irq, int level)
+{
+	for (int i = 0; i < c->nline_sets; i++)
+		if (c->lines[i].devices) {
+			c->lines[i].ops->device(c, c->lines[i].ctl, (uint32_t)irq, level);
+			return;
+		}
+}
+
+int core_line_masked(struct core *c, uint32_t line)
+{
+	struct line_set *s = line_set_of(c, line);
+	return s ? s->ops->masked(c, s->ctl, line) : -1;
+}
+
+void core_device_written(struct core *c)
+{
+	c->need_check = 1;
+	core_update_deadline(c);
+	if (c->arch->device_written)
+		c->arch->device_written(c);
 }
 
 void core_enter_handler_mode(struct core *c)
@@ -398,8 +354,8 @@ static int deliver_due(struct core *c)
 		if (th <= ts) {
 			struct sched_ev e = heap_pop(c);
 			core_request(c, e.tick, e.line, e.kind);
-		} else if (storm_deliver_one(c)) {
-			return -1;
+		} else {
+			storm_deliver_one(c);
 		}
 	}
 }
@@ -424,10 +380,8 @@ static void service(struct core *c, uint64_t pc)
 		core_stop(c, STOP_RUNAWAY);
 		return;
 	}
-	if (c->arch == CORE_ARCH_ARMV7M)
-		armv7m_service(c, pc);
-	else
-		rv32_service(c, pc);
+	core_advance_devices(c);
+	c->arch->service(c, pc);
 	core_update_deadline(c);
 }
 
@@ -475,10 +429,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct core *c = ud;
 	(void)uc;
-	if (c->arch == CORE_ARCH_ARMV7M)
-		armv7m_intr(c, intno);
-	else
-		rv32_intr(c, intno);
+	c->arch->intr(c, intno);
 }
 
 static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
@@ -499,15 +450,13 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int siz
 static void on_dispatch(struct core *c)
 {
 	uint32_t table = 0, idx = 0, len = 0, slots = 0, slot = 0;
-	int arm = c->arch == CORE_ARCH_ARMV7M;
-	uc_reg_read(c->uc, arm ? UC_ARM_REG_R0 : UC_RISCV_REG_A0, &table);
-	uc_reg_read(c->uc, arm ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+	uc_reg_read(c->uc, c->arch->reg_arg0, &table);
+	uc_reg_read(c->uc, c->arch->reg_arg1, &idx);
 	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
 		core_read32(c, slots + 4ull * idx, &slot);
-	core_trace(c, EV_DISPATCH, (uint16_t)idx, slot != 0);
-	int line = arm ? armv7m_current_line(c) : rv32_current_line(c);
-	if (line >= 0)
-		acct_dispatch(c, (uint32_t)line, slot != 0);
+	int line = c->arch->current_line(c);
+	core_emit_line(c, c->ticks, EV_DISPATCH, (uint16_t)idx, slot != 0,
+		       line >= 0 ? (uint32_t)line : NO_LINE, NO_TICK);
 }
 
 /* A block starting at a watched function. */
@@ -518,23 +467,9 @@ static void block_start(struct core *c, int start)
 	if (start & (BLOCK_START_REGISTER | BLOCK_START_UNREGISTER)) {
 		/* handler_table_register / unregister: the table changes */
 		uint32_t idx = 0;
-		uc_reg_read(c->uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_R1 : UC_RISCV_REG_A1, &idx);
+		uc_reg_read(c->uc, c->arch->reg_arg1, &idx);
 		core_trace(c, EV_TABLE, (uint16_t)idx, (start & BLOCK_START_REGISTER) != 0);
 	}
-}
-
-/* Placeholder until the RISC-V model defines it (a weak symbol: rv32.c's definition wins). */
-__attribute__((weak)) int rv32_resume(struct core *c)
-{
-	(void)c;
-	return 0;
-}
-
-/* The RISC-V model defines this once it attributes dispatches to a claimed source. */
-__attribute__((weak)) int rv32_current_line(struct core *c)
-{
-	(void)c;
-	return -1;
 }
 
 /* For bench/storm.py: the cheapest possible block hook, to show the floor that any
@@ -556,13 +491,12 @@ int core_bench_empty_block_hook(uintptr_t uc)
 
 /* ---- public API (api.h) ------------------------------------------------------------------ */
 
-struct core *core_new(uintptr_t uc, int arch, uint32_t clock_hz)
+struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 {
 	struct core *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->uc = (uc_engine *)uc;
-	c->arch = arch;
 	c->clock_hz = clock_hz ? clock_hz : 1000000;
 	c->handler_since = UINT64_MAX;
 	c->blk = &no_block;
@@ -599,9 +533,10 @@ void core_free(struct core *c)
 	free(c->trace);
 	free(c->console);
 	storm_free(c);
-	free(c->arm);
-	rv32_release(c);
-	free(c->rv);
+	core_free_devices(c);
+	if (c->arch && c->arch->release)
+		c->arch->release(c);
+	free(c->cpu);
 	free(c);
 }
 
@@ -694,15 +629,14 @@ uint64_t core_guest_errors(struct core *c)
 static uint64_t read_pc(struct core *c)
 {
 	uint32_t pc = 0;
-	uc_reg_read(c->uc, c->arch == CORE_ARCH_ARMV7M ? UC_ARM_REG_PC : UC_RISCV_REG_PC, &pc);
+	uc_reg_read(c->uc, c->arch->reg_pc, &pc);
 	return pc;
 }
 
 /* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core. */
 static int idle(struct core *c)
 {
-	int wake = c->arch == CORE_ARCH_ARMV7M ? armv7m_wakeable(c) : rv32_wakeable(c);
-	if (wake)
+	if (c->arch->wakeable(c))
 		return 0;
 	uint64_t next = core_next_event_tick(c);
 	if (next == UINT64_MAX)
@@ -716,8 +650,19 @@ static int idle(struct core *c)
 	return 0;
 }
 
+int core_set_arch(struct core *c, const struct arch_ops *ops, void *state)
+{
+	if (c->arch)
+		return -1;
+	c->arch = ops;
+	c->cpu = state;
+	return 0;
+}
+
 int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 {
+	if (!c->arch)
+		return c->stop = STOP_ERROR;
 	c->stop = STOP_NONE;
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
@@ -734,15 +679,14 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		c->blk = &no_block;
 		c->blk_end = BLOCK_END_NONE;
 		c->mem_fault_seen = 0;
-		if (c->arch == CORE_ARCH_RV32)
-			rv32_run_start(c);
-		uint64_t start = c->arch == CORE_ARCH_ARMV7M ? (pc | 1) : pc;
+		if (c->arch->run_start)
+			c->arch->run_start(c);
+		uint64_t start = pc | c->arch->pc_bits;
 		uc_err err = uc_emu_start(c->uc, start, until ? until : NO_UNTIL, 0, 0);
-		/* The model stopped emulation at an instruction it finishes itself: RISC-V, an MMIO
-		 * store that made an interrupt takeable or a read of mip (rv32_resume); Cortex-M,
-		 * an unprivileged access to the SCS (armv7m_resume). */
-		int resumed = err == UC_ERR_OK &&
-			      (c->arch == CORE_ARCH_RV32 ? rv32_resume(c) : armv7m_resume(c));
+		/* The model stopped emulation at an instruction it finishes itself (RISC-V: an MMIO
+		 * store that made an interrupt takeable, a read of mip; Cortex-M: an unprivileged
+		 * access to the SCS). */
+		int resumed = err == UC_ERR_OK && c->arch->resume(c);
 		if (c->stop) {
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;
@@ -758,9 +702,7 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		pc = read_pc(c);
 		if (err != UC_ERR_OK) {
 			core_charge_partial(c, pc);
-			int arch_ok = c->arch == CORE_ARCH_ARMV7M ? armv7m_fault(c, err, pc)
-								 : rv32_fault(c, err, pc);
-			if (arch_ok < 0)
+			if (c->arch->fault(c, err, pc) < 0)
 				return c->stop ? c->stop : (c->stop = STOP_ERROR);
 			continue;
 		}

@@ -1,4 +1,4 @@
-/* Storm sources and outcome accounting, in the native core.
+/* Storm sources, in the native core.
  *
  * Sources generate line requests lazily: each keeps its next request tick, and the core's
  * service() asks for due requests at block boundaries, so a storm of any length needs memory
@@ -6,19 +6,14 @@
  * derived from the scenario's seed in Python), and the Poisson source draws its exponential
  * gaps with a logarithm built from IEEE-754 basic operations only (compiled without FMA
  * contraction), so the same seed gives the same requests, bit for bit, on any machine.
- *
- * Accounting follows each request to exactly one outcome: handled, unhandled (the table slot
- * was empty when dispatched), coalesced (merged into a pending request), cleared (the firmware
- * cleared the pending state), lowered (a level request withdrawn before it was taken, where the
- * controller forgets it), or, at the end, still pending / in its handler (sim/storm.py sorts
- * those by the controller state).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "core.h"
+#include "../api.h"
+#include "../core.h"
+#include "storm.h"
 
 /* ---- random numbers: xoshiro256** (Blackman and Vigna) ---------------------------------- */
 
@@ -83,32 +78,8 @@ static double det_log(double x)
 	return 2.0 * sum + (double)e * 0.69314718055994530942;
 }
 
+
 /* ---- sources ------------------------------------------------------------------------------ */
-
-#define MAX_SOURCES 64
-#define MAX_TARGETS 64
-
-struct source {
-	struct storm_spec spec;
-	uint32_t lines[MAX_TARGETS];
-	uint64_t cumw[MAX_TARGETS];
-	uint64_t *replay;
-	uint64_t rng[4];
-	uint64_t next;          /* tick of the next request, UINT64_MAX when done */
-	uint64_t base;          /* periodic: the unjittered tick of `next`; burst: start of burst */
-	uint32_t in_burst;      /* requests left in the current burst */
-	size_t replay_i;
-};
-
-struct storm {
-	struct source src[MAX_SOURCES];
-	int n;
-	/* accounting, per line */
-	uint32_t nlines;
-	struct line_acct *acct;
-	uint64_t *hist;          /* nlines * 2 * HIST_BUCKETS, entry latency then return latency */
-	uint64_t ack_base;
-};
 
 static uint64_t source_first(struct source *s)
 {
@@ -246,8 +217,8 @@ uint64_t storm_next_tick(struct core *c)
 	return t;
 }
 
-/* Makes the earliest due source request (ties: the source added first). Returns 0. */
-int storm_deliver_one(struct core *c)
+/* Makes the earliest due source request (ties: the source added first). */
+void storm_deliver_one(struct core *c)
 {
 	struct storm *st = c->storm;
 	int best = -1;
@@ -258,7 +229,7 @@ int storm_deliver_one(struct core *c)
 			best = i;
 		}
 	if (best < 0)
-		return 0;
+		return;
 	struct source *s = &st->src[best];
 	uint32_t line = source_line(s);
 	uint32_t kind = s->spec.trigger == LINE_RAISE ? LINE_RAISE : LINE_PULSE;
@@ -266,36 +237,6 @@ int storm_deliver_one(struct core *c)
 	if (kind == LINE_RAISE && s->spec.hold)
 		core_schedule(c, t + s->spec.hold, line, LINE_LOWER);
 	source_advance(s);
-	return 0;
-}
-
-/* ---- accounting ------------------------------------------------------------------------- */
-
-#define NONE UINT64_MAX
-
-static inline uint32_t hist_bucket(uint64_t v)
-{
-	if (v < 256)
-		return (uint32_t)v;
-	int msb = 63 - __builtin_clzll(v);       /* >= 8 */
-	uint32_t sub = (uint32_t)((v >> (msb - 6)) & 63);
-	return 256 + (uint32_t)(msb - 8) * 64 + sub;
-}
-
-uint64_t acct_bucket_low(uint32_t b)
-{
-	if (b < 256)
-		return b;
-	uint32_t msb = (b - 256) / 64 + 8, sub = (b - 256) % 64;
-	return (1ull << msb) | ((uint64_t)sub << (msb - 6));
-}
-
-static void hist_add(struct storm *st, uint32_t line, int which, uint64_t v)
-{
-	uint32_t b = hist_bucket(v);
-	if (b >= HIST_BUCKETS)
-		b = HIST_BUCKETS - 1;
-	st->hist[((size_t)line * 2 + (size_t)which) * HIST_BUCKETS + b]++;
 }
 
 int storm_init(struct core *c, uint32_t nlines)
@@ -313,8 +254,8 @@ int storm_init(struct core *c, uint32_t nlines)
 		return -1;
 	}
 	for (uint32_t i = 0; i < nlines; i++) {
-		st->acct[i].pend_req = NONE;
-		st->acct[i].svc_req = NONE;
+		st->acct[i].pend_req = NO_TICK;
+		st->acct[i].svc_req = NO_TICK;
 	}
 	c->storm = st;
 	return 0;
@@ -330,129 +271,4 @@ void storm_free(struct core *c)
 	free(st->acct);
 	free(st->hist);
 	free(st);
-}
-
-static inline struct line_acct *acct_of(struct core *c, uint32_t line)
-{
-	return c->storm && line < c->storm->nlines ? &c->storm->acct[line] : NULL;
-}
-
-void acct_request(struct core *c, uint32_t line)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (a)
-		a->requests++;
-}
-
-/* The request made at `req_tick` set the pending state of `line`. */
-void acct_pend(struct core *c, uint32_t line, uint64_t req_tick)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (a)
-		a->pend_req = req_tick;
-}
-
-void acct_coalesce(struct core *c, uint32_t line)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (a)
-		a->coalesced++;
-}
-
-/* Ticks from the request in service on `line` to now, into histogram `which` (0 entry,
- * 1 return) and its exact maximum. */
-static void record_latency(struct core *c, uint32_t line, int which, uint64_t *max)
-{
-	uint64_t lat = c->ticks - c->storm->acct[line].svc_req;
-	hist_add(c->storm, line, which, lat);
-	if (lat > *max)
-		*max = lat;
-}
-
-/* The handler of `line` starts (how: 0 from thread mode, 1 preempting, 2 tail-chained): the
- * pending request, if a request set it, is now in service. */
-void acct_enter(struct core *c, uint32_t line, int how)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (!a)
-		return;
-	a->entries++;
-	if (how == 1)
-		a->preempting++;
-	else if (how == 2)
-		a->tailchained++;
-	a->svc_req = a->pend_req;
-	a->svc_dispatched = 0;
-	a->pend_req = NONE;
-	if (a->svc_req != NONE)
-		record_latency(c, line, 0, &a->max_entry_latency);
-}
-
-void acct_dispatch(struct core *c, uint32_t line, int handled)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (!a || a->svc_req == NONE || a->svc_dispatched)
-		return;
-	a->svc_dispatched = 1;
-	if (handled)
-		a->handled++;
-	else
-		a->unhandled++;
-}
-
-void acct_return(struct core *c, uint32_t line)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (!a || a->svc_req == NONE)
-		return;
-	record_latency(c, line, 1, &a->max_return_latency);
-	if (!a->svc_dispatched)
-		a->handled++;      /* a handler ran and returned without the table: serviced */
-	a->svc_req = NONE;
-}
-
-/* The pending state of `line` went away without its handler running. */
-void acct_withdraw(struct core *c, uint32_t line, int by_firmware)
-{
-	struct line_acct *a = acct_of(c, line);
-	if (!a || a->pend_req == NONE)
-		return;
-	if (by_firmware)
-		a->cleared++;
-	else
-		a->lowered++;
-	a->pend_req = NONE;
-}
-
-int core_storm_lines(struct core *c, struct line_acct *out, uint32_t n)
-{
-	struct storm *st = c->storm;
-	if (!st)
-		return -1;
-	memcpy(out, st->acct, (n < st->nlines ? n : st->nlines) * sizeof(*out));
-	return 0;
-}
-
-int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out)
-{
-	struct storm *st = c->storm;
-	if (!st || line >= st->nlines)
-		return -1;
-	memcpy(out, st->hist + ((size_t)line * 2 + (size_t)which) * HIST_BUCKETS,
-	       HIST_BUCKETS * sizeof(uint64_t));
-	return 0;
-}
-
-void core_storm_reset(struct core *c)
-{
-	struct storm *st = c->storm;
-	if (!st)
-		return;
-	for (uint32_t i = 0; i < st->nlines; i++) {
-		struct line_acct *a = &st->acct[i];
-		memset(a, 0, sizeof(*a));
-		a->pend_req = NONE;
-		a->svc_req = NONE;
-	}
-	memset(st->hist, 0, (size_t)st->nlines * 2 * HIST_BUCKETS * sizeof(uint64_t));
 }
