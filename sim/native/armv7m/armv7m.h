@@ -1,0 +1,178 @@
+/* ARMv7-M (armv7m/): the state the exception model (exc.c), the NVIC and SCB register file
+ * (nvic.c) and SysTick (systick.c) share, and what each offers the others.
+ *
+ * Follows the ARMv7-M Architecture Reference Manual (DDI 0403E): B1.5 (exception model),
+ * B3.2 (System Control Block), B3.3 (SysTick), B3.4 (NVIC).
+ *
+ * Numbering, defined here once: exception numbers as in B1.5.2 (1 Reset, 2 NMI, 3 HardFault,
+ * 4 MemManage, 5 BusFault, 6 UsageFault, 11 SVCall, 12 DebugMonitor, 14 PendSV, 15 SysTick);
+ * external interrupt line n is exception 16 + n (ARMV7M_EXC_IRQ0); the NMI input is the line
+ * LINE_NMI. Trace records carry exception numbers (entry, preempt, tail-chain, return,
+ * exec-priority, pend, coalesce, unpend, fault); requests and lowers carry the line.
+ */
+#ifndef SIM_NATIVE_ARMV7M_ARMV7M_H_
+#define SIM_NATIVE_ARMV7M_ARMV7M_H_
+
+#include <stdint.h>
+
+#include "../api.h"
+#include "../core.h"
+
+#define NEXC_MAX (16 + 496)
+
+/* Exception numbers (B1.5.2) */
+#define EXC_NMI 2
+#define EXC_HARDFAULT 3
+#define EXC_MEMMANAGE 4
+#define EXC_BUSFAULT 5
+#define EXC_USAGEFAULT 6
+#define EXC_SVCALL 11
+#define EXC_DEBUGMON 12
+#define EXC_PENDSV 14
+#define EXC_SYSTICK 15
+#define EXC_IRQ0 ARMV7M_EXC_IRQ0
+
+/* System Control Space offsets from 0xE000E000 */
+#define SCS_BASE 0xE000E000u
+#define ICTR 0x004          /* Interrupt Controller Type (B3.4.3) */
+#define SYST_CSR 0x010      /* SysTick Control and Status (B3.3.3) */
+#define SYST_RVR 0x014      /* SysTick Reload Value (B3.3.4) */
+#define SYST_CVR 0x018      /* SysTick Current Value (B3.3.5) */
+#define SYST_CALIB 0x01C    /* SysTick Calibration (B3.3.6) */
+#define NVIC_ISER 0x100     /* Interrupt Set-Enable (B3.4.4) */
+#define NVIC_ICER 0x180     /* Interrupt Clear-Enable (B3.4.5) */
+#define NVIC_ISPR 0x200     /* Interrupt Set-Pending (B3.4.6) */
+#define NVIC_ICPR 0x280     /* Interrupt Clear-Pending (B3.4.7) */
+#define NVIC_IABR 0x300     /* Interrupt Active Bit (B3.4.8) */
+#define NVIC_IPR 0x400      /* Interrupt Priority (B3.4.9) */
+#define CPUID 0xD00         /* (B3.2.3) */
+#define ICSR 0xD04          /* Interrupt Control and State (B3.2.4) */
+#define VTOR 0xD08          /* Vector Table Offset (B3.2.5) */
+#define AIRCR 0xD0C         /* Application Interrupt and Reset Control (B3.2.6) */
+#define SCR 0xD10           /* System Control (B3.2.7) */
+#define CCR 0xD14           /* Configuration and Control (B3.2.8) */
+#define SHPR1 0xD18         /* System Handler Priority 1-3 (B3.2.10-12) */
+#define SHPR3 0xD20
+#define SHCSR 0xD24         /* System Handler Control and State (B3.2.13) */
+#define CFSR 0xD28          /* Configurable Fault Status (B3.2.15) */
+#define HFSR 0xD2C          /* HardFault Status (B3.2.16) */
+#define MMFAR 0xD34         /* MemManage Fault Address (B3.2.18) */
+#define BFAR 0xD38          /* BusFault Address (B3.2.19) */
+#define STIR 0xF00          /* Software Triggered Interrupt (B3.4.3) */
+
+#define ICSR_NMIPENDSET (1u << 31)
+#define ICSR_PENDSVSET (1u << 28)
+#define ICSR_PENDSVCLR (1u << 27)
+#define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
+#define ICSR_ISRPENDING (1u << 22)
+#define ICSR_RETTOBASE (1u << 11)
+#define AIRCR_VECTKEY 0x05FAu
+#define CCR_NONBASETHRDENA (1u << 0)
+#define CCR_STKALIGN (1u << 9)
+#define SHCSR_MEMFAULTENA (1u << 16)
+#define SHCSR_BUSFAULTENA (1u << 17)
+#define SHCSR_USGFAULTENA (1u << 18)
+#define CFSR_IBUSERR (1u << 8)
+#define CFSR_PRECISERR (1u << 9)
+#define CFSR_BFARVALID (1u << 15)
+#define CFSR_UNDEFINSTR (1u << 16)
+#define CFSR_INVSTATE (1u << 17)
+#define CFSR_INVPC (1u << 18)
+#define CFSR_UNALIGNED (1u << 24)
+#define HFSR_FORCED (1u << 30)
+#define SYST_ENABLE (1u << 0)
+#define SYST_TICKINT (1u << 1)
+#define SYST_CLKSOURCE (1u << 2)
+#define SYST_COUNTFLAG (1u << 16)
+
+#define XPSR_T (1u << 24)
+#define XPSR_ALIGN (1u << 9)
+#define XPSR_IT_MASK ((3u << 25) | (0x3Fu << 10))
+
+struct armv7m {
+	int num_irq, nexc;
+	uint8_t prio_mask;                   /* implemented priority bits, e.g. 0xE0 for 3 */
+	uint8_t prio[NEXC_MAX];
+	uint8_t enabled[NEXC_MAX], pending[NEXC_MAX], active[NEXC_MAX], level[NEXC_MAX];
+	/* pending and active as bitmaps too (bit e & 63 of word e / 64), so that finding the
+	 * highest-priority pending exception and the active priority looks only at the set ones;
+	 * pend_set/act_set keep both */
+	uint64_t pend_bits[(NEXC_MAX + 63) / 64], act_bits[(NEXC_MAX + 63) / 64];
+	int nactive;                         /* number of active exceptions = nesting depth */
+	int max_depth;
+	int cur;                             /* IPSR: the running exception, 0 = thread */
+	uint32_t vtor, prigroup, ccr, shcsr, cfsr, hfsr, bfar, mmfar;
+	uint32_t st_csr, st_rvr, st_cvr;     /* st_cvr holds the value while disabled */
+	uint64_t st_zero;                    /* tick at which the counter next reaches 0 */
+	uint32_t scs_fault_addr;             /* an unprivileged SCS access to fault on, or 0 */
+	uint32_t cost_entry, cost_tailchain, cost_return;  /* ticks the exception mechanism takes */
+	uint32_t min_frame_sp;               /* lowest frame address stacked on MSP (high-water) */
+	uint64_t taken, tailchains, preemptions;
+};
+
+static inline struct armv7m *arm(struct core *c) { return c->cpu; }
+
+/* The accounting's line for exception e: its external line, or NO_LINE. */
+static inline uint32_t line_of(int e)
+{
+	return e >= EXC_IRQ0 ? (uint32_t)(e - EXC_IRQ0) : NO_LINE;
+}
+
+/* Priority of exception e as configured: Reset -3, NMI -2, HardFault -1 (B1.5.4). */
+static inline int exc_prio(struct armv7m *a, int e)
+{
+	return e == EXC_NMI ? -2 : e == EXC_HARDFAULT ? -1 : a->prio[e];
+}
+
+/* Group priority: the bits of the priority above the PRIGROUP split (B1.5.4). */
+static inline int group_prio(struct armv7m *a, int e)
+{
+	int p = exc_prio(a, e);
+	return p < 0 ? p : p & (int)((0xFFu << (a->prigroup + 1)) & 0xFFu);
+}
+
+/* flags[e] and bit e of the bitmap `bits` together */
+static inline void flag_set(uint8_t *flags, uint64_t *bits, int e, int on)
+{
+	flags[e] = (uint8_t)on;
+	if (on)
+		bits[e >> 6] |= 1ull << (e & 63);
+	else
+		bits[e >> 6] &= ~(1ull << (e & 63));
+}
+
+static inline void pend_set(struct armv7m *a, int e, int on)
+{
+	flag_set(a->pending, a->pend_bits, e, on);
+}
+
+static inline void act_set(struct armv7m *a, int e, int on)
+{
+	flag_set(a->active, a->act_bits, e, on);
+}
+
+/* exc.c: the exception model */
+int v7m_exc_enabled(struct armv7m *a, int e);
+int v7m_highest_pending(struct armv7m *a);
+int v7m_active_prio(struct armv7m *a);
+int v7m_exec_prio(struct core *c, int *masked);
+void v7m_read_masks(struct core *c, uint32_t *primask, uint32_t *basepri, uint32_t *faultmask);
+void v7m_rebuild_hflags(struct core *c);
+/* Pends exception e, recorded at `tick`; `source` a PEND_* value, `req` the tick of the line
+ * request behind it (NO_TICK for none). */
+void v7m_set_pending_at(struct core *c, int e, uint32_t source, uint64_t tick, uint64_t req);
+void v7m_set_pending(struct core *c, int e, uint32_t source);
+/* The firmware cleared exception e's pending state (ICPR, PENDSVCLR, PENDSTCLR). */
+void v7m_unpend(struct core *c, int e);
+
+/* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
+int v7m_scs_map(struct core *c);
+
+/* systick.c (B3.3) */
+void systick_advance(struct core *c);
+uint64_t systick_deadline(struct core *c);
+uint32_t systick_read(struct core *c, uint32_t off);
+void systick_write(struct core *c, uint32_t off, uint32_t v);
+
+#endif /* SIM_NATIVE_ARMV7M_ARMV7M_H_ */
