@@ -147,7 +147,7 @@ class Machine:
         else:
             self.uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
             arch_id = 2
-        core = lib.core_new(self.uc._uch.value, arch_id, self.board.clock_hz)
+        core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
         self._core = core
@@ -188,6 +188,7 @@ class Machine:
         if self.arch == "armv7m":
             if lib.armv7m_init(self._core, c["num_irq"], c["prio_bits"]):
                 raise ConfigError(f"board {self.board.name}: bad NVIC parameters {c}")
+            self._add_devices()
             if lib.armv7m_reset(self._core):
                 raise FirmwareError(f"{self.image}: the reset vector (word 1 at address 0) is "
                                     "not a Thumb address; is the vector table at the start of "
@@ -199,6 +200,22 @@ class Machine:
         else:
             from .rv32 import init_rv32
             init_rv32(self)
+
+    def _add_devices(self):
+        self.devices = []
+        entries = sorted(self.board.devices, key=lambda d: d.get("kind") == "unimplemented")
+        for d in entries:
+            opts = {k: v for k, v in d.items() if k not in ("kind", "base", "irq")}
+            keys = [ffi.new("char[]", k.encode()) for k in opts]
+            arr = ffi.new("struct dev_opt[]", max(1, len(opts)))
+            for i, (k, v) in enumerate(opts.items()):
+                arr[i].key = keys[i]
+                arr[i].value = v
+            r = lib.core_add_device(self._core, d["kind"].encode(), d["base"], d.get("irq", -1),
+                                    arr, len(opts))
+            if r < 0:
+                raise ConfigError(f"board {self.board.name}: device {d}: error {r}")
+            self.devices.append((d, r))
 
     # ---- memory and registers ------------------------------------------------------------
 
@@ -466,11 +483,11 @@ class Nvic:
         return lib.armv7m_exec_priority(self._m._core)
 
     def counters(self) -> dict:
-        out = ffi.new("uint64_t[8]")
+        out = ffi.new("struct nvic_counters *")
         lib.armv7m_counters(self._m._core, out)
-        return {"taken": out[0], "preemptions": out[1], "tail_chains": out[2],
-                "max_depth": out[3], "min_frame_sp": out[4], "active": out[5],
-                "prigroup": out[6], "vtor": out[7]}
+        return {"taken": out.taken, "preemptions": out.preemptions, "tail_chains": out.tail_chains,
+                "max_depth": out.max_depth, "min_frame_sp": out.min_frame_sp, "active": out.active,
+                "prigroup": out.prigroup, "vtor": out.vtor}
 
     @property
     def active_exception(self) -> int:

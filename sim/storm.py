@@ -303,14 +303,11 @@ def prepare_machine(sc: Scenario, *, trace: bool):
         m.symbols["demo_toggle_line"].write("<I", sc.demo["toggle_line"])
         m.symbols["demo_toggle_period"].write("<I", sc.demo.get("toggle_period", 1000))
     if any(s.hold == "ack" for s in sc.sources):
-        addr = ACK_ADDR[board.arch]
-        if board.arch == "armv7m":
-            lib.armv7m_set_ack(m._core, addr)
-        elif lib.rv32_set_ack(m._core, addr):
-            raise ConfigError(f"board {board.name}: cannot map the acknowledge register at "
-                              f"{addr:#x}: something is already there")
+        ack = [d for d in board.devices if d.get("kind") == "ack"]
+        if not ack:
+            raise ConfigError(f"board {board.name}: no acknowledge register")
         if is_demo:
-            m.symbols["demo_ack_addr"].write("<I", addr)
+            m.symbols["demo_ack_addr"].write("<I", ack[0]["base"])
     m.runaway_limit = sc.runaway_limit
     if lib.storm_init(m._core, board.num_lines):
         raise MemoryError("cannot allocate the storm accounting")
