@@ -189,10 +189,16 @@ class Machine:
             if lib.armv7m_init(self._core, c["num_irq"], c["prio_bits"]):
                 raise ConfigError(f"board {self.board.name}: bad NVIC parameters {c}")
             self._add_devices()
-            if lib.armv7m_reset(self._core):
-                raise FirmwareError(f"{self.image}: the reset vector (word 1 at address 0) is "
-                                    "not a Thumb address; is the vector table at the start of "
-                                    "flash?", pc=0)
+            r = lib.armv7m_reset(self._core)
+            if r == -2:
+                vec = int.from_bytes(self.mem_read(4, 4), "little")
+                raise FirmwareError(f"{self.image}: the reset vector (word 1 of the vector table "
+                                    f"at address 0) is {vec:#010x}, not a Thumb address (bit 0 "
+                                    "clear); is the image built for Thumb and its vector table "
+                                    "at the start of flash?", pc=vec)
+            if r:
+                raise FirmwareError(f"{self.image}: the vector table at address 0 cannot be "
+                                    "read; is the vector table at the start of flash?", pc=0)
             costs = c.get("exception_ticks", {})
             lib.armv7m_set_costs(self._core, costs.get("entry", 12), costs.get("tail_chain", 6),
                                  costs.get("return", 10))
