@@ -366,7 +366,10 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
 
         exec_var, depth_var = var["exec_priority"], var["depth"]
         level: dict = {}         # line variable -> level from raise/lower (pulses return to it)
-        falls: set = set()       # line variables pulsed at tick `cur`: they fall at cur + 1
+        falls: dict = {}         # line variables pulsed at tick `cur`, in pulse order (a dict, not
+                                 # a set: a set of objects iterates in address order, which made
+                                 # the order of a timestamp's changes differ from run to run):
+                                 # they fall at cur + 1
         stack: list[int] = []    # exceptions (causes) in progress, innermost last
         changes: dict = {}       # variable -> value at tick `cur`: last one wins
         cur = 0
@@ -439,7 +442,7 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
                     changes[v] = 0
                 elif arg == 3:                  # pulse: high for one tick
                     changes[v] = 1
-                    falls.add(v)
+                    falls[v] = None
             elif kind == "lower":
                 v = line_of.get(num)
                 if v is not None:
