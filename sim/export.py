@@ -79,35 +79,14 @@ from contextlib import contextmanager
 from fractions import Fraction
 from typing import Callable, Iterable
 
+from .codes import (ARMV7M_EXC_IRQ0 as EXC_IRQ0, ARMV7M_SYSTEM_EXCEPTIONS, LINE_KIND_NAMES,
+                    LINE_MSIP, LINE_NMI as NMI_LINE, PEND_SOURCES, RV32_EXCEPTION_NAMES as RV32_EXCEPTIONS,
+                    RV32_MACHINE_INTERRUPTS as RV32_CAUSES, RV32_NUM_EXCEPTION as RV32_EXCEPTION,
+                    RV32_NUM_LOCAL as RV32_LOCAL)
 from .errors import ConfigError
-from .trace import LINE_KIND_NAMES, PEND_SOURCES
 
 ARCHS = ("armv7m", "rv32")
-NMI_LINE = 0xFFFF       # request/lower num of the Cortex-M NMI input (sim/native/api.h LINE_NMI)
-EXC_IRQ0 = 16           # Cortex-M: external IRQ n is exception 16 + n
-
-# Cortex-M system exceptions (ARMv7-M ARM B1.5.2, table B1-4): number -> (display name, VCD stem)
-ARMV7M_SYSTEM_EXCEPTIONS = {
-    2: ("NMI", "exc2_nmi"),
-    3: ("HardFault", "exc3_hardfault"),
-    4: ("MemManage", "exc4_memmanage"),
-    5: ("BusFault", "exc5_busfault"),
-    6: ("UsageFault", "exc6_usagefault"),
-    11: ("SVCall", "exc11_svcall"),
-    12: ("DebugMonitor", "exc12_debugmon"),
-    14: ("PendSV", "exc14_pendsv"),
-    15: ("SysTick", "exc15_systick"),
-}
-# RISC-V machine-level interrupt codes (privileged spec 3.1.15, mcause with the interrupt bit)
-RV32_CAUSES = {3: ("MSI", "cause3_msi"), 7: ("MTI", "cause7_mti"), 11: ("MEI", "cause11_mei")}
-RV32_LOCAL = 0x8000     # pend/coalesce num of the hart-local MSIP/MTIP: 0x8000 | code
-RV32_MSI_LINE = 0xFFFE  # request num of the CLINT msip driven from Python (Clint.set_msip)
-RV32_EXCEPTION = 256    # entry/preempt/return num of a synchronous trap: 256 + exception code
-RV32_EXCEPTIONS = {0: "instruction address misaligned", 1: "instruction access fault",
-                   2: "illegal instruction", 3: "breakpoint", 4: "load address misaligned",
-                   5: "load access fault", 6: "store/AMO address misaligned",
-                   7: "store/AMO access fault", 8: "ecall from U-mode",
-                   9: "ecall from S-mode", 11: "ecall from M-mode"}
+RV32_MSI_LINE = LINE_MSIP   # request num of the CLINT msip driven from Python (Clint.set_msip)
 
 
 # ---- shared ---------------------------------------------------------------------------------

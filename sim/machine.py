@@ -23,6 +23,7 @@ import unicorn
 from unicorn import arm_const, riscv_const
 
 from . import trace as trace_mod
+from .codes import FAULT_CAUSES, LINE_KINDS, STOP_REASONS, STOP_TRACE_FULL
 from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ConfigError, FirmwareError, SymbolError
@@ -30,25 +31,6 @@ from .native import ffi, lib
 
 guest_log = logging.getLogger("sim.guest")
 
-STOP_REASONS = {1: "ticks", 2: "until", 3: "exit", 4: "idle", 5: "trace-full", 6: "lockup",
-                7: "runaway", 8: "error"}
-LINE_KINDS = {"raise": 1, "lower": 2, "pulse": 3}
-FAULT_CAUSES = {
-    1: "data access to unmapped or protected memory",
-    2: "instruction fetch from unmapped memory",
-    3: "undefined instruction",
-    4: "exception frame stacked to or unstacked from unmapped memory",
-    5: "vector table entry unreadable or not a Thumb address (bit 0 clear)",
-    6: "illegal exception return (EXC_RETURN)",
-    7: "breakpoint with no debugger attached",
-    8: "SVC executed where SVCall cannot preempt",
-    9: "emulator error",
-    10: "trap with no usable trap vector (mtvec)",
-    11: "trap loop: the trap handler traps again at once",
-    12: "environment call",
-    13: "misaligned access",
-    14: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
-}
 TRACE_CHUNK = 1 << 15
 
 
@@ -291,7 +273,7 @@ class Machine:
             budget = (1 << 63) if end is None else max(0, end - self.ticks)
             r = lib.core_run(self._core, budget, until_addr)
             self._drain()
-            if r != 5:  # trace full: drained, go on
+            if r != STOP_TRACE_FULL:     # drained: go on
                 break
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":

@@ -26,28 +26,20 @@ from fractions import Fraction
 from elftools.elf.elffile import ELFFile
 from unicorn import riscv_const
 
+from .codes import (LINE_KINDS, LINE_MSIP, RV32_EXCEPTION_NAMES, RV32_INTERRUPT_NAMES,
+                    RV32_MCAUSE_INTERRUPT)
 from .errors import ConfigError, FirmwareError
 from .native import ffi, lib
 
-# mcause codes (Privileged 3.1.15, table 3.6)
-INTERRUPT_NAMES = {1: "supervisor software", 3: "machine software", 5: "supervisor timer",
-                   7: "machine timer", 9: "supervisor external", 11: "machine external"}
-EXCEPTION_NAMES = {0: "instruction address misaligned", 1: "instruction access fault",
-                   2: "illegal instruction", 3: "breakpoint", 4: "load address misaligned",
-                   5: "load access fault", 6: "store/AMO address misaligned",
-                   7: "store/AMO access fault", 8: "environment call from U-mode",
-                   9: "environment call from S-mode", 11: "environment call from M-mode"}
-MCAUSE_INTERRUPT = 1 << 31
-MIP_MACHINE = (1 << 3) | (1 << 7) | (1 << 11)
 PF_X = 1
 
 
 def mcause_name(mcause: int) -> str:
     """`mcause_name(0x8000000b)` -> 'machine external interrupt'."""
-    code = mcause & ~MCAUSE_INTERRUPT
-    if mcause & MCAUSE_INTERRUPT:
-        return INTERRUPT_NAMES.get(code, f"interrupt {code}") + " interrupt"
-    return EXCEPTION_NAMES.get(code, f"exception {code}")
+    code = mcause & ~RV32_MCAUSE_INTERRUPT
+    if mcause & RV32_MCAUSE_INTERRUPT:
+        return RV32_INTERRUPT_NAMES.get(code, f"interrupt {code}") + " interrupt"
+    return RV32_EXCEPTION_NAMES.get(code, f"exception {code}")
 
 
 def init_rv32(m) -> None:
@@ -234,7 +226,8 @@ class Clint:
         tick = self._m.ticks if at is None else int(at)
         if tick < 0:
             raise ConfigError(f"tick {tick} is negative")
-        if lib.core_schedule(self._m._core, tick, lib.LINE_MSIP, 1 if value else 2):
+        if lib.core_schedule(self._m._core, tick, LINE_MSIP,
+                             LINE_KINDS["raise" if value else "lower"]):
             raise MemoryError("cannot schedule more line events")
 
 

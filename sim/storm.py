@@ -26,13 +26,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .codes import HIST_BUCKETS, LINE_KINDS, NO_TICK, SOURCE_KINDS
 from .errors import ConfigError, SimError
 from .native import ffi, lib
 
-KINDS = ("once", "periodic", "poisson", "burst", "replay")
-SRC_IDS = {"once": 1, "periodic": 2, "poisson": 3, "burst": 4, "replay": 5}
-NONE = (1 << 64) - 1
-HIST_BUCKETS = 3840
+KINDS = tuple(SOURCE_KINDS)
 DEMO_IMAGE = "demo"
 # irqsim's acknowledge register, where a handler writes its line to lower a level request:
 # in the APB peripheral range of mps2-an385, and at a free address of virt's memory map
@@ -276,11 +274,14 @@ def check_against_board(sc: Scenario, board) -> None:
 
 # ---- running ---------------------------------------------------------------------------------
 
+MASK64 = (1 << 64) - 1
+
+
 def _seed_for(master: int, index: int) -> int:
     """Per-source seeds: splitmix64 of the master seed and the source's index (pure integers)."""
-    z = (master * 0x9E3779B97F4A7C15 + (index + 1) * 0xD1B54A32D192ED03) & NONE
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & NONE
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & NONE
+    z = (master * 0x9E3779B97F4A7C15 + (index + 1) * 0xD1B54A32D192ED03) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
     return z ^ (z >> 31)
 
 
@@ -337,8 +338,8 @@ def _write_elem(m, name, index, value):
 
 def _add_source(m, sc, i, s: Source, clock_hz):
     spec = ffi.new("struct storm_spec *")
-    spec.kind = SRC_IDS[s.kind]
-    spec.trigger = 1 if s.trigger == "level" else 3
+    spec.kind = SOURCE_KINDS[s.kind]
+    spec.trigger = LINE_KINDS["raise" if s.trigger == "level" else "pulse"]
     spec.start = s.start
     spec.stop = s.stop
     spec.period, spec.phase, spec.jitter = s.period, s.phase, s.jitter
@@ -480,12 +481,12 @@ def build_report(m, sc, stop, paint, sp0, baseline):
         if not a.requests:
             continue       # lines only the firmware pended (self-tests, timers) make no requests
         pending = masked = 0
-        if a.pend_req != NONE:
+        if a.pend_req != NO_TICK:
             if m.line_masked(line):
                 masked = 1
             else:
                 pending = 1
-        in_handler = 1 if (a.svc_req != NONE and not a.svc_dispatched) else 0
+        in_handler = 1 if (a.svc_req != NO_TICK and not a.svc_dispatched) else 0
         dropped = {"cleared": a.cleared, "lowered": a.lowered, "in-handler": in_handler}
         row = {"requests": a.requests, "handled": a.handled, "unhandled": a.unhandled,
                "coalesced": a.coalesced, "pending": pending, "masked": masked,

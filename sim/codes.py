@@ -1,0 +1,98 @@
+"""Every number that crosses between the native core (sim/native) and Python, defined once.
+
+A table that sim/native/api.h (what cffi sees) defines is built from `lib`. The others mirror
+an enum or #define of the C sources, named at each table, until api.h exposes them; the test
+tests/native/test_numbering.py reads the C sources and fails when a table here no longer
+matches them. What the numbers mean in a trace is told in sim/trace.py and sim/export.
+"""
+
+from __future__ import annotations
+
+from .native import lib
+
+# ---- the core (sim/native/core.h) ----------------------------------------------------------
+
+# The architecture id that core_new takes: CORE_ARCH_* in core.h.
+CORE_ARCH = {"armv7m": 1, "rv32": 2}
+
+# Why core_run returned: enum core_stop (STOP_*) in core.h.
+STOP_REASONS = {1: "ticks", 2: "until", 3: "exit", 4: "idle", 5: "trace-full", 6: "lockup",
+                7: "runaway", 8: "error"}
+STOP_TRACE_FULL = 5     # the trace buffer needs draining; core_run goes on when called again
+
+# Trace record kinds: enum core_event (EV_*) in core.h.
+EVENT_KINDS = {1: "request", 2: "pend", 3: "coalesce", 4: "entry", 5: "preempt",
+               6: "tail-chain", 7: "return", 8: "dispatch", 9: "lower", 10: "fault",
+               11: "guest-error", 12: "exit", 13: "claim", 14: "complete", 15: "exec-priority",
+               16: "table", 17: "unpend"}
+
+# Line events (core_schedule, a request record's arg): enum line_kind (LINE_*) in core.h.
+LINE_KINDS = {"raise": 1, "lower": 2, "pulse": 3}
+LINE_KIND_NAMES = {v: k for k, v in LINE_KINDS.items()}
+
+# Lines that are no controller input number (api.h).
+LINE_NMI = lib.LINE_NMI         # Cortex-M: the NMI input
+LINE_MSIP = lib.LINE_MSIP       # RISC-V: the CLINT's msip bit of hart 0
+
+# Why an interrupt became pending (a pend or coalesce record's arg): PEND_* of the RISC-V
+# model (sim/native/rv32.c).
+PEND_SOURCES = {0: "line", 1: "level", 2: "software", 3: "timer", 4: "device"}
+
+# What core_fault_info reports: FAULT_* in api.h.
+FAULT_CAUSES = {
+    lib.FAULT_BUS_DATA: "data access to unmapped or protected memory",
+    lib.FAULT_BUS_FETCH: "instruction fetch from unmapped memory",
+    lib.FAULT_UNDEF: "undefined instruction",
+    lib.FAULT_STACKING: "exception frame stacked to or unstacked from unmapped memory",
+    lib.FAULT_BAD_VECTOR: "vector table entry unreadable or not a Thumb address (bit 0 clear)",
+    lib.FAULT_EXC_RETURN: "illegal exception return (EXC_RETURN)",
+    lib.FAULT_BKPT: "breakpoint with no debugger attached",
+    lib.FAULT_SVC_PRIORITY: "SVC executed where SVCall cannot preempt",
+    lib.FAULT_EMULATOR: "emulator error",
+    lib.FAULT_NO_TRAP_VECTOR: "trap with no usable trap vector (mtvec)",
+    lib.FAULT_TRAP_LOOP: "trap loop: the trap handler traps again at once",
+    lib.FAULT_MISALIGNED: "misaligned access",
+    lib.FAULT_INVSTATE: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
+}
+
+# ---- storms (api.h; sim/native/storm.c) ------------------------------------------------------
+
+SOURCE_KINDS = {"once": lib.SRC_ONCE, "periodic": lib.SRC_PERIODIC, "poisson": lib.SRC_POISSON,
+                "burst": lib.SRC_BURST, "replay": lib.SRC_REPLAY}
+HIST_BUCKETS = lib.HIST_BUCKETS  # latency histogram: exact below 256 ticks, then 64 per octave
+NO_TICK = (1 << 64) - 1          # ~0 in struct line_acct's pend_req/svc_req: no such request
+
+# ---- Cortex-M trace numbers (ARMv7-M ARM B1.5.2; EXC_* in sim/native/armv7m.c) -------------
+
+ARMV7M_EXC_IRQ0 = 16            # external IRQ n is exception 16 + n
+# system exceptions (table B1-4): number -> (display name, VCD stem)
+ARMV7M_SYSTEM_EXCEPTIONS = {
+    2: ("NMI", "exc2_nmi"),
+    3: ("HardFault", "exc3_hardfault"),
+    4: ("MemManage", "exc4_memmanage"),
+    5: ("BusFault", "exc5_busfault"),
+    6: ("UsageFault", "exc6_usagefault"),
+    11: ("SVCall", "exc11_svcall"),
+    12: ("DebugMonitor", "exc12_debugmon"),
+    14: ("PendSV", "exc14_pendsv"),
+    15: ("SysTick", "exc15_systick"),
+}
+ARMV7M_EXEC_PRIORITY_BIAS = 256  # an exec-priority record's arg is the priority + 256 (EV_EXECPRI)
+
+# ---- RISC-V trace numbers (privileged spec 3.1.15; sim/native/rv32.c) ------------------------
+
+RV32_MCAUSE_INTERRUPT = 1 << 31  # MCAUSE_INTERRUPT: mcause's interrupt bit
+RV32_NUM_EXCEPTION = 0x100       # NUM_EXCEPTION: entry/preempt/return num 256 + exception code
+RV32_NUM_LOCAL = 0x8000          # NUM_LOCAL: pend/coalesce num 0x8000 | code of MSIP and MTIP
+# mcause interrupt codes (table 3.6)
+RV32_INTERRUPT_NAMES = {1: "supervisor software", 3: "machine software", 5: "supervisor timer",
+                        7: "machine timer", 9: "supervisor external", 11: "machine external"}
+# the machine-level ones the model raises (IRQ_MSI, IRQ_MTI, IRQ_MEI): code -> (name, VCD stem)
+RV32_MACHINE_INTERRUPTS = {3: ("MSI", "cause3_msi"), 7: ("MTI", "cause7_mti"),
+                           11: ("MEI", "cause11_mei")}
+# mcause exception codes (table 3.6; EXC_* in rv32.c)
+RV32_EXCEPTION_NAMES = {0: "instruction address misaligned", 1: "instruction access fault",
+                        2: "illegal instruction", 3: "breakpoint", 4: "load address misaligned",
+                        5: "load access fault", 6: "store/AMO address misaligned",
+                        7: "store/AMO access fault", 8: "environment call from U-mode",
+                        9: "environment call from S-mode", 11: "environment call from M-mode"}
