@@ -35,8 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import unicorn  # noqa: E402
-from unicorn import arm_const, riscv_const  # noqa: E402
+from unicorn import riscv_const  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm, toolchain  # noqa: E402
@@ -65,21 +64,14 @@ def insns_per_loop(board):
 
 def bare_engine(m):
     """A hook-free Unicorn engine holding machine m's memory and registers, and its PC."""
-    arm = m.arch == "armv7m"
-    if arm:
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
-        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
-    else:
-        uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
+    a = m.adapter
+    uc = a.new_engine()
     for r in m.board.memory:
         uc.mem_map(r.base, r.size)
         uc.mem_write(r.base, m.mem_read(r.base, r.size))
-    names = ([f"r{i}" for i in range(13)] + ["sp", "lr"]) if arm else \
-        [n for n in sim.machine.RV_REGS if n != "pc"]
-    mod, pre = (arm_const, "UC_ARM_REG_") if arm else (riscv_const, "UC_RISCV_REG_")
-    for n in names:
-        uc.reg_write(getattr(mod, pre + n.upper()), m.reg(n))
-    return uc, m.pc | (1 if arm else 0)
+    for n in a.general_regs:
+        uc.reg_write(a.reg_id(n), m.reg(n))
+    return uc, m.pc | a.code_bit
 
 
 def bare_snapshot(board):

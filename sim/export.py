@@ -79,14 +79,13 @@ from contextlib import contextmanager
 from fractions import Fraction
 from typing import Callable, Iterable
 
-from .codes import (ARMV7M_EXC_IRQ0 as EXC_IRQ0, ARMV7M_SYSTEM_EXCEPTIONS, LINE_KIND_NAMES,
-                    LINE_MSIP, LINE_NMI as NMI_LINE, PEND_SOURCES, RV32_EXCEPTION_NAMES as RV32_EXCEPTIONS,
-                    RV32_MACHINE_INTERRUPTS as RV32_CAUSES, RV32_NUM_EXCEPTION as RV32_EXCEPTION,
-                    RV32_NUM_LOCAL as RV32_LOCAL)
+from . import arch as arch_mod
+from .codes import ARMV7M_SYSTEM_EXCEPTIONS, LINE_KIND_NAMES, LINE_KINDS, PEND_SOURCES
 from .errors import ConfigError
 
-ARCHS = ("armv7m", "rv32")
-RV32_MSI_LINE = LINE_MSIP   # request num of the CLINT msip driven from Python (Clint.set_msip)
+__all__ = ["ARMV7M_SYSTEM_EXCEPTIONS", "REORDER_TICKS", "atomic_output", "exception_name",
+           "export_all", "in_tick_order", "vcd_signal_names", "vcd_timescale", "write_jsonl",
+           "write_perfetto", "write_vcd"]
 
 
 # ---- shared ---------------------------------------------------------------------------------
@@ -124,14 +123,15 @@ def atomic_output(path, mode: str = "w"):
         raise
 
 
-def _check(arch, num_lines=None, clock_hz=None):
-    if arch not in ARCHS:
-        raise ConfigError(f"unknown arch {arch!r}: use one of {', '.join(ARCHS)}")
+def _check(arch, num_lines=None, clock_hz=None) -> arch_mod.Arch:
+    """The adapter of `arch`, once the arguments are checked."""
+    adapter = arch_mod.get(arch)
     if num_lines is not None and (not isinstance(num_lines, int) or num_lines < 1
                                   or num_lines > 0xFFFF):
         raise ConfigError(f"num_lines must be an integer in 1..65535, not {num_lines!r}")
     if clock_hz is not None:
         _check_clock(clock_hz)
+    return adapter
 
 
 def _check_clock(clock_hz):
@@ -144,26 +144,7 @@ def exception_name(arch: str, num: int) -> str:
     """Display name of what an entry/preempt/return record's `num` means: armv7m "IRQ5" for
     exception 21, "SysTick" for 15; rv32 "MEI" for code 11 (or a local pend's 0x8000 | 11),
     "illegal instruction" for 256 + 2."""
-    if arch == "armv7m":
-        if num >= EXC_IRQ0:
-            return f"IRQ{num - EXC_IRQ0}"
-        sysexc = ARMV7M_SYSTEM_EXCEPTIONS.get(num)
-        return sysexc[0] if sysexc else f"exception {num}"
-    if num >= RV32_LOCAL:
-        num &= ~RV32_LOCAL
-    if num >= RV32_EXCEPTION:
-        code = num - RV32_EXCEPTION
-        return RV32_EXCEPTIONS.get(code, f"exception {code}")
-    cause = RV32_CAUSES.get(num)
-    return cause[0] if cause else f"interrupt {num}"
-
-
-def _line_name(arch, n):
-    if arch == "armv7m" and n == NMI_LINE:
-        return "NMI"
-    if arch == "rv32" and n == RV32_MSI_LINE:
-        return "msip"
-    return f"line {n}"
+    return arch_mod.get(arch).exception_name(num)
 
 
 REORDER_TICKS = 4096
@@ -217,31 +198,7 @@ def vcd_timescale(clock_hz: int) -> tuple[str, int | None]:
 
 def vcd_signal_names(arch: str, num_lines: int) -> list[str]:
     """The VCD variables write_vcd declares, in declaration order."""
-    _check(arch, num_lines)
-    return [name for name, _, _, _ in _vcd_vars(arch, num_lines)]
-
-
-def _vcd_vars(arch, num_lines):
-    """(name, type, size, initial value) of each VCD variable."""
-    first = 0 if arch == "armv7m" else 1
-    out = []
-    for n in range(first, num_lines):
-        out += [(f"line{n}", "wire", 1, 0), (f"pending{n}", "wire", 1, 0),
-                (f"active{n}", "wire", 1, 0)]
-    if arch == "armv7m":
-        out.append(("exc2_nmi_line", "wire", 1, 0))
-        for _, stem in ARMV7M_SYSTEM_EXCEPTIONS.values():
-            out += [(f"{stem}_pending", "wire", 1, 0), (f"{stem}_active", "wire", 1, 0)]
-        out.append(("exec_priority", "integer", 16, 256))
-    else:
-        out.append(("cause3_msi_line", "wire", 1, 0))
-        for code, (_, stem) in RV32_CAUSES.items():
-            if code != 11:                   # MEI pends through the PLIC, by source
-                out.append((f"{stem}_pending", "wire", 1, 0))
-            out.append((f"{stem}_active", "wire", 1, 0))
-        out.append(("exec_priority", "integer", 16, 0))
-    out.append(("depth", "integer", 8, 0))
-    return out
+    return [name for name, _, _, _ in _check(arch, num_lines).vcd_vars(num_lines)]
 
 
 # ---- JSON Lines -----------------------------------------------------------------------------
@@ -296,7 +253,7 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
     """A value-change dump (IEEE 1364-2005 clause 18) of lines, pending and active state,
     execution priority and nesting depth (signals and time as in the module docstring), for
     GTKWave. Returns the number of events read."""
-    _check(arch, num_lines, clock_hz)
+    adapter = _check(arch, num_lines, clock_hz)
     timescale, per_tick = vcd_timescale(clock_hz)
     if per_tick is None:
         def vtime(tick):
@@ -306,9 +263,9 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
         def vtime(tick):
             return tick * per_tick
         rule = f"time = tick * {per_tick} (x {timescale})"
-    arm = arch == "armv7m"
+    decls = adapter.vcd_vars(num_lines)
     var = {}
-    for i, (name, typ, size, init) in enumerate(_vcd_vars(arch, num_lines)):
+    for i, (name, typ, size, init) in enumerate(decls):
         var[name] = _VcdVar(_vcd_ident(i), size, init)
 
     with atomic_output(path) as f:
@@ -317,31 +274,14 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
                 f"instruction) = 1/{clock_hz} s; {rule} $end\n"
                 f"$timescale {timescale} $end\n"
                 "$scope module irqsim $end\n")
-        for (name, typ, size, _), v in zip(_vcd_vars(arch, num_lines), var.values()):
+        for (name, typ, size, _), v in zip(decls, var.values()):
             f.write(f"$var {typ} {size} {v.ident} {name} $end\n")
         f.write("$upscope $end\n$enddefinitions $end\n")
 
         # what each record's num selects (module docstring): line, pending, in-progress vars
-        first = 0 if arm else 1
-        line_of = {n: var[f"line{n}"] for n in range(first, num_lines)}
-        if arm:
-            line_of[NMI_LINE] = var["exc2_nmi_line"]
-            pend_of = {EXC_IRQ0 + n: var[f"pending{n}"] for n in range(num_lines)}
-            trap_of = {EXC_IRQ0 + n: var[f"active{n}"] for n in range(num_lines)}
-            for e, (_, stem) in ARMV7M_SYSTEM_EXCEPTIONS.items():
-                pend_of[e] = var[f"{stem}_pending"]
-                trap_of[e] = var[f"{stem}_active"]
-            taken_clears = pend_of           # taking an exception clears its pending state
-        else:
-            pend_of = {n: var[f"pending{n}"] for n in range(first, num_lines)}
-            trap_of = {c: var[f"{stem}_active"] for c, (_, stem) in RV32_CAUSES.items()}
-            claim_of = {n: var[f"active{n}"] for n in range(first, num_lines)}
-            # PLIC sources stop pending when claimed; MSIP/MTIP are shown pending until the
-            # trap is taken (the model records no event when the firmware clears them)
-            line_of[RV32_MSI_LINE] = var["cause3_msi_line"]
-            taken_clears = {}
-            for c in (3, 7):
-                pend_of[RV32_LOCAL | c] = taken_clears[c] = var[f"{RV32_CAUSES[c][1]}_pending"]
+        line_of, pend_of, trap_of, taken_clears, claim_of = adapter.vcd_targets(var, num_lines)
+        bias = adapter.exec_priority_bias
+        raise_, lower, pulse = LINE_KINDS["raise"], LINE_KINDS["lower"], LINE_KINDS["pulse"]
 
         exec_var, depth_var = var["exec_priority"], var["depth"]
         level: dict = {}         # line variable -> level from raise/lower (pulses return to it)
@@ -413,13 +353,13 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
                 v = line_of.get(num)
                 if v is None:
                     continue
-                if arg == 1:                    # raise
+                if arg == raise_:
                     level[v] = 1
                     changes[v] = 1
-                elif arg == 2:                  # lower
+                elif arg == lower:
                     level[v] = 0
                     changes[v] = 0
-                elif arg == 3:                  # pulse: high for one tick
+                elif arg == pulse:              # high for one tick
                     changes[v] = 1
                     falls[v] = None
             elif kind == "lower":
@@ -446,13 +386,13 @@ def write_vcd(events: Iterable, path, *, arch: str, num_lines: int, clock_hz: in
                 leave(num)
                 changes[depth_var] = len(stack)
             elif kind == "exec-priority":
-                changes[exec_var] = arg - 256 if arm else arg
-            elif kind == "claim" and not arm:
-                v = claim_of.get(num)           # num 0: nothing to claim
+                changes[exec_var] = arg - bias
+            elif kind == "claim":
+                v = claim_of.get(num)           # num 0: nothing to claim (none on Cortex-M)
                 if v is not None:
                     changes[pend_of[num]] = 0
                     changes[v] = 1
-            elif kind == "complete" and not arm:
+            elif kind == "complete":
                 v = claim_of.get(num)
                 if v is not None:
                     changes[v] = 0
@@ -477,8 +417,9 @@ TID_LINES = 2
 def write_perfetto(events: Iterable, path, *, arch: str, clock_hz: int) -> int:
     """Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing (layout in the module
     docstring), written as the events are read. Returns the number of events read."""
-    _check(arch, clock_hz=clock_hz)
-    arm = arch == "armv7m"
+    adapter = _check(arch, clock_hz=clock_hz)
+    name_of = adapter.exception_name
+    bias = adapter.exec_priority_bias
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
     def us(tick):
@@ -505,29 +446,20 @@ def write_perfetto(events: Iterable, path, *, arch: str, clock_hz: int) -> int:
         return t
 
     def span_args(kind, e, other):
-        if arm:
-            args = {"exception": e, "irq": e - EXC_IRQ0} if e >= EXC_IRQ0 else {"exception": e}
-        else:
-            args = {"cause": e}
+        args = adapter.span_args(e)
         args["how"] = kind
         if kind == "preempt":
-            args["preempted"] = exception_name(arch, other)
+            args["preempted"] = name_of(other)
         elif kind == "tail-chain":
-            args["after"] = exception_name(arch, other)
-        return exception_name(arch, e), args
+            args["after"] = name_of(other)
+        return name_of(e), args
 
     def request_tail(num, arg):
         how = LINE_KIND_NAMES.get(arg, str(arg))
-        return (f"{how} {_line_name(arch, num)}",
-                {"line": "nmi" if arm and num == NMI_LINE else num, "kind": how})
+        return f"{how} {adapter.line_name(num)}", {"line": adapter.line_arg(num), "kind": how}
 
     def coalesce_tail(num, arg):
-        if arm:
-            what, args = exception_name(arch, num), {"exception": num}
-        elif num & RV32_LOCAL:
-            what, args = exception_name(arch, num), {"code": num & ~RV32_LOCAL}
-        else:
-            what, args = f"source {num}", {"source": num}
+        what, args = adapter.coalesced(num)
         args["why"] = PEND_SOURCES.get(arg, arg)
         return f"coalesced {what}", args
 
@@ -568,8 +500,7 @@ def write_perfetto(events: Iterable, path, *, arch: str, clock_hz: int) -> int:
                 return
             while stack:
                 top = stack.pop()
-                emit(f"{cpu_e}{ts!r}" + tail(("E", top), lambda: (exception_name(arch, top),
-                                                                   None)))
+                emit(f"{cpu_e}{ts!r}" + tail(("E", top), lambda: (name_of(top), None)))
                 if top == e:
                     break
 
@@ -603,17 +534,13 @@ def write_perfetto(events: Iterable, path, *, arch: str, clock_hz: int) -> int:
                 close_until(num, ts)
             elif kind == "exec-priority":
                 emit(f'{counter}{ts!r},"name":"exec priority",'
-                     f'"args":{{"exec priority":{arg - 256 if arm else arg}}}}}')
+                     f'"args":{{"exec priority":{arg - bias}}}}}')
             elif kind == "dispatch":
                 if arg == 0:
                     emit(f"{cpu_i}{ts!r}" + tail(("unhandled", num), lambda: (
                         f"unhandled index {num}", {"index": num})))
             elif kind == "fault":
-                if arm or num >= RV32_EXCEPTION:
-                    what = exception_name(arch, num)
-                else:
-                    what = RV32_EXCEPTIONS.get(num, f"exception {num}")
-                instant(f"fault {what}", ts, {"fault": num, "address": f"{arg:#010x}"})
+                instant(f"fault {adapter.fault_name(num)}", ts, {"fault": num, "address": f"{arg:#010x}"})
             elif kind == "guest-error":
                 instant("guest error", ts, {"address": f"{arg:#010x}"})
             elif kind == "exit":

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import unicorn
-from unicorn import arm_const, riscv_const
 
+from . import arch as arch_mod
 from . import trace as trace_mod
 from .codes import FAULT_CAUSES, LINE_KINDS, STOP_REASONS, STOP_TRACE_FULL
 from .boards import Board, get_board
@@ -107,7 +107,8 @@ class Machine:
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
-        self.arch = self.board.arch
+        self.arch = self.board.arch      # the architecture's name: "armv7m", "rv32"
+        self.adapter = arch_mod.for_board(self.board)   # what is specific to it (sim.arch)
         self.symbols = Symbols(self, loaded.symbols)
         self.entry = loaded.entry
         self._copies = loaded.copies
@@ -121,15 +122,8 @@ class Machine:
         self.exit_code: int | None = None
         self._warned_guest = 0
 
-        if self.arch == "armv7m":
-            self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
-            # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + model gives an M3.
-            self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
-            arch_id = 1
-        else:
-            self.uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
-            arch_id = 2
-        core = lib.core_new(self.uc._uch.value, arch_id, self.board.clock_hz)
+        self.uc = self.adapter.new_engine()
+        core = lib.core_new(self.uc._uch.value, self.adapter.core_id, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
         self._core = core
@@ -141,7 +135,7 @@ class Machine:
                 raise ConfigError(f"board {self.board.name}: cannot map {r.name} at {r.base:#x}")
         for seg_addr, data in loaded.segments:
             self.uc.mem_write(seg_addr, data)
-        self._init_controller()
+        self.adapter.init(self)          # the controller, its views (m.nvic; m.plic, ...)
         lib.core_set_trace(self._core, 1, trace_capacity)
         self._trace_buf = ffi.new("struct trace_rec[]", TRACE_CHUNK)
         if "handler_table_handle" in self.symbols:
@@ -165,23 +159,6 @@ class Machine:
         from .demo import demo_image
         return cls(demo_image(board), board, **kw)
 
-    def _init_controller(self):
-        c = self.board.controller
-        if self.arch == "armv7m":
-            if lib.armv7m_init(self._core, c["num_irq"], c["prio_bits"]):
-                raise ConfigError(f"board {self.board.name}: bad NVIC parameters {c}")
-            if lib.armv7m_reset(self._core):
-                raise FirmwareError(f"{self.image}: the reset vector (word 1 at address 0) is "
-                                    "not a Thumb address; is the vector table at the start of "
-                                    "flash?", pc=0)
-            costs = c.get("exception_ticks", {})
-            lib.armv7m_set_costs(self._core, costs.get("entry", 12), costs.get("tail_chain", 6),
-                                 costs.get("return", 10))
-            self.nvic = Nvic(self)
-        else:
-            from .rv32 import init_rv32
-            init_rv32(self)
-
     # ---- memory and registers ------------------------------------------------------------
 
     def mem_read(self, addr: int, size: int) -> bytes:
@@ -199,15 +176,14 @@ class Machine:
                               f"{self.board.name}") from None
 
     def reg(self, name: str) -> int:
-        return self.uc.reg_read(_reg_id(self.arch, name))
+        return self.uc.reg_read(self.adapter.reg_id(name))
 
     def set_reg(self, name: str, value: int):
-        self.uc.reg_write(_reg_id(self.arch, name), value)
+        self.uc.reg_write(self.adapter.reg_id(name), value)
 
     @property
     def regs(self) -> dict[str, int]:
-        names = ARM_REGS if self.arch == "armv7m" else RV_REGS
-        return {n: self.reg(n) for n in names}
+        return {n: self.reg(n) for n in self.adapter.regs}
 
     @property
     def pc(self) -> int:
@@ -220,11 +196,11 @@ class Machine:
     # ---- lines -------------------------------------------------------------------------
 
     def _line(self, line, kind, at):
-        if line == "nmi" and self.arch == "armv7m":
-            line = 0xFFFF
-        elif not isinstance(line, int) or not 0 <= line < self.num_lines or (
-                self.arch == "rv32" and line == 0):
-            lo = 1 if self.arch == "rv32" else 0
+        lo = self.adapter.first_line
+        named = self.adapter.named_lines.get(line) if isinstance(line, str) else None
+        if named is not None:
+            line = named
+        elif not isinstance(line, int) or not lo <= line < self.num_lines:
             raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}: lines "
                               f"are {lo}..{self.num_lines - 1}")
         tick = self.ticks if at is None else int(at)
@@ -249,7 +225,7 @@ class Machine:
         n = len(ticks)
         if not (len(lines) == len(kinds) == n):
             raise ConfigError("schedule: ticks, lines and kinds must have the same length")
-        lo = 1 if self.arch == "rv32" else 0   # RISC-V: PLIC source 0 does not exist
+        lo = self.adapter.first_line
         for line in set(lines):
             if not lo <= line < self.num_lines:
                 raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}")
@@ -301,9 +277,8 @@ class Machine:
         else:
             msg = (f"{self.image.name}: the emulator stopped at {where} "
                    f"({FAULT_CAUSES.get(cause[0], 'unknown')}); last events: {recent}")
-        detail = getattr(self, "_fault_detail", None)   # RISC-V: the trap, see sim/rv32.py
-        if detail is not None and reason == "lockup":
-            msg += detail()
+        if reason == "lockup":
+            msg += self.adapter.fault_detail(self)
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
     def _where(self, addr) -> str:
@@ -366,12 +341,19 @@ class Machine:
 
     def line_masked(self, line: int) -> bool:
         """A pending request on `line` is held off now (disabled, masked, below threshold)."""
-        return self.nvic.line_masked(line) if self.arch == "armv7m" else \
-            self.plic.source_masked(line)
+        return self.adapter.line_masked(self, line)
 
     def nesting(self) -> dict:
         """Maximum nesting depth, preemptions, tail-chains (Cortex-M), traps taken."""
-        return self.nvic.nesting() if self.arch == "armv7m" else self.hart.nesting_counters()
+        return self.adapter.nesting(self)
+
+    def map_ack_register(self, addr: int | None = None) -> int:
+        """Maps irqsim's acknowledge register at `addr` (default: the architecture's free
+        address, sim.arch) and returns the address. A handler stores its line there to lower a
+        level request held until acknowledged (a storm source's hold = "ack")."""
+        addr = self.adapter.ack_address if addr is None else addr
+        self.adapter.map_ack(self, addr)
+        return addr
 
     # ---- calling firmware functions ----------------------------------------------------------
 
@@ -383,108 +365,22 @@ class Machine:
         if len(args) > 4:
             raise ConfigError("call: at most four arguments (passed in registers)")
         addr = self.symbols.address(function)
-        arm = self.arch == "armv7m"
-        names = ARM_REGS if arm else RV_REGS
-        saved = {n: self.reg(n) for n in names}
-        argregs = ("r0", "r1", "r2", "r3") if arm else ("a0", "a1", "a2", "a3")
-        for r, v in zip(argregs, args):
+        a = self.adapter
+        saved = {n: self.reg(n) for n in a.regs}
+        for r, v in zip(a.arg_regs, args):
             self.set_reg(r, v & 0xFFFFFFFF)
-        self.set_reg("lr" if arm else "ra", self._call_return | (1 if arm else 0))
-        self.set_reg("pc", addr | (1 if arm else 0))
+        self.set_reg(a.link_reg, self._call_return | a.code_bit)
+        self.set_reg("pc", addr | a.code_bit)
         try:
             stop = self.run(ticks=max_ticks, until=self._call_return)
             if stop.reason != "until":
                 raise FirmwareError(f"call to {function}: did not return within {max_ticks} "
                                     f"ticks (stopped: {stop.reason})", pc=stop.pc)
-            return self.reg("r0" if arm else "a0")
+            return self.reg(a.arg_regs[0])
         finally:
             for n, v in saved.items():
-                if n not in ("msp", "psp", "control"):
+                if n not in a.call_keeps:
                     self.set_reg(n, v)
-
-
-class IrqState:
-    __slots__ = ("number", "enabled", "pending", "active", "priority", "level")
-
-    def __init__(self, number, enabled, pending, active, priority, level):
-        self.number, self.enabled, self.pending = number, enabled, pending
-        self.active, self.priority, self.level = active, priority, level
-
-    def __repr__(self):
-        return (f"IrqState(number={self.number}, enabled={self.enabled}, pending={self.pending}, "
-                f"active={self.active}, priority={self.priority:#x}, level={self.level})")
-
-
-class Nvic:
-    """NVIC state by meaning (read from the native core in bulk)."""
-
-    def __init__(self, m: Machine):
-        self._m = m
-        self.num_irq = m.board.controller["num_irq"]
-
-    def _snapshot(self):
-        n = 16 + self.num_irq
-        arrs = [ffi.new("uint8_t[]", n) for _ in range(5)]
-        lib.armv7m_state(self._m._core, *arrs, n)
-        return [list(a) for a in arrs]
-
-    def exception(self, number: int) -> IrqState:
-        prio, en, pend, act, lvl = self._snapshot()
-        p = prio[number]
-        if number in (2, 3):
-            p = p - 256  # fixed negative priorities come back as bytes
-        return IrqState(number, bool(en[number]), bool(pend[number]), bool(act[number]), p,
-                        bool(lvl[number]))
-
-    def irq(self, n: int) -> IrqState:
-        if not 0 <= n < self.num_irq:
-            raise ConfigError(f"IRQ {n} is out of range: this NVIC has lines 0..{self.num_irq - 1}")
-        s = self.exception(16 + n)
-        s.number = n
-        return s
-
-    @property
-    def execution_priority(self) -> int:
-        return lib.armv7m_exec_priority(self._m._core)
-
-    def counters(self) -> dict:
-        out = ffi.new("uint64_t[8]")
-        lib.armv7m_counters(self._m._core, out)
-        return {"taken": out[0], "preemptions": out[1], "tail_chains": out[2],
-                "max_depth": out[3], "min_frame_sp": out[4], "active": out[5],
-                "prigroup": out[6], "vtor": out[7]}
-
-    @property
-    def active_exception(self) -> int:
-        return self.counters()["active"]
-
-    def line_masked(self, line: int) -> bool:
-        """Would a pending request on `line` be held off now: disabled, or not above the
-        execution priority (group priority against active handlers and masks)?"""
-        group_mask = (0xFF << (self.counters()["prigroup"] + 1)) & 0xFF
-        s = self.irq(line)
-        return not s.enabled or (s.priority & group_mask) >= self.execution_priority
-
-    def nesting(self) -> dict:
-        c = self.counters()
-        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
-                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
-
-
-ARM_REGS = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
-            "sp", "lr", "pc", "xpsr", "msp", "psp", "control", "primask", "basepri",
-            "faultmask"]
-RV_REGS = ["ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
-           "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3",
-           "t4", "t5", "t6", "pc"]
-
-
-def _reg_id(arch, name):
-    mod, prefix = (arm_const, "UC_ARM_REG_") if arch == "armv7m" else (riscv_const, "UC_RISCV_REG_")
-    try:
-        return getattr(mod, prefix + name.upper())
-    except AttributeError:
-        raise ConfigError(f"unknown register {name!r} for {arch}") from None
 
 
 def _release(core, uc):

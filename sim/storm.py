@@ -32,9 +32,6 @@ from .native import ffi, lib
 
 KINDS = tuple(SOURCE_KINDS)
 DEMO_IMAGE = "demo"
-# irqsim's acknowledge register, where a handler writes its line to lower a level request:
-# in the APB peripheral range of mps2-an385, and at a free address of virt's memory map
-ACK_ADDR = {"armv7m": 0x4002F000, "rv32": 0x10200000}
 
 SOURCE_KEYS = {
     "once": {"at"},
@@ -106,8 +103,7 @@ def default_scenario(board: str = "mps2-an385") -> Scenario:
     from .boards import get_board
 
     b = get_board(board)
-    base = 0 if b.arch == "armv7m" else 1
-    ln = lambda n: n + base  # noqa: E731
+    ln = lambda n: n + b.adapter.first_line  # noqa: E731
     return Scenario(
         board=b.name, ticks=4_000_000, seed=1,
         sources=[
@@ -264,7 +260,7 @@ def _source(origin, i, s) -> Source:
 
 
 def check_against_board(sc: Scenario, board) -> None:
-    lo = 0 if board.arch == "armv7m" else 1
+    lo = board.adapter.first_line
     for i, s in enumerate(sc.sources):
         for line in s.lines:
             if not lo <= line < board.num_lines:
@@ -304,12 +300,7 @@ def prepare_machine(sc: Scenario, *, trace: bool):
         m.symbols["demo_toggle_line"].write("<I", sc.demo["toggle_line"])
         m.symbols["demo_toggle_period"].write("<I", sc.demo.get("toggle_period", 1000))
     if any(s.hold == "ack" for s in sc.sources):
-        addr = ACK_ADDR[board.arch]
-        if board.arch == "armv7m":
-            lib.armv7m_set_ack(m._core, addr)
-        elif lib.rv32_set_ack(m._core, addr):
-            raise ConfigError(f"board {board.name}: cannot map the acknowledge register at "
-                              f"{addr:#x}: something is already there")
+        addr = m.map_ack_register()
         if is_demo:
             m.symbols["demo_ack_addr"].write("<I", addr)
     m.runaway_limit = sc.runaway_limit

@@ -24,8 +24,7 @@ def default_sweep_scenario(board: str = "mps2-an385") -> Scenario:
     """The demo under Poisson requests on its registered lines, handlers doing real work."""
     from .boards import get_board
 
-    b = get_board(board)
-    base = 0 if b.arch == "armv7m" else 1
+    base = get_board(board).adapter.first_line
     sc = default_scenario(board)
     sc.sources = [s for s in sc.sources if s.kind == "poisson"][:1]
     sc.sources[0].lines = [base + n for n in (0, 1, 2, 4)]

@@ -6,8 +6,8 @@ number on RISC-V; for requests and lowers it is the line.
 RISC-V (arch "rv32", sim/native/rv32.c; mcause codes from the privileged spec 3.1.15):
     request, lower          num = line: PLIC source 1..num_sources, or 0xFFFE for the CLINT's
                             msip scheduled from Python (Clint.set_msip); arg = raise/lower/pulse
-    pend, coalesce          num = PLIC source; arg = why (sim.codes.PEND_SOURCES): 0 an edge (pulse),
-                            1 a level input, 4 a device output (the UART). The hart-local
+    pend, coalesce          num = PLIC source; arg = why (sim.codes.PEND_SOURCES): 0 an edge
+                            (pulse), 1 a level input, 4 a device output (the UART). The hart-local
                             interrupts pend as num = 0x8000 | code: 0x8003 MSIP (arg 2 a store
                             to msip or Python, 0 a scheduled line event), 0x8007 MTIP (arg 3,
                             recorded at the tick mtime reached mtimecmp)

@@ -1,4 +1,5 @@
-"""RISC-V `virt` machines: the Python side of the native RV32 model (sim/native/rv32.c).
+"""RISC-V RV32 (`virt` machines): the adapter, and the PLIC, CLINT and hart views of the native
+RV32 model (sim/native/rv32.c).
 
     m = sim.Machine.demo("virt")
     m.pulse_irq(5, at=20_000)              # an edge on PLIC source 5 at tick 20000
@@ -7,12 +8,12 @@
     m.plic.source(5)                       # PlicSource(priority=.., pending=.., enabled=.., ...)
     m.csr("mip")                           # MSIP/MTIP/MEIP as the hart sees them
 
-Numbering (defined once here): line n is PLIC source n, 1..num_sources (source 0 does not
+Numbering: line n is PLIC source n, 1..num_sources (source 0 does not
 exist, so line 0 is out of range). The hart-local interrupts are mcause interrupt codes: 3
 machine software (MSI, the CLINT's msip), 7 machine timer (MTI, mtime >= mtimecmp), 11 machine
 external (MEI, the PLIC's context 0). Synchronous exceptions are mcause exception codes (2
-illegal instruction, 3 breakpoint, 11 ecall from M-mode, ...). How these appear in the trace
-is described in sim/trace.py.
+illegal instruction, 3 breakpoint, 11 ecall from M-mode, ...); the tables are in sim/codes.py,
+and how these numbers appear in the trace is told in sim/trace.py.
 
 Follows the RISC-V Privileged Architecture (20211203) and the RISC-V PLIC specification 1.0.0;
 the choices where they leave one are in docs/riscv.md and at the top of sim/native/rv32.c.
@@ -23,15 +24,163 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import unicorn
 from elftools.elf.elffile import ELFFile
 from unicorn import riscv_const
 
-from .codes import (LINE_KINDS, LINE_MSIP, RV32_EXCEPTION_NAMES, RV32_INTERRUPT_NAMES,
-                    RV32_MCAUSE_INTERRUPT)
-from .errors import ConfigError, FirmwareError
-from .native import ffi, lib
+from ..codes import (CORE_ARCH, LINE_KINDS, LINE_MSIP, RV32_EXCEPTION_NAMES,
+                     RV32_INTERRUPT_NAMES, RV32_MACHINE_INTERRUPTS, RV32_MCAUSE_INTERRUPT,
+                     RV32_NUM_EXCEPTION, RV32_NUM_LOCAL)
+from ..errors import ConfigError, FirmwareError
+from ..native import ffi, lib
+from .base import Arch
 
+EM_RISCV = 243
 PF_X = 1
+
+
+class Rv32(Arch):
+    name = "rv32"
+    core_id = CORE_ARCH["rv32"]
+    elf_machine = (EM_RISCV, "RISC-V")
+
+    regs = ("ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
+            "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+            "t3", "t4", "t5", "t6", "pc")
+    general_regs = regs[:-1]
+    _reg_consts = riscv_const
+    _reg_prefix = "UC_RISCV_REG_"
+
+    arg_regs = ("a0", "a1", "a2", "a3")     # the standard calling convention; result in a0
+    link_reg = "ra"
+
+    first_line = 1                          # PLIC source 0 does not exist
+    line_labels = {LINE_MSIP: "msip"}
+    ack_address = 0x10200000                # a free address of virt's memory map
+
+    # ---- boards -------------------------------------------------------------------------------
+
+    def check_controller(self, need, where):
+        n = need("num_sources", int)
+        if not 1 <= n <= 1023:
+            raise ConfigError(f"board file {where}: controller.num_sources must be 1..1023")
+
+    def num_lines(self, controller):
+        return controller["num_sources"] + 1
+
+    # ---- the engine and the machine -----------------------------------------------------------
+
+    def new_engine(self):
+        return unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
+
+    def init(self, m):
+        """The PLIC, CLINT and UART of the board's [[devices]]; attaches m.plic, m.clint,
+        m.hart and the function m.csr(name)."""
+        b = m.board
+        c = b.controller
+        devices = {d.get("kind"): d for d in b.devices}
+        for kind in ("clint", "plic", "ns16550a"):
+            if kind not in devices or not isinstance(devices[kind].get("base"), int):
+                raise ConfigError(f"board {b.name}: an rv32 board needs a [[devices]] entry with "
+                                  f"kind = {kind!r} and an integer base")
+        rate = c.get("mtime_per_tick", 1)
+        try:
+            rate = Fraction(rate).limit_denominator(1 << 20) if not isinstance(rate, str) \
+                else Fraction(rate)
+        except (ValueError, ZeroDivisionError, TypeError):
+            rate = Fraction(0)
+        if rate <= 0 or rate.numerator >= 1 << 32 or rate.denominator >= 1 << 32:
+            raise ConfigError(f"board {b.name}: controller.mtime_per_tick must be a positive "
+                              "number (an integer, a float or a fraction such as \"1/10\")")
+        uart = devices["ns16550a"]
+        irq = uart.get("irq", 10)
+        rc = lib.rv32_init(m._core, c["num_sources"], c.get("prio_bits", 3), c.get("contexts", 2),
+                           devices["clint"]["base"], devices["plic"]["base"], uart["base"], irq,
+                           rate.numerator, rate.denominator)
+        if rc:
+            raise ConfigError(f"board {b.name}: bad PLIC/CLINT/UART parameters (num_sources "
+                              f"1..1023, prio_bits 1..8, contexts 1..16, UART irq 0..num_sources, "
+                              f"devices not overlapping memory): {c}, {list(b.devices)}")
+        if lib.rv32_reset(m._core, m.entry):
+            raise FirmwareError(f"{m.image}: the entry point {m.entry:#010x} is not in the memory "
+                                f"of board {b.name}; was the image linked for it?", pc=m.entry)
+        for addr, size in _code_ranges(m):
+            if lib.rv32_scan(m._core, addr, size) < 0:
+                raise FirmwareError(f"{m.image}: too many reads of mip to watch "
+                                    f"(more than 4096) in {addr:#010x}..{addr + size:#010x}")
+        m.plic = Plic(m)
+        m.clint = Clint(m)
+        m.hart = Hart(m)
+        m.csr = m.hart.csr
+
+    def line_masked(self, m, line):
+        return m.plic.source_masked(line)
+
+    def nesting(self, m):
+        return m.hart.nesting_counters()
+
+    def fault_detail(self, m):
+        return m.hart.fault_detail()
+
+    def map_ack(self, m, addr):
+        if lib.rv32_set_ack(m._core, addr):
+            raise ConfigError(f"board {m.board.name}: cannot map the acknowledge register at "
+                              f"{addr:#x}: something is already there")
+
+    # ---- trace numbers ------------------------------------------------------------------------
+
+    def exception_name(self, num):
+        """"MEI" for code 11 (or a local pend's 0x8000 | 11), "illegal instruction" for
+        256 + 2."""
+        if num >= RV32_NUM_LOCAL:
+            num &= ~RV32_NUM_LOCAL
+        if num >= RV32_NUM_EXCEPTION:
+            code = num - RV32_NUM_EXCEPTION
+            return RV32_EXCEPTION_NAMES.get(code, f"exception {code}")
+        cause = RV32_MACHINE_INTERRUPTS.get(num)
+        return cause[0] if cause else f"interrupt {num}"
+
+    def fault_name(self, num):
+        # a fault record's num is the exception code itself, or the trace number of a trap
+        # that could not be taken
+        if num >= RV32_NUM_EXCEPTION:
+            return self.exception_name(num)
+        return RV32_EXCEPTION_NAMES.get(num, f"exception {num}")
+
+    def span_args(self, num):
+        return {"cause": num}
+
+    def coalesced(self, num):
+        if num & RV32_NUM_LOCAL:
+            return self.exception_name(num), {"code": num & ~RV32_NUM_LOCAL}
+        return f"source {num}", {"source": num}
+
+    def _vcd_own_vars(self):
+        out = [("cause3_msi_line", "wire", 1, 0)]
+        for code, (_, stem) in RV32_MACHINE_INTERRUPTS.items():
+            if code != 11:                   # MEI pends through the PLIC, by source
+                out.append((f"{stem}_pending", "wire", 1, 0))
+            out.append((f"{stem}_active", "wire", 1, 0))
+        out.append(("exec_priority", "integer", 16, 0))
+        return out
+
+    def vcd_targets(self, var, num_lines):
+        sources = range(self.first_line, num_lines)
+        line_of = {n: var[f"line{n}"] for n in sources}
+        line_of[LINE_MSIP] = var["cause3_msi_line"]
+        pend_of = {n: var[f"pending{n}"] for n in sources}
+        trap_of = {c: var[f"{stem}_active"] for c, (_, stem) in RV32_MACHINE_INTERRUPTS.items()}
+        claim_of = {n: var[f"active{n}"] for n in sources}
+        # PLIC sources stop pending when claimed; MSIP/MTIP are shown pending until the trap
+        # is taken (the model records no event when the firmware clears them)
+        taken_clears = {}
+        for c in (3, 7):
+            pend_of[RV32_NUM_LOCAL | c] = taken_clears[c] = \
+                var[f"{RV32_MACHINE_INTERRUPTS[c][1]}_pending"]
+        return line_of, pend_of, trap_of, taken_clears, claim_of
+
+
+ADAPTER = Rv32()
 
 
 def mcause_name(mcause: int) -> str:
@@ -40,48 +189,6 @@ def mcause_name(mcause: int) -> str:
     if mcause & RV32_MCAUSE_INTERRUPT:
         return RV32_INTERRUPT_NAMES.get(code, f"interrupt {code}") + " interrupt"
     return RV32_EXCEPTION_NAMES.get(code, f"exception {code}")
-
-
-def init_rv32(m) -> None:
-    """Sets up the native RV32 model of machine `m` (board arch "rv32") and attaches the views
-    `m.plic`, `m.clint`, `m.hart` and the function `m.csr(name)`."""
-    b = m.board
-    c = b.controller
-    devices = {d.get("kind"): d for d in b.devices}
-    for kind in ("clint", "plic", "ns16550a"):
-        if kind not in devices or not isinstance(devices[kind].get("base"), int):
-            raise ConfigError(f"board {b.name}: an rv32 board needs a [[devices]] entry with "
-                              f"kind = {kind!r} and an integer base")
-    rate = c.get("mtime_per_tick", 1)
-    try:
-        rate = Fraction(rate).limit_denominator(1 << 20) if not isinstance(rate, str) \
-            else Fraction(rate)
-    except (ValueError, ZeroDivisionError, TypeError):
-        rate = Fraction(0)
-    if rate <= 0 or rate.numerator >= 1 << 32 or rate.denominator >= 1 << 32:
-        raise ConfigError(f"board {b.name}: controller.mtime_per_tick must be a positive number "
-                          "(an integer, a float or a fraction such as \"1/10\")")
-    uart = devices["ns16550a"]
-    irq = uart.get("irq", 10)
-    rc = lib.rv32_init(m._core, c["num_sources"], c.get("prio_bits", 3), c.get("contexts", 2),
-                       devices["clint"]["base"], devices["plic"]["base"], uart["base"], irq,
-                       rate.numerator, rate.denominator)
-    if rc:
-        raise ConfigError(f"board {b.name}: bad PLIC/CLINT/UART parameters (num_sources "
-                          f"1..1023, prio_bits 1..8, contexts 1..16, UART irq 0..num_sources, "
-                          f"devices not overlapping memory): {c}, {list(b.devices)}")
-    if lib.rv32_reset(m._core, m.entry):
-        raise FirmwareError(f"{m.image}: the entry point {m.entry:#010x} is not in the memory "
-                            f"of board {b.name}; was the image linked for it?", pc=m.entry)
-    for addr, size in _code_ranges(m):
-        if lib.rv32_scan(m._core, addr, size) < 0:
-            raise FirmwareError(f"{m.image}: too many reads of mip to watch "
-                                f"(more than 4096) in {addr:#010x}..{addr + size:#010x}")
-    m.plic = Plic(m)
-    m.clint = Clint(m)
-    m.hart = Hart(m)
-    m.csr = m.hart.csr
-    m._fault_detail = m.hart._fault_detail
 
 
 def _code_ranges(m):
@@ -190,6 +297,13 @@ class Plic:
         self.write(self.CONTEXT + 0x1000 * ctx + 4, source)
 
 
+def _u64_register(read, write, what):
+    """A 64-bit CLINT register as a property: read(core) -> value, write(core, value)."""
+    return property(lambda self: read(self._m._core),
+                    lambda self, v: write(self._m._core, _u64(v, what)),
+                    doc=f"{what}, 0..2**64-1")
+
+
 class Clint:
     """The CLINT of hart 0: msip, mtime and mtimecmp. Setting one takes effect at once (the
     next run arbitrates); `set_msip(v, at=tick)` schedules it as a line event instead."""
@@ -197,21 +311,8 @@ class Clint:
     def __init__(self, m):
         self._m = m
 
-    @property
-    def mtime(self) -> int:
-        return lib.rv32_mtime(self._m._core)
-
-    @mtime.setter
-    def mtime(self, v: int):
-        lib.rv32_set_mtime(self._m._core, _u64(v, "mtime"))
-
-    @property
-    def mtimecmp(self) -> int:
-        return lib.rv32_mtimecmp(self._m._core)
-
-    @mtimecmp.setter
-    def mtimecmp(self, v: int):
-        lib.rv32_set_mtimecmp(self._m._core, _u64(v, "mtimecmp"))
+    mtime = _u64_register(lib.rv32_mtime, lib.rv32_set_mtime, "mtime")
+    mtimecmp = _u64_register(lib.rv32_mtimecmp, lib.rv32_set_mtimecmp, "mtimecmp")
 
     @property
     def msip(self) -> int:
@@ -293,7 +394,8 @@ class Hart:
             raise ConfigError(f"{addr:#010x} is not a CLINT, PLIC or UART register")
         self._m._drain()
 
-    def _fault_detail(self) -> str:
+    def fault_detail(self) -> str:
+        """The last trap taken or refused, for a lockup's message."""
         cause, tval, tvec = (ffi.new("uint32_t *") for _ in range(3))
         lib.rv32_trap_info(self._m._core, cause, tval, tvec)
         return (f" (the trap: mcause {cause[0]:#010x}, {mcause_name(cause[0])}; mtval "
