@@ -61,6 +61,8 @@ SOURCE_KINDS = {"once": lib.SRC_ONCE, "periodic": lib.SRC_PERIODIC, "poisson": l
                 "burst": lib.SRC_BURST, "replay": lib.SRC_REPLAY}
 HIST_BUCKETS = lib.HIST_BUCKETS  # latency histogram: exact below 256 ticks, then 64 per octave
 NO_TICK = (1 << 64) - 1          # ~0 in struct line_acct's pend_req/svc_req: no such request
+# core_storm_hist's `which`: storm.c's record_latency for max_entry/return_latency
+LATENCY_KINDS = {"entry": 0, "return": 1}
 
 # ---- Cortex-M trace numbers (ARMv7-M ARM B1.5.2; EXC_* in sim/native/armv7m.c) -------------
 

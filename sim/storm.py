@@ -26,9 +26,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .codes import HIST_BUCKETS, LINE_KINDS, NO_TICK, SOURCE_KINDS
+from .codes import HIST_BUCKETS, SOURCE_KINDS
 from .errors import ConfigError, SimError
-from .native import ffi, lib
+from .machine import latency_bucket_low
 
 KINDS = tuple(SOURCE_KINDS)
 DEMO_IMAGE = "demo"
@@ -304,11 +304,10 @@ def prepare_machine(sc: Scenario, *, trace: bool):
         if is_demo:
             m.symbols["demo_ack_addr"].write("<I", addr)
     m.runaway_limit = sc.runaway_limit
-    if lib.storm_init(m._core, board.num_lines):
-        raise MemoryError("cannot allocate the storm accounting")
-    lib.core_set_trace(m._core, 1 if trace else 0, 1 << 16)
+    m.start_accounting()
+    m.set_trace(trace)
     for i, s in enumerate(sc.sources):
-        _add_source(m, sc, i, s, board.clock_hz)
+        _add_source(m, sc, i, s)
     return m
 
 
@@ -327,29 +326,15 @@ def _write_elem(m, name, index, value):
     sym.write(f"<{len(vals)}I", *vals)
 
 
-def _add_source(m, sc, i, s: Source, clock_hz):
-    spec = ffi.new("struct storm_spec *")
-    spec.kind = SOURCE_KINDS[s.kind]
-    spec.trigger = LINE_KINDS["raise" if s.trigger == "level" else "pulse"]
-    spec.start = s.start
-    spec.stop = s.stop
-    spec.period, spec.phase, spec.jitter = s.period, s.phase, s.jitter
-    spec.rate_per_tick = s.rate_hz / clock_hz
-    spec.burst, spec.spacing, spec.gap = s.count, s.spacing, s.gap
-    spec.hold = 0 if s.hold == "ack" else int(s.hold)
-    spec.seed = _seed_for(sc.seed, i)
-    spec.nlines = len(s.lines)
-    spec.nreplay = len(s.ticks)
-    lines = ffi.new("uint32_t[]", s.lines)
-    # integer weights: the float weights scaled to 2^32 in total, rounded (deterministic)
-    w = s.weights or [1] * len(s.lines)
-    total = float(sum(w))
-    weights = ffi.new("uint64_t[]", [max(0, round(x / total * (1 << 32))) for x in w])
-    replay = ffi.new("uint64_t[]", s.ticks or [0])
-    r = lib.core_add_source(m._core, spec, lines, weights, replay)
-    if r:
-        raise ConfigError(f"{sc.origin}: source[{i}]: rejected by the core (code {r}): check "
-                          "its lines, weights and rates")
+def _add_source(m, sc, i, s: Source):
+    try:
+        m.add_source(s.kind, s.lines, weights=s.weights, trigger=s.trigger,
+                     hold=0 if s.hold == "ack" else int(s.hold), start=s.start, stop=s.stop,
+                     period=s.period, phase=s.phase, jitter=s.jitter, rate_hz=s.rate_hz,
+                     count=s.count, spacing=s.spacing, gap=s.gap, ticks=s.ticks,
+                     seed=_seed_for(sc.seed, i))
+    except ConfigError as e:
+        raise ConfigError(f"{sc.origin}: source[{i}]: {e}") from None
 
 
 def run_storm(sc: Scenario, *, progress=None, baseline: bool = True, trace_path=None):
@@ -450,7 +435,7 @@ def _percentiles(hist, total):
         for b, n in enumerate(hist):
             acc += n
             if acc >= rank:
-                out[name] = lib.acct_bucket_low(b)
+                out[name] = latency_bucket_low(b)
                 break
     return out
 
@@ -459,33 +444,29 @@ def build_report(m, sc, stop, paint, sp0, baseline):
     """The report of machine `m` after running `sc`. `paint`: the painted stack range (or None),
     `baseline`: what _baseline measured without requests (or None)."""
     board = m.board
-    n = board.num_lines
-    acct = ffi.new("struct line_acct[]", n)
-    lib.core_storm_lines(m._core, acct, n)
     lines, hist_total = {}, [[0] * HIST_BUCKETS, [0] * HIST_BUCKETS]
     totals = {k: 0 for k in ("requests", *OUTCOMES, "preempting", "tail_chained", "entries")}
     drop_totals = {"cleared": 0, "lowered": 0, "in-handler": 0}
     max_lat = [0, 0]
-    hbuf = ffi.new("uint64_t[]", HIST_BUCKETS)
-    for line in range(n):
-        a = acct[line]
+    for a in m.line_accounting():
+        line = a.line
         if not a.requests:
             continue       # lines only the firmware pended (self-tests, timers) make no requests
         pending = masked = 0
-        if a.pend_req != NO_TICK:
+        if a.pending_since is not None:
             if m.line_masked(line):
                 masked = 1
             else:
                 pending = 1
-        in_handler = 1 if (a.svc_req != NO_TICK and not a.svc_dispatched) else 0
+        in_handler = 1 if (a.in_service_since is not None and not a.dispatched) else 0
         dropped = {"cleared": a.cleared, "lowered": a.lowered, "in-handler": in_handler}
         row = {"requests": a.requests, "handled": a.handled, "unhandled": a.unhandled,
                "coalesced": a.coalesced, "pending": pending, "masked": masked,
                "dropped": sum(dropped.values()), "dropped_by": dropped,
-               "entries": a.entries, "preempting": a.preempting, "tail_chained": a.tailchained}
-        for which, key in ((0, "latency_entry"), (1, "latency_return")):
-            lib.core_storm_hist(m._core, line, which, hbuf)
-            h = list(hbuf)
+               "entries": a.entries, "preempting": a.preempting, "tail_chained": a.tail_chained}
+        for which, (kind, key) in enumerate((("entry", "latency_entry"),
+                                             ("return", "latency_return"))):
+            h = m.latency_histogram(line, kind)
             count = sum(h)
             for b, v in enumerate(h):
                 if v:
@@ -509,12 +490,11 @@ def build_report(m, sc, stop, paint, sp0, baseline):
         totals[key] = {**_percentiles(hist_total[which], count),
                        "max": max_lat[which] if count else None, "count": count}
     assert sum(totals[k] for k in OUTCOMES) == totals["requests"]
-    th, hd = ffi.new("uint64_t *"), ffi.new("uint64_t *")
-    lib.core_thread_ticks(m._core, th, hd)
+    th, hd = m.thread_ticks()
     seconds = m.ticks / board.clock_hz
-    progress = {"thread_ticks": th[0], "handler_ticks": hd[0],
-                "thread_share": th[0] / m.ticks if m.ticks else 1.0,
-                "thread_ips": th[0] / seconds if seconds else 0.0}
+    progress = {"thread_ticks": th, "handler_ticks": hd,
+                "thread_share": th / m.ticks if m.ticks else 1.0,
+                "thread_ips": th / seconds if seconds else 0.0}
     base_loops = baseline["loops"] if baseline else None
     if base_loops is not None and "thread_progress" in m.symbols:
         loops = m.symbols["thread_progress"].read()

@@ -350,6 +350,12 @@ class Hart:
             return self._m.uc.reg_read(reg)
         return lib.rv32_csr(self._m._core, reg)
 
+    def cache_check(self) -> int:
+        """Whether the privilege, mstatus and mie that the core keeps between the instructions
+        that change them are what the hart holds: 2 they agree, 1 nothing is kept now, 0 they
+        differ (a bug in the model)."""
+        return lib.rv32_hart_cache_check(self._m._core)
+
     def counters(self) -> dict:
         out = ffi.new("uint64_t[8]")
         lib.rv32_counters(self._m._core, out)

@@ -147,3 +147,11 @@ def test_rv32_trace_numbers_are_the_models():
     # every exception code the model raises has a name (ecall: 8 + the privilege, U/S/M)
     raised = set(prefixed(rv, "EXC_").values()) | {rv["EXC_ECALL_U"] + p for p in (1, 3)}
     assert raised <= set(codes.RV32_EXCEPTION_NAMES)
+
+
+def test_latency_kinds_are_the_histograms_record_latency_uses():
+    calls = set()
+    for path in _sources():
+        calls |= set(re.findall(r"record_latency\([^,;]+,[^,;]+,\s*(\d+)\s*,"
+                                r"\s*&a->max_(\w+)_latency", _text(path)))
+    assert {kind: int(which) for which, kind in calls} == codes.LATENCY_KINDS
