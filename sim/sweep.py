@@ -17,7 +17,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from .errors import ConfigError
-from .storm import Scenario, default_scenario, run_storm
+from .storm import DEMO_IMAGE, Scenario, default_scenario, run_storm
 
 
 def default_sweep_scenario(board: str = "mps2-an385") -> Scenario:
@@ -81,7 +81,7 @@ def run_sweep(sc: Scenario, rates, *, jobs: int | None = None, progress=None) ->
     from .boards import get_board
     from .demo import demo_image
 
-    if sc.image == "demo":
+    if sc.image == DEMO_IMAGE:
         demo_image(get_board(sc.board))    # build once, before the workers start
     jobs = jobs or os.cpu_count() or 1
     work = [(sc, r) for r in rates]
