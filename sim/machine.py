@@ -8,7 +8,10 @@
 
 Time is counted in ticks, one per retired instruction. The interrupt controller, exception
 entry and return, and the event trace live in the native core (sim/native); this module sets it
-up, passes line events in bulk and reads state back.
+up, passes line events in bulk and reads state back. What differs between architectures (engine,
+registers, line numbering, the controller views) it asks of the board's adapter (sim/arch).
+Storms (sim/storm) build on its storm API: start_accounting, add_source, line_accounting,
+latency_histogram, thread_ticks.
 """
 
 from __future__ import annotations
