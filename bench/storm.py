@@ -35,12 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import unicorn  # noqa: E402
-from unicorn import arm_const, riscv_const  # noqa: E402
+from unicorn import riscv_const  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm, toolchain  # noqa: E402
-from sim.native import lib  # noqa: E402
+from sim.arch import attach_empty_block_hook  # noqa: E402
 from sim.storm import Scenario, Source  # noqa: E402
 
 SPACINGS = (100, 1_000, 10_000)
@@ -51,7 +50,7 @@ def booted(board):
     """The demo machine, in its endless thread loop, trace off."""
     m = sim.Machine.demo(board)
     m.symbols["demo_loops"].write("<I", 0)
-    lib.core_set_trace(m._core, 0, 1 << 10)
+    m.set_trace(False, 1 << 10)
     m.run(ticks=300_000)
     return m
 
@@ -65,21 +64,14 @@ def insns_per_loop(board):
 
 def bare_engine(m):
     """A hook-free Unicorn engine holding machine m's memory and registers, and its PC."""
-    arm = m.arch == "armv7m"
-    if arm:
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
-        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
-    else:
-        uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
+    a = m.adapter
+    uc = a.new_engine()
     for r in m.board.memory:
         uc.mem_map(r.base, r.size)
         uc.mem_write(r.base, m.mem_read(r.base, r.size))
-    names = ([f"r{i}" for i in range(13)] + ["sp", "lr"]) if arm else \
-        [n for n in sim.machine.RV_REGS if n != "pc"]
-    mod, pre = (arm_const, "UC_ARM_REG_") if arm else (riscv_const, "UC_RISCV_REG_")
-    for n in names:
-        uc.reg_write(getattr(mod, pre + n.upper()), m.reg(n))
-    return uc, m.pc | (1 if arm else 0)
+    for n in a.general_regs:
+        uc.reg_write(a.reg_id(n), m.reg(n))
+    return uc, m.pc | a.code_bit
 
 
 def bare_snapshot(board):
@@ -153,7 +145,7 @@ def qemu_ceiling(seconds=0.0, count=0):
     dispatch), the very instructions QEMU runs in the comparison."""
     img, _ = qemu_image("virt", 100, 1 << 30)
     m = sim.Machine.load(img, "virt")
-    lib.core_set_trace(m._core, 0, 1 << 10)
+    m.set_trace(False, 1 << 10)
     m.run(ticks=300_000)
     clint = next(d["base"] for d in m.board.devices if d["kind"] == "clint")
     return handler_ceiling(m, 7, m.symbols["timer_irqs"].address, seconds,
@@ -173,7 +165,7 @@ def measure_qemu_ceiling(seconds):
 def measure_bare(board, seconds, ipl, empty_hook=False):
     uc, pc, counter = bare_snapshot(board)
     if empty_hook:
-        lib.core_bench_empty_block_hook(uc._uch.value)
+        attach_empty_block_hook(uc)
     l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
     uc.emu_start(pc, 0xFFFFFFFE, timeout=int(seconds * 1e6))
@@ -194,8 +186,8 @@ def measure_storm(board, spacing, ticks):
     sc = Scenario(board=board, ticks=ticks, seed=1, sources=[Source("periodic", [line], period=spacing)])
     m = storm.prepare_machine(sc, trace=False)
     m.run(ticks=300_000)          # boot under the storm too
-    lib.core_storm_reset(m._core)
-    th0 = _thread_ticks(m)
+    m.reset_accounting()
+    th0 = m.thread_ticks().thread
     t0 = m.ticks
     t = time.perf_counter()
     stop = m.run(ticks=ticks)
@@ -205,15 +197,7 @@ def measure_storm(board, spacing, ticks):
     return {"requests_per_s": rep.totals["requests"] / dt,
             "handled_per_s": rep.totals["handled"] / dt,
             "mticks_per_s": sim_ticks / dt / 1e6,
-            "thread_share": (_thread_ticks(m) - th0) / sim_ticks}
-
-
-def _thread_ticks(m):
-    from sim.native import ffi
-
-    th, hd = ffi.new("uint64_t *"), ffi.new("uint64_t *")
-    lib.core_thread_ticks(m._core, th, hd)
-    return th[0]
+            "thread_share": (m.thread_ticks().thread - th0) / sim_ticks}
 
 
 # ---- QEMU ------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import arch as arch_mod
 from .errors import ConfigError
 
 BOARD_DIR = Path(__file__).resolve().parent / "boards"
-ARCHES = {"armv7m": "ARM Cortex-M (ARMv7-M)", "rv32": "RISC-V RV32"}
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,15 @@ class Board:
     path: Path | None = None
 
     @property
+    def adapter(self) -> arch_mod.Arch:
+        """The adapter of the board's architecture (sim.arch)."""
+        return arch_mod.get(self.arch)
+
+    @property
     def num_lines(self) -> int:
-        c = self.controller
-        return c["num_irq"] if self.arch == "armv7m" else c["num_sources"] + 1
+        """Lines 0..num_lines-1 as the core numbers them; the first that exists is
+        `adapter.first_line` (RISC-V has no PLIC source 0)."""
+        return self.adapter.num_lines(self.controller)
 
     def region_of(self, addr: int, size: int = 1) -> Region | None:
         for r in self.memory:
@@ -78,8 +84,9 @@ def _parse(d: dict, path: Path) -> Board:
         return where[key]
 
     arch = need("arch", str)
-    if arch not in ARCHES:
-        raise ConfigError(f"board file {path}: arch {arch!r} is not one of {', '.join(ARCHES)}")
+    if arch not in arch_mod.names():
+        raise ConfigError(f"board file {path}: arch {arch!r} is not one of "
+                          f"{', '.join(arch_mod.names())}")
     regions = []
     for i, m in enumerate(need("memory", list)):
         ctx = f"memory[{i}]."
@@ -89,17 +96,8 @@ def _parse(d: dict, path: Path) -> Board:
             raise ConfigError(f"board file {path}: {ctx}base and size must be multiples of 4096")
         regions.append(r)
     ctrl = need("controller", dict)
-    if arch == "armv7m":
-        n = need("num_irq", int, ctrl, "controller.")
-        bits = need("prio_bits", int, ctrl, "controller.")
-        if not 1 <= n <= 496:
-            raise ConfigError(f"board file {path}: controller.num_irq must be 1..496")
-        if not 2 <= bits <= 8:
-            raise ConfigError(f"board file {path}: controller.prio_bits must be 2..8 (ARMv7-M)")
-    else:
-        n = need("num_sources", int, ctrl, "controller.")
-        if not 1 <= n <= 1023:
-            raise ConfigError(f"board file {path}: controller.num_sources must be 1..1023")
+    arch_mod.get(arch).check_controller(lambda key, typ: need(key, typ, ctrl, "controller."),
+                                        path)
     return Board(name=need("name", str), arch=arch, cpu=d.get("cpu", ""),
                  firmware_target=d.get("firmware_target", ""), clock_hz=d.get("clock_hz", 1_000_000),
                  controller=ctrl, memory=tuple(regions), devices=tuple(d.get("devices", ())),

@@ -1,4 +1,6 @@
-"""The bundled demo firmware: sources per board, built on first use with the pinned compiler."""
+"""The bundled demo firmware: sources per board, built on first use with the pinned compiler,
+and what a storm sets and reads in it by symbol (firmware/common/demo.c). Nothing else in sim
+knows the demo's symbols."""
 
 from __future__ import annotations
 
@@ -38,3 +40,54 @@ def build_all() -> list[Path]:
     if (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         out.append(demo_image("virt"))
     return out
+
+
+# ---- the demo's settings and counters (firmware/common/demo.c) -----------------------------
+
+STORM_SETTINGS = {"handler_work", "toggle_line", "toggle_period"}   # a scenario's [demo] keys
+
+
+def is_demo(m) -> bool:
+    """Whether machine `m` runs the demo (or an image built on firmware/common/demo.c)."""
+    return "demo_loops" in m.symbols and "handler_work" in m.symbols
+
+
+def prepare_for_storm(m, settings: dict, origin: str) -> None:
+    """Sets the demo up for a storm before boot: its main loop runs for the whole storm,
+    handlers spin `handler_work[line]` iterations, the main loop toggles `toggle_line` every
+    `toggle_period` iterations. `settings` are a scenario's [demo] table (from `origin`); on an
+    image that is not the demo they are a ConfigError."""
+    demo = is_demo(m)
+    if demo:
+        m.symbols["demo_loops"].write("<I", 0)
+    work = settings.get("handler_work", {})
+    if not demo and (work or "toggle_line" in settings):
+        raise ConfigError(f"{origin}: demo.{'handler_work' if work else 'toggle_line'}: the "
+                          "image is not the irqsim demo (it has no demo_loops / handler_work "
+                          "symbols)")
+    for line, n in work.items():
+        _write_elem(m, "handler_work", line, n)
+    if "toggle_line" in settings:
+        m.symbols["demo_toggle_line"].write("<I", settings["toggle_line"])
+        m.symbols["demo_toggle_period"].write("<I", settings.get("toggle_period", 1000))
+
+
+def set_ack_address(m, addr: int) -> None:
+    """Tells the demo's handlers where to acknowledge their line (Machine.ack_register);
+    nothing on an image that is not the demo."""
+    if is_demo(m):
+        m.symbols["demo_ack_addr"].write("<I", addr)
+
+
+def thread_progress(m) -> int | None:
+    """The main loop's iterations so far, or None on an image without the demo's counter."""
+    return m.symbols["thread_progress"].read() if "thread_progress" in m.symbols else None
+
+
+def _write_elem(m, name, index, value):
+    sym = m.symbols[name]
+    if not 0 <= index < sym.size // 4:
+        raise ConfigError(f"{name}[{index}]: index out of range (0..{sym.size // 4 - 1})")
+    vals = list(sym.read(f"<{sym.size // 4}I"))
+    vals[index] = value
+    sym.write(f"<{len(vals)}I", *vals)

@@ -10,9 +10,6 @@ from elftools.elf.elffile import ELFFile
 
 from .errors import FirmwareError
 
-EM_ARM, EM_RISCV = 40, 243
-MACHINE_FOR_ARCH = {"armv7m": (EM_ARM, "ARM"), "rv32": (EM_RISCV, "RISC-V")}
-
 
 @dataclass
 class LoadedImage:
@@ -35,7 +32,7 @@ def load_elf(path: Path, board) -> LoadedImage:
         f.seek(0)
         try:
             elf = ELFFile(f)
-            want, arch_name = MACHINE_FOR_ARCH[board.arch]
+            want, arch_name = board.adapter.elf_machine
             got = elf.header["e_machine"]
             got_code = elf["e_machine"] if isinstance(got, int) else got
             if elf.elfclass != 32 or _machine_code(elf) != want:
@@ -60,14 +57,15 @@ def load_elf(path: Path, board) -> LoadedImage:
                       if sec["sh_type"] == "SHT_NOBITS" and sec["sh_flags"] & 2 and sec["sh_size"]]
             symbols = {}
             symtab = elf.get_section_by_name(".symtab")
+            code_bit = board.adapter.code_bit      # Thumb: bit 0 set in a function's address
             if symtab is not None:
                 for s in symtab.iter_symbols():
                     kind = s["st_info"]["type"]
                     if not s.name or kind not in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
                         continue
                     addr = s["st_value"]
-                    if kind == "STT_FUNC" and board.arch == "armv7m":
-                        addr &= ~1
+                    if kind == "STT_FUNC":
+                        addr &= ~code_bit
                     symbols.setdefault(s.name, (addr, s["st_size"], kind[4:]))
             return LoadedImage(elf.header["e_entry"], segments, copies, zeroed, symbols)
         except ELFError as e:

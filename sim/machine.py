@@ -8,7 +8,10 @@
 
 Time is counted in ticks, one per retired instruction. The interrupt controller, exception
 entry and return, and the event trace live in the native core (sim/native); this module sets it
-up, passes line events in bulk and reads state back.
+up, passes line events in bulk and reads state back. What differs between architectures (engine,
+registers, line numbering, the controller views) it asks of the board's adapter (sim/arch).
+Storms (sim/storm) build on its storm API: start_accounting, add_source, line_accounting,
+latency_histogram, thread_ticks.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import struct
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import unicorn
-from unicorn import arm_const, riscv_const
 
+from . import arch as arch_mod
 from . import trace as trace_mod
+from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
+                    STOP_REASONS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ConfigError, FirmwareError, SymbolError
@@ -30,26 +36,12 @@ from .native import ffi, lib
 
 guest_log = logging.getLogger("sim.guest")
 
-STOP_REASONS = {1: "ticks", 2: "until", 3: "exit", 4: "idle", 5: "trace-full", 6: "lockup",
-                7: "runaway", 8: "error"}
-LINE_KINDS = {"raise": 1, "lower": 2, "pulse": 3}
-FAULT_CAUSES = {
-    1: "data access to unmapped or protected memory",
-    2: "instruction fetch from unmapped memory",
-    3: "undefined instruction",
-    4: "exception frame stacked to or unstacked from unmapped memory",
-    5: "vector table entry unreadable or not a Thumb address (bit 0 clear)",
-    6: "illegal exception return (EXC_RETURN)",
-    7: "breakpoint with no debugger attached",
-    8: "SVC executed where SVCall cannot preempt",
-    9: "emulator error",
-    10: "trap with no usable trap vector (mtvec)",
-    11: "trap loop: the trap handler traps again at once",
-    12: "environment call",
-    13: "misaligned access",
-    14: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
-}
 TRACE_CHUNK = 1 << 15
+_DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
+                  -2: "bad or unknown options for this model",
+                  -3: "its address range overlaps memory or another device",
+                  -4: "out of memory (or more than 16 devices)",
+                  -5: "it has an irq but the board has no controller that takes device outputs"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +82,40 @@ class Symbol:
                 self.machine.mem_write(paddr + self.address - vaddr, data)
 
 
+@dataclass(frozen=True)
+class LineAccount:
+    """What a storm's accounting knows about one line (struct line_acct, sim/native/api.h):
+    how its requests ended so far, its handler's entries and latencies, and the requests that
+    hold its pending state or its running handler now."""
+    line: int
+    requests: int
+    handled: int            # a handler ran from the table (or returned, without the table)
+    unhandled: int          # the table slot was empty when the handler dispatched
+    coalesced: int          # arrived while the same interrupt was already pending: merged
+    cleared: int            # the firmware cleared the pending state
+    lowered: int            # a level request withdrawn where the controller forgets it
+    entries: int            # handler entries for the line's requests ...
+    preempting: int         # ... of which over another handler
+    tail_chained: int       # ... of which at another's return
+    max_entry_latency: int  # ticks from a request to its handler's first instruction
+    max_return_latency: int  # ticks from a request to its handler's return
+    pending_since: int | None     # tick of the request holding the pending state, if any
+    in_service_since: int | None  # tick of the request whose handler is running, if any
+    dispatched: bool              # that handler has reached the table dispatch
+
+
+class ThreadTicks(NamedTuple):
+    """Ticks spent in thread mode and in handlers (traps) since reset."""
+    thread: int
+    handler: int
+
+
+def latency_bucket_low(bucket: int) -> int:
+    """The lowest latency (ticks) counted in histogram bucket `bucket` of
+    Machine.latency_histogram: exact below 256 ticks, then 64 buckets per octave."""
+    return lib.acct_bucket_low(bucket)
+
+
 class Symbols:
     """The image's symbols by name: `m.symbols["name"]` -> Symbol; SymbolError if unknown."""
 
@@ -125,7 +151,8 @@ class Machine:
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
-        self.arch = self.board.arch
+        self.arch = self.board.arch      # the architecture's name: "armv7m", "rv32"
+        self.adapter = arch_mod.for_board(self.board)   # what is specific to it (sim.arch)
         self.symbols = Symbols(self, loaded.symbols)
         self.entry = loaded.entry
         self._copies = loaded.copies
@@ -139,14 +166,7 @@ class Machine:
         self.exit_code: int | None = None
         self._warned_guest = 0
 
-        if self.arch == "armv7m":
-            self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
-            # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + model gives an M3.
-            self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
-            arch_id = 1
-        else:
-            self.uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
-            arch_id = 2
+        self.uc = self.adapter.new_engine()
         core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
@@ -159,8 +179,10 @@ class Machine:
                 raise ConfigError(f"board {self.board.name}: cannot map {r.name} at {r.base:#x}")
         for seg_addr, data in loaded.segments:
             self.uc.mem_write(seg_addr, data)
-        self._init_controller()
-        lib.core_set_trace(self._core, 1, trace_capacity)
+        self.devices: dict[str, list[int]] = {}   # device kind -> indices in the core
+        self.adapter.init(self)          # the CPU, the controller and devices, their views
+        self.set_trace(True, trace_capacity)
+        self._accounting = False
         self._trace_buf = ffi.new("struct trace_rec[]", TRACE_CHUNK)
         if "handler_table_handle" in self.symbols:
             lib.core_set_dispatch(self._core, self.symbols["handler_table_handle"].address)
@@ -183,45 +205,59 @@ class Machine:
         from .demo import demo_image
         return cls(demo_image(board), board, **kw)
 
-    def _init_controller(self):
-        c = self.board.controller
-        if self.arch == "armv7m":
-            if lib.armv7m_init(self._core, c["num_irq"], c["prio_bits"]):
-                raise ConfigError(f"board {self.board.name}: bad NVIC parameters {c}")
-            self._add_devices()
-            r = lib.armv7m_reset(self._core)
-            if r == -2:
-                vec = int.from_bytes(self.mem_read(4, 4), "little")
-                raise FirmwareError(f"{self.image}: the reset vector (word 1 of the vector table "
-                                    f"at address 0) is {vec:#010x}, not a Thumb address (bit 0 "
-                                    "clear); is the image built for Thumb and its vector table "
-                                    "at the start of flash?", pc=vec)
-            if r:
-                raise FirmwareError(f"{self.image}: the vector table at address 0 cannot be "
-                                    "read; is the vector table at the start of flash?", pc=0)
-            costs = c.get("exception_ticks", {})
-            lib.armv7m_set_costs(self._core, costs.get("entry", 12), costs.get("tail_chain", 6),
-                                 costs.get("return", 10))
-            self.nvic = Nvic(self)
-        else:
-            from .rv32 import init_rv32
-            init_rv32(self)
-
-    def _add_devices(self):
-        self.devices = []
+    def add_devices(self, options=lambda entry: {}):
+        """Instantiates the board's [[devices]] in the core, in the board file's order
+        (`unimplemented` ranges last: they are mapped around the others). `options(entry)` gives
+        the integer options of an entry beyond its own keys (the PLIC's from [controller]).
+        Called by the architecture adapter once its CPU model is installed."""
         entries = sorted(self.board.devices, key=lambda d: d.get("kind") == "unimplemented")
         for d in entries:
+            kind = d.get("kind")
             opts = {k: v for k, v in d.items() if k not in ("kind", "base", "irq")}
+            opts.update(options(d))
+            where = f"board {self.board.name}: [[devices]] kind = {kind!r}"
+            if not isinstance(kind, str) or not isinstance(d.get("base"), int):
+                raise ConfigError(f"{where}: needs a kind (a string) and an integer base")
+            irq = d.get("irq", -1)
+            if not isinstance(irq, int) or not all(isinstance(v, int) and v >= 0
+                                                   for v in opts.values()):
+                raise ConfigError(f"{where}: irq and the options must be integers >= 0 "
+                                  f"(got {d})")
             keys = [ffi.new("char[]", k.encode()) for k in opts]
             arr = ffi.new("struct dev_opt[]", max(1, len(opts)))
             for i, (k, v) in enumerate(opts.items()):
-                arr[i].key = keys[i]
-                arr[i].value = v
-            r = lib.core_add_device(self._core, d["kind"].encode(), d["base"], d.get("irq", -1),
-                                    arr, len(opts))
+                arr[i].key, arr[i].value = keys[i], v
+            r = lib.core_add_device(self._core, kind.encode(), d["base"], irq, arr, len(opts))
             if r < 0:
-                raise ConfigError(f"board {self.board.name}: device {d}: error {r}")
-            self.devices.append((d, r))
+                raise ConfigError(f"{where} at {d['base']:#x}: " + _DEVICE_ERRORS.get(
+                    r, f"rejected by the core (code {r})"))
+            self.devices.setdefault(kind, []).append(r)
+
+    def mmio_read(self, addr: int, size: int = 4) -> int:
+        """Reads a device register as the firmware would (a PLIC claim register claims)."""
+        ok = ffi.new("int *")
+        v = lib.core_mmio(self._core, addr, size, 0, 0, ok)
+        if ok[0]:
+            raise ConfigError(f"{addr:#010x} is no register of a device of board "
+                              f"{self.board.name}")
+        self._drain()
+        return v
+
+    def mmio_write(self, addr: int, value: int, size: int = 4):
+        """Writes a device register as the firmware would (a PLIC claim register completes)."""
+        ok = ffi.new("int *")
+        lib.core_mmio(self._core, addr, size, value & 0xFFFFFFFF, 1, ok)
+        if ok[0]:
+            raise ConfigError(f"{addr:#010x} is no register of a device of board "
+                              f"{self.board.name}")
+        self._drain()
+
+    def device(self, kind: str) -> int:
+        """The core's index of the board's (first) device of `kind`; ConfigError if none."""
+        if kind not in self.devices:
+            raise ConfigError(f"board {self.board.name} has no {kind!r} device: add a "
+                              f"[[devices]] entry with kind = {kind!r}")
+        return self.devices[kind][0]
 
     # ---- memory and registers ------------------------------------------------------------
 
@@ -240,15 +276,14 @@ class Machine:
                               f"{self.board.name}") from None
 
     def reg(self, name: str) -> int:
-        return self.uc.reg_read(_reg_id(self.arch, name))
+        return self.uc.reg_read(self.adapter.reg_id(name))
 
     def set_reg(self, name: str, value: int):
-        self.uc.reg_write(_reg_id(self.arch, name), value)
+        self.uc.reg_write(self.adapter.reg_id(name), value)
 
     @property
     def regs(self) -> dict[str, int]:
-        names = ARM_REGS if self.arch == "armv7m" else RV_REGS
-        return {n: self.reg(n) for n in names}
+        return {n: self.reg(n) for n in self.adapter.regs}
 
     @property
     def pc(self) -> int:
@@ -261,11 +296,11 @@ class Machine:
     # ---- lines -------------------------------------------------------------------------
 
     def _line(self, line, kind, at):
-        if line == "nmi" and self.arch == "armv7m":
-            line = 0xFFFF
-        elif not isinstance(line, int) or not 0 <= line < self.num_lines or (
-                self.arch == "rv32" and line == 0):
-            lo = 1 if self.arch == "rv32" else 0
+        lo = self.adapter.first_line
+        named = self.adapter.named_lines.get(line) if isinstance(line, str) else None
+        if named is not None:
+            line = named
+        elif not isinstance(line, int) or not lo <= line < self.num_lines:
             raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}: lines "
                               f"are {lo}..{self.num_lines - 1}")
         tick = self.ticks if at is None else int(at)
@@ -290,7 +325,7 @@ class Machine:
         n = len(ticks)
         if not (len(lines) == len(kinds) == n):
             raise ConfigError("schedule: ticks, lines and kinds must have the same length")
-        lo = 1 if self.arch == "rv32" else 0   # RISC-V: PLIC source 0 does not exist
+        lo = self.adapter.first_line
         for line in set(lines):
             if not lo <= line < self.num_lines:
                 raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}")
@@ -314,7 +349,7 @@ class Machine:
             budget = (1 << 63) if end is None else max(0, end - self.ticks)
             r = lib.core_run(self._core, budget, until_addr)
             self._drain()
-            if r != 5:  # trace full: drained, go on
+            if r != STOP_TRACE_FULL:     # drained: go on
                 break
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
@@ -342,9 +377,8 @@ class Machine:
         else:
             msg = (f"{self.image.name}: the emulator stopped at {where} "
                    f"({FAULT_CAUSES.get(cause[0], 'unknown')}); last events: {recent}")
-        detail = getattr(self, "_fault_detail", None)   # RISC-V: the trap, see sim/rv32.py
-        if detail is not None and reason == "lockup":
-            msg += detail()
+        if reason == "lockup":
+            msg += self.adapter.fault_detail(self)
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
     def _where(self, addr) -> str:
@@ -406,13 +440,122 @@ class Machine:
     # ---- the interrupt controller, whichever the board has -----------------------------------
 
     def line_masked(self, line: int) -> bool:
-        """A pending request on `line` is held off now (disabled, masked, below threshold)."""
-        return self.nvic.line_masked(line) if self.arch == "armv7m" else \
-            self.plic.source_masked(line)
+        """A pending request on `line` is held off now (disabled, masked, below threshold), as
+        the controller of the line decides it (core_line_masked)."""
+        r = lib.core_line_masked(self._core, line)
+        if r < 0:
+            raise ConfigError(f"line {line} is no input of board {self.board.name}'s controller")
+        return bool(r)
 
     def nesting(self) -> dict:
         """Maximum nesting depth, preemptions, tail-chains (Cortex-M), traps taken."""
-        return self.nvic.nesting() if self.arch == "armv7m" else self.hart.nesting_counters()
+        return self.adapter.nesting(self)
+
+    def ack_register(self) -> int:
+        """The address of irqsim's acknowledge register, a device of the board file
+        (`[[devices]]` kind "ack"): a handler stores its line there to lower a level request
+        held until acknowledged (a storm source's hold = "ack")."""
+        for d in self.board.devices:
+            if d.get("kind") == "ack":
+                return d["base"]
+        raise ConfigError(f"board {self.board.name} has no acknowledge register, which a "
+                          "source with hold = \"ack\" needs: add a [[devices]] entry with "
+                          "kind = \"ack\" and a free base address")
+
+    # ---- storms: sources in the core, and the accounting that follows every request --------
+
+    def set_trace(self, enabled: bool, capacity: int = 1 << 16):
+        """Turns the event trace on or off; `capacity` is how many records the core holds
+        before a run pauses to drain them (into `events`, or the trace sink)."""
+        if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
+            raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
+
+    def start_accounting(self):
+        """Sets up storm sources and outcome accounting on every line (sim/native/storm.c):
+        from now on each request made by a source added with add_source is followed to exactly
+        one outcome. Call once, before add_source."""
+        if self._accounting:
+            raise ConfigError("storm accounting is already started; reset_accounting() clears "
+                              "its counts")
+        if lib.storm_init(self._core, self.num_lines):
+            raise MemoryError("cannot allocate the storm accounting")
+        self._accounting = True
+
+    def _need_accounting(self, what):
+        if not self._accounting:
+            raise ConfigError(f"{what}: no storm accounting on this machine; call "
+                              "start_accounting() first (sim.storm.prepare_machine does)")
+
+    def add_source(self, kind: str, lines, *, weights=None, trigger: str = "pulse",
+                   hold: int = 0, start: int = 0, stop: int = 0, period: int = 0,
+                   phase: int = 0, jitter: int = 0, rate_hz: float = 0.0, count: int = 0,
+                   spacing: int = 0, gap: int = 0, ticks=(), seed: int = 0):
+        """Adds a request source to the core, which makes its requests as the run reaches
+        them. `kind` is once (at `start`), periodic (start + phase + k * period, +-jitter),
+        poisson (`rate_hz` requests per simulated second), burst (`count` requests `spacing`
+        apart, the next burst `gap` after the last) or replay (at `ticks`, ascending); none
+        at or after `stop` (0: never stops). Each request goes to one of `lines`, chosen by
+        `weights` (relative, default equal) with the randomness seeded by `seed`. `trigger`
+        "pulse" is an edge; "level" holds the line high for `hold` ticks, or with hold 0
+        until the handler acknowledges it (ack_register)."""
+        self._need_accounting("add_source")
+        spec = ffi.new("struct storm_spec *")
+        spec.kind = SOURCE_KINDS[kind]
+        spec.trigger = LINE_KINDS["raise" if trigger == "level" else "pulse"]
+        spec.start, spec.stop = start, stop
+        spec.period, spec.phase, spec.jitter = period, phase, jitter
+        spec.rate_per_tick = rate_hz / self.board.clock_hz
+        spec.burst, spec.spacing, spec.gap = count, spacing, gap
+        spec.hold = hold
+        spec.seed = seed
+        spec.nlines = len(lines)
+        spec.nreplay = len(ticks)
+        # integer weights: the weights scaled to 2^32 in total, rounded (deterministic)
+        w = weights or [1] * len(lines)
+        total = float(sum(w))
+        r = lib.core_add_source(self._core, spec, ffi.new("uint32_t[]", list(lines)),
+                                ffi.new("uint64_t[]", [max(0, round(x / total * (1 << 32)))
+                                                       for x in w]),
+                                ffi.new("uint64_t[]", list(ticks) or [0]))
+        if r:
+            raise ConfigError(f"rejected by the core (code {r}): check its lines, weights and "
+                              "rates")
+
+    def line_accounting(self) -> list[LineAccount]:
+        """The storm accounting of every line, 0..num_lines-1, as it stands now."""
+        self._need_accounting("line_accounting")
+        n = self.num_lines
+        acct = ffi.new("struct line_acct[]", n)
+        lib.core_storm_lines(self._core, acct, n)
+
+        def tick(t):
+            return None if t == NO_TICK else t
+        return [LineAccount(line, a.requests, a.handled, a.unhandled, a.coalesced, a.cleared,
+                            a.lowered, a.entries, a.preempting, a.tailchained,
+                            a.max_entry_latency, a.max_return_latency, tick(a.pend_req),
+                            tick(a.svc_req), bool(a.svc_dispatched))
+                for line, a in enumerate(acct)]
+
+    def latency_histogram(self, line: int, which: str = "entry") -> list[int]:
+        """Counts of the latencies of `line`'s requests by bucket (see latency_bucket_low):
+        `which` is "entry" (to the handler's first instruction) or "return" (to its return)."""
+        self._need_accounting("latency_histogram")
+        out = ffi.new("uint64_t[]", HIST_BUCKETS)
+        if lib.core_storm_hist(self._core, line, LATENCY_KINDS[which], out):
+            raise ConfigError(f"latency_histogram: line {line} is out of range for board "
+                              f"{self.board.name} (0..{self.num_lines - 1})")
+        return list(out)
+
+    def reset_accounting(self):
+        """Clears the storm accounting's counts and histograms (the sources go on)."""
+        lib.core_storm_reset(self._core)
+
+    def thread_ticks(self) -> ThreadTicks:
+        """Ticks in thread mode and in handlers since reset (a handler still running counts
+        up to now)."""
+        th, hd = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        lib.core_thread_ticks(self._core, th, hd)
+        return ThreadTicks(th[0], hd[0])
 
     # ---- calling firmware functions ----------------------------------------------------------
 
@@ -424,108 +567,22 @@ class Machine:
         if len(args) > 4:
             raise ConfigError("call: at most four arguments (passed in registers)")
         addr = self.symbols.address(function)
-        arm = self.arch == "armv7m"
-        names = ARM_REGS if arm else RV_REGS
-        saved = {n: self.reg(n) for n in names}
-        argregs = ("r0", "r1", "r2", "r3") if arm else ("a0", "a1", "a2", "a3")
-        for r, v in zip(argregs, args):
+        a = self.adapter
+        saved = {n: self.reg(n) for n in a.regs}
+        for r, v in zip(a.arg_regs, args):
             self.set_reg(r, v & 0xFFFFFFFF)
-        self.set_reg("lr" if arm else "ra", self._call_return | (1 if arm else 0))
-        self.set_reg("pc", addr | (1 if arm else 0))
+        self.set_reg(a.link_reg, self._call_return | a.code_bit)
+        self.set_reg("pc", addr | a.code_bit)
         try:
             stop = self.run(ticks=max_ticks, until=self._call_return)
             if stop.reason != "until":
                 raise FirmwareError(f"call to {function}: did not return within {max_ticks} "
                                     f"ticks (stopped: {stop.reason})", pc=stop.pc)
-            return self.reg("r0" if arm else "a0")
+            return self.reg(a.arg_regs[0])
         finally:
             for n, v in saved.items():
-                if n not in ("msp", "psp", "control"):
+                if n not in a.call_keeps:
                     self.set_reg(n, v)
-
-
-class IrqState:
-    __slots__ = ("number", "enabled", "pending", "active", "priority", "level")
-
-    def __init__(self, number, enabled, pending, active, priority, level):
-        self.number, self.enabled, self.pending = number, enabled, pending
-        self.active, self.priority, self.level = active, priority, level
-
-    def __repr__(self):
-        return (f"IrqState(number={self.number}, enabled={self.enabled}, pending={self.pending}, "
-                f"active={self.active}, priority={self.priority:#x}, level={self.level})")
-
-
-class Nvic:
-    """NVIC state by meaning (read from the native core in bulk)."""
-
-    def __init__(self, m: Machine):
-        self._m = m
-        self.num_irq = m.board.controller["num_irq"]
-
-    def _snapshot(self):
-        n = 16 + self.num_irq
-        arrs = [ffi.new("uint8_t[]", n) for _ in range(5)]
-        lib.armv7m_state(self._m._core, *arrs, n)
-        return [list(a) for a in arrs]
-
-    def exception(self, number: int) -> IrqState:
-        prio, en, pend, act, lvl = self._snapshot()
-        p = prio[number]
-        if number in (2, 3):
-            p = p - 256  # fixed negative priorities come back as bytes
-        return IrqState(number, bool(en[number]), bool(pend[number]), bool(act[number]), p,
-                        bool(lvl[number]))
-
-    def irq(self, n: int) -> IrqState:
-        if not 0 <= n < self.num_irq:
-            raise ConfigError(f"IRQ {n} is out of range: this NVIC has lines 0..{self.num_irq - 1}")
-        s = self.exception(16 + n)
-        s.number = n
-        return s
-
-    @property
-    def execution_priority(self) -> int:
-        return lib.armv7m_exec_priority(self._m._core)
-
-    def counters(self) -> dict:
-        out = ffi.new("struct nvic_counters *")
-        lib.armv7m_counters(self._m._core, out)
-        return {"taken": out.taken, "preemptions": out.preemptions, "tail_chains": out.tail_chains,
-                "max_depth": out.max_depth, "min_frame_sp": out.min_frame_sp, "active": out.active,
-                "prigroup": out.prigroup, "vtor": out.vtor}
-
-    @property
-    def active_exception(self) -> int:
-        return self.counters()["active"]
-
-    def line_masked(self, line: int) -> bool:
-        """Would a pending request on `line` be held off now: disabled, or not above the
-        execution priority (group priority against active handlers and masks)?"""
-        group_mask = (0xFF << (self.counters()["prigroup"] + 1)) & 0xFF
-        s = self.irq(line)
-        return not s.enabled or (s.priority & group_mask) >= self.execution_priority
-
-    def nesting(self) -> dict:
-        c = self.counters()
-        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
-                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
-
-
-ARM_REGS = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
-            "sp", "lr", "pc", "xpsr", "msp", "psp", "control", "primask", "basepri",
-            "faultmask"]
-RV_REGS = ["ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
-           "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3",
-           "t4", "t5", "t6", "pc"]
-
-
-def _reg_id(arch, name):
-    mod, prefix = (arm_const, "UC_ARM_REG_") if arch == "armv7m" else (riscv_const, "UC_RISCV_REG_")
-    try:
-        return getattr(mod, prefix + name.upper())
-    except AttributeError:
-        raise ConfigError(f"unknown register {name!r} for {arch}") from None
 
 
 def _release(core, uc):

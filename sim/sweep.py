@@ -17,15 +17,14 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from .errors import ConfigError
-from .storm import Scenario, default_scenario, run_storm
+from .storm import DEMO_IMAGE, Scenario, default_scenario, run_storm
 
 
 def default_sweep_scenario(board: str = "mps2-an385") -> Scenario:
     """The demo under Poisson requests on its registered lines, handlers doing real work."""
     from .boards import get_board
 
-    b = get_board(board)
-    base = 0 if b.arch == "armv7m" else 1
+    base = get_board(board).adapter.first_line
     sc = default_scenario(board)
     sc.sources = [s for s in sc.sources if s.kind == "poisson"][:1]
     sc.sources[0].lines = [base + n for n in (0, 1, 2, 4)]
@@ -82,7 +81,7 @@ def run_sweep(sc: Scenario, rates, *, jobs: int | None = None, progress=None) ->
     from .boards import get_board
     from .demo import demo_image
 
-    if sc.image == "demo":
+    if sc.image == DEMO_IMAGE:
         demo_image(get_board(sc.board))    # build once, before the workers start
     jobs = jobs or os.cpu_count() or 1
     work = [(sc, r) for r in rates]

@@ -6,8 +6,8 @@ number on RISC-V; for requests and lowers it is the line.
 RISC-V (arch "rv32", sim/native/rv32.c; mcause codes from the privileged spec 3.1.15):
     request, lower          num = line: PLIC source 1..num_sources, or 0xFFFE for the CLINT's
                             msip scheduled from Python (Clint.set_msip); arg = raise/lower/pulse
-    pend, coalesce          num = PLIC source; arg = why (PEND_SOURCES): 0 an edge (pulse),
-                            1 a level input, 4 a device output (the UART). The hart-local
+    pend, coalesce          num = PLIC source; arg = why (sim.codes.PEND_SOURCES): 0 an edge
+                            (pulse), 1 a level input, 4 a device output (the UART). The hart-local
                             interrupts pend as num = 0x8000 | code: 0x8003 MSIP (arg 2 a store
                             to msip or Python, 0 a scheduled line event), 0x8007 MTIP (arg 3,
                             recorded at the tick mtime reached mtimecmp)
@@ -34,13 +34,9 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-RECORD = struct.Struct("<QHHI")
-KINDS = {1: "request", 2: "pend", 3: "coalesce", 4: "entry", 5: "preempt", 6: "tail-chain",
-         7: "return", 8: "dispatch", 9: "lower", 10: "fault", 11: "guest-error", 12: "exit",
-         13: "claim", 14: "complete", 15: "exec-priority", 16: "table", 17: "unpend"}
-KIND_IDS = {v: k for k, v in KINDS.items()}
-LINE_KIND_NAMES = {1: "raise", 2: "lower", 3: "pulse"}
-PEND_SOURCES = {0: "line", 1: "level", 2: "software", 3: "timer", 4: "device"}
+from .codes import EVENT_KINDS
+
+RECORD = struct.Struct("<QHHI")         # struct trace_rec in sim/native/core.h
 
 
 class Event(NamedTuple):
@@ -54,7 +50,7 @@ class Event(NamedTuple):
 
 
 def decode(raw: bytes, arch: str = "armv7m") -> list[Event]:
-    return [Event(t, KINDS.get(k, str(k)), n, a) for t, k, n, a in RECORD.iter_unpack(raw)]
+    return [Event(t, EVENT_KINDS.get(k, str(k)), n, a) for t, k, n, a in RECORD.iter_unpack(raw)]
 
 
 class TraceWriter:

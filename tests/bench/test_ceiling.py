@@ -17,7 +17,6 @@ import storm as bench  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm  # noqa: E402
-from sim.native import lib  # noqa: E402
 from sim.storm import Scenario, Source  # noqa: E402
 
 ROUNDS = 300
@@ -44,7 +43,7 @@ def test_storm_ceiling_runs_the_storms_interrupt_path():
 def test_qemu_ceiling_runs_the_qemu_benchmark_path():
     img, _ = bench.qemu_image("virt", 100, 1 << 30)
     m = sim.Machine.load(img, "virt")
-    lib.core_set_trace(m._core, 0, 1 << 10)
+    m.set_trace(False, 1 << 10)
     per = ticks_per_interrupt(m, m.symbols["timer_irqs"].read)
     assert per == pytest.approx(round(per), abs=0.05)
     rounds, _ = bench.qemu_ceiling(count=round(per) * ROUNDS)

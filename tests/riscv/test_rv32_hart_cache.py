@@ -5,12 +5,11 @@ wherever it stops, what it keeps must be what the hart holds."""
 from conftest import CLINT, MIP_MSIP, MIP_MTIP, traps
 
 from sim import storm
-from sim.native import lib
 from sim.storm import Scenario, Source
 
 
 def check(m) -> int:
-    r = lib.rv32_hart_cache_check(m._core)
+    r = m.hart.cache_check()
     assert r != 0, f"cached hart state differs from the hart at pc {m.pc:#x}, tick {m.ticks}"
     return r
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from cli import main
 from sim import storm, toolchain
+from sim.errors import ConfigError
 from sim.storm import Scenario, Source
 
 OUTCOMES = ("handled", "unhandled", "coalesced", "pending", "masked", "dropped")
@@ -215,6 +216,21 @@ def test_scenario_file_runs(tmp_path):
     assert rep.lines[4]["requests"] >= 30
     assert rep.lines[6]["requests"] == 29 and rep.lines[6]["coalesced"] == 0, \
         "the handler acknowledges the level line before the next request"
+
+
+def test_demo_settings_on_an_image_that_is_not_the_demo_are_a_config_error():
+    cm, fw = toolchain.firmware_dir() / "cortex_m", Path(__file__).parents[1] / "cortex_m" / "fw"
+    img = toolchain.build_image("cortex-m3", "nvic-tests",
+                                [cm / "startup.c", fw / "nvic_tests.c",
+                                 toolchain.firmware_dir() / "common" / "semihost.c"],
+                                linker_script=cm / "link.ld", include_dirs=[cm])
+    sc = small([Source("once", [1], at=100)], ticks=20_000, image=str(img),
+               demo={"handler_work": {1: 5}})
+    with pytest.raises(ConfigError, match="demo.handler_work: the image is not the irqsim demo"):
+        storm.prepare_machine(sc, trace=False)
+    sc.demo = {}
+    rep = storm.run_storm(sc)
+    assert rep.lines[1]["requests"] == 1 and "loops" not in rep.progress   # no demo counter
 
 
 @pytest.mark.parametrize("patch, message", [

@@ -1,0 +1,198 @@
+"""ARMv7-M (Cortex-M3): the adapter, and the NVIC view of the native model (sim/native/armv7m/).
+
+    m = sim.Machine.demo("mps2-an385")
+    m.pulse_irq(3, at=10_000)
+    m.run(ticks=100_000)
+    m.nvic.irq(3)            # IrqState(number=3, enabled=.., pending=.., active=.., ...)
+
+Numbering (ARMv7-M ARM B1.5.2): line n is external IRQ n, 0..num_irq-1, which is exception
+16+n; "nmi" is the NMI input (line 0xFFFF in the core and the trace). System exceptions keep
+their numbers (sim.codes.ARMV7M_SYSTEM_EXCEPTIONS).
+"""
+
+from __future__ import annotations
+
+import unicorn
+from unicorn import arm_const
+
+from ..codes import (ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS, ARMV7M_SYSTEM_EXCEPTIONS,
+                     LINE_NMI)
+from ..errors import ConfigError, FirmwareError
+from ..native import ffi, lib
+from .base import Arch
+
+EM_ARM = 40
+
+
+class Armv7m(Arch):
+    name = "armv7m"
+    elf_machine = (EM_ARM, "ARM")
+    code_bit = 1
+
+    regs = ("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+            "sp", "lr", "pc", "xpsr", "msp", "psp", "control", "primask", "basepri",
+            "faultmask")
+    general_regs = regs[:15]                # r0..r12, sp, lr
+    _reg_consts = arm_const
+    _reg_prefix = "UC_ARM_REG_"
+
+    arg_regs = ("r0", "r1", "r2", "r3")     # AAPCS: arguments, and the result in r0
+    link_reg = "lr"
+    # not written back after a call: sp restores the stack in use, and writing CONTROL or a
+    # banked stack pointer back could change which stack that is
+    call_keeps = ("msp", "psp", "control")
+
+    first_line = 0
+    named_lines = {"nmi": LINE_NMI}
+    line_labels = {LINE_NMI: "NMI"}
+
+    # ---- boards -------------------------------------------------------------------------------
+
+    def check_controller(self, need, where):
+        n = need("num_irq", int)
+        bits = need("prio_bits", int)
+        if not 1 <= n <= 496:
+            raise ConfigError(f"board file {where}: controller.num_irq must be 1..496")
+        if not 2 <= bits <= 8:
+            raise ConfigError(f"board file {where}: controller.prio_bits must be 2..8 (ARMv7-M)")
+
+    def num_lines(self, controller):
+        return controller["num_irq"]
+
+    # ---- the engine and the machine -----------------------------------------------------------
+
+    def new_engine(self):
+        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
+        # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + model gives an M3.
+        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
+        return uc
+
+    def init(self, m):
+        c = m.board.controller
+        if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"]):
+            raise ConfigError(f"board {m.board.name}: bad NVIC parameters {c}")
+        m.add_devices()
+        r = lib.armv7m_reset(m._core)
+        if r == -2:
+            vec = int.from_bytes(m.mem_read(4, 4), "little")
+            raise FirmwareError(f"{m.image}: the reset vector (word 1 of the vector table at "
+                                f"address 0) is {vec:#010x}, not a Thumb address (bit 0 clear); "
+                                "is the image built for Thumb and its vector table at the start "
+                                "of flash?", pc=vec)
+        if r:
+            raise FirmwareError(f"{m.image}: the vector table at address 0 cannot be read; is "
+                                "the vector table at the start of flash?", pc=0)
+        costs = c.get("exception_ticks", {})
+        lib.armv7m_set_costs(m._core, costs.get("entry", 12), costs.get("tail_chain", 6),
+                             costs.get("return", 10))
+        m.nvic = Nvic(m)
+
+    def nesting(self, m):
+        return m.nvic.nesting()
+
+    # ---- trace numbers ------------------------------------------------------------------------
+
+    exec_priority_bias = ARMV7M_EXEC_PRIORITY_BIAS
+
+    def exception_name(self, num):
+        """"IRQ5" for exception 21, "SysTick" for 15."""
+        if num >= ARMV7M_EXC_IRQ0:
+            return f"IRQ{num - ARMV7M_EXC_IRQ0}"
+        sysexc = ARMV7M_SYSTEM_EXCEPTIONS.get(num)
+        return sysexc[0] if sysexc else f"exception {num}"
+
+    def span_args(self, num):
+        if num >= ARMV7M_EXC_IRQ0:
+            return {"exception": num, "irq": num - ARMV7M_EXC_IRQ0}
+        return {"exception": num}
+
+    def coalesced(self, num):
+        return self.exception_name(num), {"exception": num}
+
+    def _vcd_own_vars(self):
+        out = [("exc2_nmi_line", "wire", 1, 0)]
+        for _, stem in ARMV7M_SYSTEM_EXCEPTIONS.values():
+            out += [(f"{stem}_pending", "wire", 1, 0), (f"{stem}_active", "wire", 1, 0)]
+        out.append(("exec_priority", "integer", 16, ARMV7M_EXEC_PRIORITY_BIAS))
+        return out
+
+    def vcd_targets(self, var, num_lines):
+        line_of = {n: var[f"line{n}"] for n in range(num_lines)}
+        line_of[LINE_NMI] = var["exc2_nmi_line"]
+        pend_of = {ARMV7M_EXC_IRQ0 + n: var[f"pending{n}"] for n in range(num_lines)}
+        trap_of = {ARMV7M_EXC_IRQ0 + n: var[f"active{n}"] for n in range(num_lines)}
+        for e, (_, stem) in ARMV7M_SYSTEM_EXCEPTIONS.items():
+            pend_of[e] = var[f"{stem}_pending"]
+            trap_of[e] = var[f"{stem}_active"]
+        # taking an exception clears its pending state; there is no PLIC to claim from
+        return line_of, pend_of, trap_of, pend_of, {}
+
+
+ADAPTER = Armv7m()
+
+
+class IrqState:
+    __slots__ = ("number", "enabled", "pending", "active", "priority", "level")
+
+    def __init__(self, number, enabled, pending, active, priority, level):
+        self.number, self.enabled, self.pending = number, enabled, pending
+        self.active, self.priority, self.level = active, priority, level
+
+    def __repr__(self):
+        return (f"IrqState(number={self.number}, enabled={self.enabled}, pending={self.pending}, "
+                f"active={self.active}, priority={self.priority:#x}, level={self.level})")
+
+
+class Nvic:
+    """NVIC state by meaning (read from the native core in bulk)."""
+
+    def __init__(self, m):
+        self._m = m
+        self.num_irq = m.board.controller["num_irq"]
+
+    def _snapshot(self):
+        n = ARMV7M_EXC_IRQ0 + self.num_irq
+        arrs = [ffi.new("uint8_t[]", n) for _ in range(5)]
+        lib.armv7m_state(self._m._core, *arrs, n)
+        return [list(a) for a in arrs]
+
+    def exception(self, number: int) -> IrqState:
+        prio, en, pend, act, lvl = self._snapshot()
+        p = prio[number]
+        if number in (2, 3):
+            p = p - 256  # fixed negative priorities come back as bytes
+        return IrqState(number, bool(en[number]), bool(pend[number]), bool(act[number]), p,
+                        bool(lvl[number]))
+
+    def irq(self, n: int) -> IrqState:
+        if not 0 <= n < self.num_irq:
+            raise ConfigError(f"IRQ {n} is out of range: this NVIC has lines 0..{self.num_irq - 1}")
+        s = self.exception(ARMV7M_EXC_IRQ0 + n)
+        s.number = n
+        return s
+
+    @property
+    def execution_priority(self) -> int:
+        return lib.armv7m_exec_priority(self._m._core)
+
+    def counters(self) -> dict:
+        """taken, preemptions, tail_chains, max_depth, min_frame_sp, active, prigroup, vtor
+        (struct nvic_counters)."""
+        out = ffi.new("struct nvic_counters *")
+        lib.armv7m_counters(self._m._core, out)
+        return {name: getattr(out, name) for name, _ in ffi.typeof(out[0]).fields}
+
+    @property
+    def active_exception(self) -> int:
+        return self.counters()["active"]
+
+    def line_masked(self, line: int) -> bool:
+        """Would a pending request on `line` be held off now: disabled, or not above the
+        execution priority (group priority against active handlers and masks)?"""
+        self.irq(line)              # checks the range
+        return self._m.line_masked(line)
+
+    def nesting(self) -> dict:
+        c = self.counters()
+        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
+                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}

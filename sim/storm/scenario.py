@@ -1,0 +1,248 @@
+"""Storm scenarios: the model (Scenario, Source), the default storm, and scenario files (TOML)
+with their validation. Every mistake in a file is a ConfigError naming the file and the key."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..boards import get_board
+from ..codes import SOURCE_KINDS
+from ..demo import STORM_SETTINGS
+from ..errors import ConfigError
+
+KINDS = tuple(SOURCE_KINDS)
+DEMO_IMAGE = "demo"             # a scenario's image: the bundled demo firmware of its board
+
+SOURCE_KEYS = {
+    "once": {"at"},
+    "periodic": {"period", "phase", "jitter"},
+    "poisson": {"rate_hz"},
+    "burst": {"count", "spacing", "gap"},
+    "replay": {"ticks"},
+}
+COMMON_SOURCE_KEYS = {"kind", "line", "lines", "weights", "trigger", "hold", "start", "stop"}
+SCENARIO_KEYS = {"board", "image", "ticks", "seed", "source", "export", "demo", "runaway_limit"}
+EXPORT_KEYS = {"jsonl", "vcd", "perfetto"}
+
+
+@dataclass
+class Source:
+    kind: str
+    lines: list
+    weights: list | None = None
+    trigger: str = "pulse"          # "pulse" (edge) or "level"
+    hold: int | str = 0             # level: ticks held high, or "ack" (until the handler acks)
+    start: int = 0
+    stop: int = 0                   # 0: runs to the end
+    at: int = 0                     # once
+    period: int = 0                 # periodic
+    phase: int = 0
+    jitter: int = 0
+    rate_hz: float = 0.0            # poisson: mean requests per simulated second
+    count: int = 0                  # burst
+    spacing: int = 0
+    gap: int = 0
+    ticks: list = field(default_factory=list)   # replay
+
+
+@dataclass
+class Scenario:
+    board: str = "mps2-an385"
+    image: str = DEMO_IMAGE
+    ticks: int = 2_000_000
+    seed: int = 1
+    sources: list = field(default_factory=list)
+    export: dict = field(default_factory=dict)
+    demo: dict = field(default_factory=dict)
+    runaway_limit: int = 0
+    origin: str = "scenario"        # file name, for messages
+
+    def offered_rate_hz(self, clock_hz: int) -> float:
+        """Mean requests per simulated second over the run, all sources together."""
+        total = 0.0
+        for s in self.sources:
+            span = max(1, (s.stop or self.ticks) - s.start)
+            if s.kind == "poisson":
+                total += s.rate_hz
+            elif s.kind == "periodic":
+                total += clock_hz / s.period
+            elif s.kind == "burst":
+                total += clock_hz * s.count / max(1, (s.count - 1) * s.spacing + s.gap)
+            elif s.kind == "once":
+                total += clock_hz / span
+            else:
+                total += clock_hz * len(s.ticks) / span
+        return total
+
+
+def default_scenario(board: str = "mps2-an385") -> Scenario:
+    """The storm `irqsim storm` runs with no arguments: several lines at mixed priorities, one
+    with an empty table slot (line 3 on Cortex-M, source 3 on RISC-V), bursts that coalesce, a
+    level line, and a busy handler that gets preempted."""
+    b = get_board(board)
+    ln = lambda n: n + b.adapter.first_line  # noqa: E731
+    return Scenario(
+        board=b.name, ticks=4_000_000, seed=1,
+        sources=[
+            Source("poisson", [ln(0), ln(1), ln(2), ln(3)], weights=[4, 3, 2, 1], rate_hz=60_000),
+            Source("periodic", [ln(5)], period=5_000, jitter=200),
+            Source("burst", [ln(4)], count=6, spacing=30, gap=40_000),
+            Source("poisson", [ln(6)], rate_hz=2_000, trigger="level", hold=400),
+        ],
+        demo={"handler_work": {ln(4): 150, ln(2): 40}},
+        origin="default storm")
+
+
+# ---- scenario files ---------------------------------------------------------------------------
+
+def load_scenario(path) -> Scenario:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"scenario file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    return scenario_from_dict(data, str(path))
+
+
+def _bad(origin, key, msg):
+    return ConfigError(f"{origin}: {key}: {msg}")
+
+
+def _int(origin, key, v, lo=0):
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _bad(origin, key, f"must be an integer (got {v!r})")
+    if v < lo:
+        raise _bad(origin, key, f"must be >= {lo} (got {v})")
+    return v
+
+
+def scenario_from_dict(d: dict, origin: str = "scenario") -> Scenario:
+    unknown = set(d) - SCENARIO_KEYS
+    if unknown:
+        raise _bad(origin, ", ".join(sorted(unknown)),
+                   f"unknown key; allowed: {', '.join(sorted(SCENARIO_KEYS))}")
+    sc = Scenario(origin=origin)
+    if "board" in d:
+        if not isinstance(d["board"], str):
+            raise _bad(origin, "board", "must be a board name or a board .toml path")
+        sc.board = d["board"]
+    if "image" in d:
+        if not isinstance(d["image"], str):
+            raise _bad(origin, "image", "must be a path to an ELF, or \"demo\"")
+        sc.image = d["image"]
+        if sc.image != DEMO_IMAGE and not Path(sc.image).is_absolute() and origin.endswith(".toml"):
+            sc.image = str(Path(origin).parent / sc.image)
+    if "ticks" in d:
+        sc.ticks = _int(origin, "ticks", d["ticks"], 1)
+    if "seed" in d:
+        sc.seed = _int(origin, "seed", d["seed"])
+    if "runaway_limit" in d:
+        sc.runaway_limit = _int(origin, "runaway_limit", d["runaway_limit"])
+    srcs = d.get("source", [])
+    if not isinstance(srcs, list) or not srcs:
+        raise _bad(origin, "source", "needs at least one [[source]] table")
+    sc.sources = [_source(origin, i, s) for i, s in enumerate(srcs)]
+    exp = d.get("export", {})
+    if not isinstance(exp, dict) or set(exp) - EXPORT_KEYS:
+        raise _bad(origin, "export", f"allowed keys: {', '.join(sorted(EXPORT_KEYS))} (file paths)")
+    sc.export = {k: str(v) for k, v in exp.items()}
+    demo = d.get("demo", {})
+    if not isinstance(demo, dict) or set(demo) - STORM_SETTINGS:
+        raise _bad(origin, "demo", f"allowed keys: {', '.join(sorted(STORM_SETTINGS))}")
+    if "handler_work" in demo:
+        hw = demo["handler_work"]
+        if not isinstance(hw, dict):
+            raise _bad(origin, "demo.handler_work", "must be a table of line = iterations")
+        try:
+            demo["handler_work"] = {int(k): _int(origin, f"demo.handler_work.{k}", v)
+                                    for k, v in hw.items()}
+        except ValueError:
+            raise _bad(origin, "demo.handler_work", "keys must be line numbers") from None
+    sc.demo = demo
+    return sc
+
+
+def _source(origin, i, s) -> Source:
+    where = f"source[{i}]"
+    if not isinstance(s, dict):
+        raise _bad(origin, where, "must be a table")
+    kind = s.get("kind")
+    if kind not in KINDS:
+        raise _bad(origin, f"{where}.kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")
+    allowed = COMMON_SOURCE_KEYS | SOURCE_KEYS[kind]
+    unknown = set(s) - allowed
+    if unknown:
+        raise _bad(origin, f"{where}.{sorted(unknown)[0]}",
+                   f"unknown key for a {kind} source; allowed: {', '.join(sorted(allowed))}")
+    if ("line" in s) == ("lines" in s):
+        raise _bad(origin, where, "give exactly one of line = N or lines = [N, ...]")
+    lines = [s["line"]] if "line" in s else s["lines"]
+    if not isinstance(lines, list) or not lines:
+        raise _bad(origin, f"{where}.lines", "must be a non-empty list of line numbers")
+    lines = [_int(origin, f"{where}.lines", x) for x in lines]
+    src = Source(kind, lines)
+    if "weights" in s:
+        w = s["weights"]
+        if (not isinstance(w, list) or len(w) != len(lines)
+                or not all(isinstance(x, (int, float)) and x >= 0 for x in w) or sum(w) <= 0):
+            raise _bad(origin, f"{where}.weights", "must be non-negative numbers, one per line, "
+                       "not all zero")
+        src.weights = list(w)
+    trig = s.get("trigger", "pulse")
+    if trig not in ("pulse", "level"):
+        raise _bad(origin, f"{where}.trigger", "must be \"pulse\" (edge) or \"level\"")
+    src.trigger = trig
+    if "hold" in s:
+        if trig != "level":
+            raise _bad(origin, f"{where}.hold", "only a level source holds its line")
+        h = s["hold"]
+        if h != "ack":
+            h = _int(origin, f"{where}.hold", h, 1)
+        src.hold = h
+    elif trig == "level":
+        raise _bad(origin, f"{where}.hold", "a level source needs hold = TICKS or hold = \"ack\"")
+    for k in ("start", "stop", "at", "period", "phase", "jitter", "count", "spacing", "gap"):
+        if k in s:
+            setattr(src, k, _int(origin, f"{where}.{k}", s[k]))
+    if kind == "periodic" and src.period < 1:
+        raise _bad(origin, f"{where}.period", "must be >= 1 tick")
+    if kind == "periodic" and src.jitter >= src.period:
+        raise _bad(origin, f"{where}.jitter", "must be smaller than the period")
+    if kind == "poisson":
+        r = s.get("rate_hz")
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0 or math.isinf(r):
+            raise _bad(origin, f"{where}.rate_hz", f"must be a positive number of requests per "
+                       f"simulated second (got {r!r})")
+        src.rate_hz = float(r)
+    if kind == "burst":
+        if src.count < 1:
+            raise _bad(origin, f"{where}.count", "must be >= 1")
+        if src.gap < 1:
+            raise _bad(origin, f"{where}.gap", "must be >= 1 tick")
+    if kind == "replay":
+        t = s.get("ticks")
+        if not isinstance(t, list) or not t or any(isinstance(x, bool) or not isinstance(x, int)
+                                                   or x < 0 for x in t):
+            raise _bad(origin, f"{where}.ticks", "must be a non-empty list of ticks >= 0")
+        if t != sorted(t):
+            raise _bad(origin, f"{where}.ticks", "must be in ascending order")
+        src.ticks = list(t)
+    if kind == "once":
+        src.start = src.at
+    if src.stop and src.stop <= src.start:
+        raise _bad(origin, f"{where}.stop", "must be after start")
+    return src
+
+
+def check_against_board(sc: Scenario, board) -> None:
+    lo = board.adapter.first_line
+    for i, s in enumerate(sc.sources):
+        for line in s.lines:
+            if not lo <= line < board.num_lines:
+                raise ConfigError(f"{sc.origin}: source[{i}].lines: line {line} is beyond board "
+                                  f"{board.name} (lines {lo}..{board.num_lines - 1})")
