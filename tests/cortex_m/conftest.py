@@ -10,10 +10,11 @@ FW = Path(__file__).parent / "fw"
 CM = toolchain.firmware_dir() / "cortex_m"
 
 
-def _build(name, defines=()):
-    srcs = [CM / "startup.c", FW / "nvic_tests.c", toolchain.firmware_dir() / "common" / "semihost.c"]
+def _build(name, defines=(), source="nvic_tests.c"):
+    srcs = [CM / "startup.c", FW / source, FW / "testlog.c",
+            toolchain.firmware_dir() / "common" / "semihost.c"]
     return toolchain.build_image("cortex-m3", name, srcs, linker_script=CM / "link.ld",
-                                 include_dirs=[CM], defines=defines)
+                                 include_dirs=[CM, FW], defines=defines)
 
 
 @pytest.fixture(scope="session")
@@ -62,4 +63,31 @@ TESTS = ["frame", "psp", "align", "preempt", "same_priority", "subpriority", "se
 def guest(nvic_image):
     def make(name, **kw):
         return GuestTest(nvic_image, TESTS.index(name), **kw)
+    return make
+
+
+# the test functions of fw/dev_tests.c, in the order of its `tests[]`
+DEV_TESTS = ["timer0", "timer1", "timer_oneshot", "timer_regs"]
+
+
+@pytest.fixture(scope="session")
+def dev_image():
+    """The guest-side device test image (fw/dev_tests.c)."""
+    return _build("dev-tests", source="dev_tests.c")
+
+
+@pytest.fixture(scope="session")
+def dev_build():
+    """A device test image that runs one test by itself (for QEMU)."""
+    return lambda name: _build(f"dev-test-{name}", [f"TEST_ID={DEV_TESTS.index(name)}u"],
+                               source="dev_tests.c")
+
+
+@pytest.fixture
+def dev_guest(dev_image):
+    def make(name, board="mps2-an385", **kw):
+        g = GuestTest.__new__(GuestTest)
+        g.m = sim.Machine.load(dev_image, board=board, **kw)
+        g.m.mem_write(g.m.symbols["test_id"].address, struct.pack("<I", DEV_TESTS.index(name)))
+        return g
     return make

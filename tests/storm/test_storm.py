@@ -77,8 +77,8 @@ def test_single_request_on_an_idle_core_waits_exactly_the_entry_cost(tmp_path):
     fw = Path(__file__).parents[1] / "cortex_m" / "fw"
     cm = toolchain.firmware_dir() / "cortex_m"
     img = toolchain.build_image("cortex-m3", "nvic-tests", [cm / "startup.c", fw / "nvic_tests.c",
-                                toolchain.firmware_dir() / "common" / "semihost.c"],
-                                linker_script=cm / "link.ld", include_dirs=[cm])
+                                fw / "testlog.c", toolchain.firmware_dir() / "common" / "semihost.c"],
+                                linker_script=cm / "link.ld", include_dirs=[cm, fw])
     sc = small([Source("once", [0], at=40_000, start=40_000)], ticks=100_000, image=str(img))
     m = storm.prepare_machine(sc, trace=True)
     m.mem_write(m.symbols["test_id"].address, struct.pack("<I", 19))   # t_wfi
@@ -221,9 +221,9 @@ def test_scenario_file_runs(tmp_path):
 def test_demo_settings_on_an_image_that_is_not_the_demo_are_a_config_error():
     cm, fw = toolchain.firmware_dir() / "cortex_m", Path(__file__).parents[1] / "cortex_m" / "fw"
     img = toolchain.build_image("cortex-m3", "nvic-tests",
-                                [cm / "startup.c", fw / "nvic_tests.c",
+                                [cm / "startup.c", fw / "nvic_tests.c", fw / "testlog.c",
                                  toolchain.firmware_dir() / "common" / "semihost.c"],
-                                linker_script=cm / "link.ld", include_dirs=[cm])
+                                linker_script=cm / "link.ld", include_dirs=[cm, fw])
     sc = small([Source("once", [1], at=100)], ticks=20_000, image=str(img),
                demo={"handler_work": {1: 5}})
     with pytest.raises(ConfigError, match="demo.handler_work: the image is not the irqsim demo"):

@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const struct device_model *const models[] = {
-	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_ack, &dev_unimplemented,
+	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer, &dev_ack,
+	&dev_unimplemented,
 };
 
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)
@@ -48,6 +49,50 @@ uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct dev
 	uint32_t w = read32(d, off & ~3u);
 	w >>= 8 * (off & 3);
 	return size >= 4 ? w : w & ((1u << (8 * size)) - 1);
+}
+
+void countdown_load(struct countdown *k, uint32_t v)
+{
+	k->value = v;
+	k->zero = UINT64_MAX;
+}
+
+void countdown_start(struct countdown *k, uint64_t now, uint32_t reload)
+{
+	if (k->value) {
+		k->from = now;
+		k->zero = now + k->value;
+	} else if (reload) {
+		k->from = now + 1;
+		k->zero = k->from + reload;
+	}
+}
+
+uint32_t countdown_value(const struct countdown *k, uint64_t now, uint32_t reload)
+{
+	if (!countdown_running(k))
+		return k->value;
+	/* before `from`: the tick it holds 0 before reloading */
+	return now < k->from ? 0 : (uint32_t)(k->zero - now);
+}
+
+void countdown_stop(struct countdown *k, uint64_t now, uint32_t reload)
+{
+	countdown_load(k, countdown_value(k, now, reload));
+}
+
+uint64_t countdown_advance(struct countdown *k, uint64_t now, uint32_t reload)
+{
+	if (k->zero > now)
+		return 0;
+	if (!reload) {
+		countdown_load(k, 0);
+		return 1;
+	}
+	uint64_t period = (uint64_t)reload + 1, n = (now - k->zero) / period + 1;
+	k->zero += n * period;
+	k->from = k->zero - reload;
+	return n;
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud)

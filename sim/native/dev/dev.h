@@ -59,7 +59,32 @@ struct device *dev_find(struct core *c, const struct device_model *model);
 uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct device *d,
 		       uint32_t off, unsigned size);
 
-extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_ack,
-	dev_unimplemented;
+/* A down-counter clocked by the tick, as the CMSDK timers have it: it decrements once per
+ * tick, reaches 0 at tick `zero`, holds 0 for one tick and then reloads from the model's
+ * RELOAD (a RELOAD of 0 stops it at 0). Stopped, it holds `value`. A model keeps one per
+ * counter and gives `zero` as its deadline. */
+struct countdown {
+	uint64_t zero;           /* the tick it next reaches 0; UINT64_MAX while stopped */
+	uint64_t from;           /* the tick the current count-down started (value = zero - now) */
+	uint32_t value;          /* the count while stopped */
+};
+
+/* Stopped, holding `v`. */
+void countdown_load(struct countdown *k, uint32_t v);
+/* Starts counting down from the value held now (from 0: reloads on the next tick). */
+void countdown_start(struct countdown *k, uint64_t now, uint32_t reload);
+/* Stops, holding the count of now. */
+void countdown_stop(struct countdown *k, uint64_t now, uint32_t reload);
+/* Brings it up to `now`: how many times it reached 0 since it was last brought up to date. */
+uint64_t countdown_advance(struct countdown *k, uint64_t now, uint32_t reload);
+/* The count at `now` (brought up to date first). */
+uint32_t countdown_value(const struct countdown *k, uint64_t now, uint32_t reload);
+static inline int countdown_running(const struct countdown *k)
+{
+	return k->zero != UINT64_MAX;
+}
+
+extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
+	dev_ack, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

@@ -6,6 +6,7 @@
 
 #include "cm3.h"
 #include "semihost.h"
+#include "testlog.h"
 
 #define ENTER(x) (0x100u | (x))
 #define LEAVE(x) (0x200u | (x))
@@ -462,15 +463,6 @@ int main(void)
 		return 99;
 	int r = tests[test_id]();
 	rec(0xEE);
-	/* The log, for comparison with QEMU's run of the same image (test_qemu.py). */
-	static const char hex[] = "0123456789abcdef";
-	char line[12];
-	for (uint32_t i = 0; i < log_n; i++) {
-		for (int d = 0; d < 8; d++)
-			line[d] = hex[(log_buf[i] >> (28 - 4 * d)) & 15];
-		line[8] = '\n';
-		line[9] = 0;
-		semihost_write0(line);
-	}
+	log_print(log_buf, log_n);   /* for comparison with QEMU's run (test_qemu.py) */
 	return r;
 }

@@ -1,0 +1,149 @@
+/* Guest-side tests of the mps2-an385 devices (sim/native/dev/). Python
+ * (tests/cortex_m/test_devices_guest.py) patches `test_id` in flash, or builds an image with
+ * TEST_ID fixed for QEMU, runs it, and checks what the firmware logged; the log is printed
+ * through semihosting at the end so that QEMU's run of the same image can be compared.
+ *
+ * Nothing logged depends on how many instructions a timer cycle takes (one on irqsim, 40 on
+ * QEMU with -icount shift=0): tests wait for events, never for a number of instructions.
+ *
+ * Log codes: 0x100 | irq on handler entry, other codes per test, 0xEE at the end. */
+#include <stdint.h>
+
+#include "cm3.h"
+#include "semihost.h"
+#include "testlog.h"
+
+#define ENTER(x) (0x100u | (x))
+
+#ifndef TEST_ID
+#define TEST_ID 0xFFFFFFFFu
+#endif
+__attribute__((used)) const volatile uint32_t test_id = TEST_ID;
+volatile uint32_t log_buf[64];
+volatile uint32_t log_n;
+volatile uint32_t runs[32];
+
+static void rec(uint32_t v)
+{
+	if (log_n < 64)
+		log_buf[log_n++] = v;
+}
+
+/* ---- CMSDK APB timers (0x40000000 IRQ 8, 0x40001000 IRQ 9) -------------------------------- */
+
+#define TIMER_BASE(n) (0x40000000u + 0x1000u * (n))
+#define TIMER_CTRL(n) REG32(TIMER_BASE(n) + 0x00)
+#define TIMER_VALUE(n) REG32(TIMER_BASE(n) + 0x04)
+#define TIMER_RELOAD(n) REG32(TIMER_BASE(n) + 0x08)
+#define TIMER_INT(n) REG32(TIMER_BASE(n) + 0x0C)
+#define TIMER_ID(n, i) REG32(TIMER_BASE(n) + 0xFD0 + 4u * (i))
+#define TCTRL_EN 1u
+#define TCTRL_IRQEN 8u
+
+void IRQ_Handler(void)
+{
+	uint32_t irq = get_ipsr() - 16u;
+	runs[irq]++;
+	rec(ENTER(irq));
+	if (irq == 8 || irq == 9) {
+		unsigned n = irq - 8;
+		rec(TIMER_INT(n));           /* 1: the timer's interrupt status */
+		TIMER_INT(n) = 1;            /* INTCLEAR: the level drops */
+		rec(TIMER_INT(n));           /* 0 */
+		if (TIMER_VALUE(n) > TIMER_RELOAD(n))
+			rec(0xBAD);
+	}
+}
+
+/* Three periodic interrupts of timer `n`, each cleared by the handler; then the timer stops
+ * and holds its count. */
+static void timer_periodic(unsigned n)
+{
+	unsigned irq = 8 + n;
+	rec(TIMER_CTRL(n));              /* reset values: 0, 0, 0, 0 */
+	rec(TIMER_VALUE(n));
+	rec(TIMER_RELOAD(n));
+	rec(TIMER_INT(n));
+	nvic_set_priority(irq, 0x40);
+	nvic_enable(irq);
+	TIMER_RELOAD(n) = 3000;
+	rec(TIMER_VALUE(n));             /* a RELOAD write loads VALUE: 3000 */
+	TIMER_CTRL(n) = TCTRL_EN | TCTRL_IRQEN;
+	rec(TIMER_CTRL(n));              /* 9 */
+	while (runs[irq] < 3)
+		__asm__ volatile("wfi");
+	TIMER_CTRL(n) = 0;
+	uint32_t a = TIMER_VALUE(n);
+	for (volatile int i = 0; i < 200; i++)
+		;
+	rec(a == TIMER_VALUE(n) ? 0x5705 : 0xBAD);   /* stopped: the count holds */
+	rec(runs[irq]);
+	nvic_disable(irq);
+}
+
+static int t_timer0(void) { timer_periodic(0); return 0; }
+static int t_timer1(void) { timer_periodic(1); return 0; }
+
+/* Polls timer `n` until its count goes up: it reached 0 and reloaded. */
+static void wait_wrap(unsigned n)
+{
+	uint32_t last = TIMER_VALUE(n);
+	for (;;) {
+		uint32_t v = TIMER_VALUE(n);
+		if (v > last)
+			return;
+		last = v;
+	}
+}
+
+/* RELOAD = 0: one interrupt when VALUE reaches zero, then the counter stays at 0. */
+static int t_timer_oneshot(void)
+{
+	nvic_enable(8);
+	TIMER_VALUE(0) = 2000;
+	TIMER_CTRL(0) = TCTRL_EN | TCTRL_IRQEN;
+	while (runs[8] < 1)
+		__asm__ volatile("wfi");
+	rec(TIMER_VALUE(0));             /* 0 */
+	/* a second interrupt would come within another 2000 cycles: wait that long by the
+	 * other timer (it counts the same clock) */
+	TIMER_RELOAD(1) = 4000;
+	TIMER_CTRL(1) = TCTRL_EN;
+	wait_wrap(1);
+	rec(TIMER_VALUE(0));             /* still 0 */
+	rec(runs[8]);                    /* 1 */
+	rec(TIMER_INT(1));               /* 0: no IRQEN, no interrupt status */
+	return 0;
+}
+
+/* Without IRQEN the counter wraps silently; the ID registers read as QEMU gives them;
+ * a write to VALUE restarts the count from it. */
+static int t_timer_regs(void)
+{
+	for (int i = 0; i < 12; i++)
+		rec(TIMER_ID(0, i));
+	TIMER_RELOAD(0) = 100;
+	TIMER_CTRL(0) = TCTRL_EN;
+	wait_wrap(0);
+	rec(TIMER_INT(0));               /* 0 */
+	TIMER_CTRL(0) = 0;
+	TIMER_VALUE(0) = 77;
+	rec(TIMER_VALUE(0));             /* 77: stopped, holds what was written */
+	rec(TIMER_RELOAD(0));            /* 100 */
+	rec(NVIC_ISPR(0) >> 8 & 3);      /* 0: nothing pended */
+	return 0;
+}
+
+static int (*const tests[])(void) = {
+	t_timer0, t_timer1, t_timer_oneshot, t_timer_regs,
+};
+
+int main(void)
+{
+	if (test_id >= sizeof(tests) / sizeof(tests[0]))
+		return 99;
+	int r = tests[test_id]();
+	rec(0xEE);
+	log_print(log_buf, log_n);
+	return r;
+}
