@@ -143,11 +143,9 @@ class Machine:
             self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
             # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + model gives an M3.
             self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
-            arch_id = 1
         else:
             self.uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
-            arch_id = 2
-        core = lib.core_new(self.uc._uch.value, arch_id, self.board.clock_hz)
+        core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
         self._core = core
@@ -199,6 +197,39 @@ class Machine:
         else:
             from .rv32 import init_rv32
             init_rv32(self)
+
+    def _add_devices(self, options: dict) -> dict:
+        """Instantiates the board's [[devices]] in board-file order (after the architecture is
+        installed: a device's irq goes to its interrupt controller, which is a device listed
+        before it). `options`: kind -> options that do not come from the entry itself (a PLIC's
+        from the [controller] table). Returns kind -> the device indices of that kind."""
+        index: dict = {}
+        for d in self.board.devices:
+            kind, base, irq = d.get("kind"), d.get("base"), d.get("irq", -1)
+            opts = {k: v for k, v in d.items() if k not in ("kind", "base", "irq")}
+            opts.update(options.get(kind, {}))
+            if not isinstance(kind, str) or not isinstance(base, int) or not isinstance(irq, int) \
+                    or not all(isinstance(v, int) for v in opts.values()):
+                raise ConfigError(f"board {self.board.name}: a [[devices]] entry needs a kind, an "
+                                  f"integer base and integer options: {d}")
+            keys = [ffi.new("char[]", k.encode()) for k in opts]   # alive during the call
+            arr = ffi.new("struct dev_opt[]", max(1, len(opts)))
+            for i, (k, v) in enumerate(zip(keys, opts.values())):
+                arr[i].key, arr[i].value = k, v
+            r = lib.core_add_device(self._core, kind.encode(), base, irq, arr, len(opts))
+            if r == -4:
+                raise MemoryError(f"cannot add the {kind} device")
+            if r < 0:
+                why = {-1: "is not a device kind irqsim models",
+                       -2: f"has bad options {opts} (a PLIC has num_sources 1..1023, "
+                           "prio_bits 1..8, contexts 1..16)" if kind == "plic" else
+                           f"has bad options {opts}",
+                       -3: "overlaps memory or another device",
+                       -5: "has an irq, but no interrupt controller listed before it takes one"}
+                raise ConfigError(f"board {self.board.name}: the {kind!r} device at {base:#x} "
+                                  f"{why.get(r, f'cannot be added ({r})')}")
+            index.setdefault(kind, []).append(r)
+        return index
 
     # ---- memory and registers ------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""RISC-V `virt` machines: the Python side of the native RV32 model (sim/native/rv32.c).
+"""RISC-V `virt` machines: the Python side of the native RV32 model (sim/native/rv32/,
+sim/native/dev/plic.c, clint.c, ns16550a.c).
 
     m = sim.Machine.demo("virt")
     m.pulse_irq(5, at=20_000)              # an edge on PLIC source 5 at tick 20000
@@ -15,7 +16,8 @@ illegal instruction, 3 breakpoint, 11 ecall from M-mode, ...). How these appear 
 is described in sim/trace.py.
 
 Follows the RISC-V Privileged Architecture (20211203) and the RISC-V PLIC specification 1.0.0;
-the choices where they leave one are in docs/riscv.md and at the top of sim/native/rv32.c.
+the choices where they leave one are in docs/riscv.md and at the top of the files in
+sim/native/rv32/ and sim/native/dev/.
 """
 
 from __future__ import annotations
@@ -69,15 +71,17 @@ def init_rv32(m) -> None:
     if rate <= 0 or rate.numerator >= 1 << 32 or rate.denominator >= 1 << 32:
         raise ConfigError(f"board {b.name}: controller.mtime_per_tick must be a positive number "
                           "(an integer, a float or a fraction such as \"1/10\")")
-    uart = devices["ns16550a"]
-    irq = uart.get("irq", 10)
-    rc = lib.rv32_init(m._core, c["num_sources"], c.get("prio_bits", 3), c.get("contexts", 2),
-                       devices["clint"]["base"], devices["plic"]["base"], uart["base"], irq,
-                       rate.numerator, rate.denominator)
-    if rc:
-        raise ConfigError(f"board {b.name}: bad PLIC/CLINT/UART parameters (num_sources "
-                          f"1..1023, prio_bits 1..8, contexts 1..16, UART irq 0..num_sources, "
-                          f"devices not overlapping memory): {c}, {list(b.devices)}")
+    for d in b.devices:
+        irq = d.get("irq", 0)
+        if isinstance(irq, int) and not 0 <= irq <= c["num_sources"]:
+            raise ConfigError(f"board {b.name}: the {d.get('kind')!r} device's irq must be a "
+                              f"PLIC source 0..{c['num_sources']}: {d}")
+    if lib.rv32_init(m._core):
+        raise MemoryError("cannot allocate the RV32 hart")
+    plic_opts = {"num_sources": c["num_sources"], "prio_bits": c.get("prio_bits", 3),
+                 "contexts": c.get("contexts", 2)}
+    m._devices = m._add_devices({"plic": plic_opts, "clint": {"mtime_num": rate.numerator,
+                                                               "mtime_den": rate.denominator}})
     if lib.rv32_reset(m._core, m.entry):
         raise FirmwareError(f"{m.image}: the entry point {m.entry:#010x} is not in the memory "
                             f"of board {b.name}; was the image linked for it?", pc=m.entry)
@@ -131,11 +135,12 @@ class Plic:
         self.num_sources = c["num_sources"]
         self.contexts = c.get("contexts", 2)
         self.base = {d.get("kind"): d for d in m.board.devices}["plic"]["base"]
+        self._dev = m._devices["plic"][0]
 
     def _snapshot(self, ctx):
         n = self.num_sources + 1
         arrs = [ffi.new("uint8_t[]", n) for _ in range(5)]
-        lib.rv32_plic_state(self._m._core, ctx, *arrs, n)
+        lib.plic_state(self._m._core, self._dev, ctx, *arrs, n)
         return [list(a) for a in arrs]
 
     def _check_ctx(self, ctx):
@@ -161,7 +166,7 @@ class Plic:
     @property
     def threshold(self) -> int:
         """The priority threshold of context 0 (hart 0 M-mode)."""
-        return lib.rv32_plic_threshold(self._m._core, 0)
+        return lib.plic_threshold(self._m._core, self._dev, 0)
 
     def source_masked(self, n: int) -> bool:
         """Whether a request pending on source n is held off by a mask, as opposed to waiting
@@ -170,17 +175,11 @@ class Plic:
         gateway holds the request until completion)."""
         if not 1 <= n <= self.num_sources:
             return False
-        s = self.source(n)
-        if s.claimed:
-            return False
-        hart = self._m.hart
-        mie_ok = hart.csr("priv") != 3 or hart.csr("mstatus") & (1 << 3)
-        return (not s.enabled or s.priority <= self.threshold
-                or not hart.csr("mie") & (1 << 11) or not mie_ok)
+        return lib.core_line_masked(self._m._core, n) == 1
 
     def context_threshold(self, ctx: int) -> int:
         self._check_ctx(ctx)
-        return lib.rv32_plic_threshold(self._m._core, ctx)
+        return lib.plic_threshold(self._m._core, self._dev, ctx)
 
     def read(self, offset: int) -> int:
         return self._m.hart.mmio_read(self.base + offset)
@@ -204,30 +203,31 @@ class Clint:
 
     def __init__(self, m):
         self._m = m
+        self._dev = m._devices["clint"][0]
 
     @property
     def mtime(self) -> int:
-        return lib.rv32_mtime(self._m._core)
+        return lib.clint_mtime(self._m._core, self._dev)
 
     @mtime.setter
     def mtime(self, v: int):
-        lib.rv32_set_mtime(self._m._core, _u64(v, "mtime"))
+        lib.clint_set_mtime(self._m._core, self._dev, _u64(v, "mtime"))
 
     @property
     def mtimecmp(self) -> int:
-        return lib.rv32_mtimecmp(self._m._core)
+        return lib.clint_mtimecmp(self._m._core, self._dev)
 
     @mtimecmp.setter
     def mtimecmp(self, v: int):
-        lib.rv32_set_mtimecmp(self._m._core, _u64(v, "mtimecmp"))
+        lib.clint_set_mtimecmp(self._m._core, self._dev, _u64(v, "mtimecmp"))
 
     @property
     def msip(self) -> int:
-        return lib.rv32_msip(self._m._core)
+        return lib.clint_msip(self._m._core, self._dev)
 
     @msip.setter
     def msip(self, v: int):
-        lib.rv32_set_msip(self._m._core, 1 if v else 0)
+        lib.clint_set_msip(self._m._core, self._dev, 1 if v else 0)
 
     def set_msip(self, value: int, at: int | None = None):
         """Sets (1) or clears (0) msip at tick `at` (now if None), as a scheduled event."""
@@ -257,10 +257,10 @@ class Hart:
         return lib.rv32_csr(self._m._core, reg)
 
     def counters(self) -> dict:
-        out = ffi.new("uint64_t[8]")
+        out = ffi.new("struct hart_counters *")
         lib.rv32_counters(self._m._core, out)
-        return {"interrupts": out[0], "exceptions": out[1], "preemptions": out[2],
-                "max_depth": out[3], "depth": out[4], "mrets": out[5], "hooked_sites": out[6]}
+        return {k: getattr(out, k) for k in ("interrupts", "exceptions", "preemptions",
+                                             "max_depth", "depth", "mrets", "hooked_sites")}
 
     def nesting_counters(self) -> dict:
         """Nesting for sim.storm reports, in the Cortex-M report's terms (RISC-V has no
@@ -287,17 +287,17 @@ class Hart:
 
     def mmio_read(self, addr: int, size: int = 4) -> int:
         ok = ffi.new("int *")
-        v = lib.rv32_mmio(self._m._core, addr, size, 0, 0, ok)
+        v = lib.core_mmio(self._m._core, addr, size, 0, 0, ok)
         if ok[0]:
-            raise ConfigError(f"{addr:#010x} is not a CLINT, PLIC or UART register")
+            raise ConfigError(f"{addr:#010x} is not a device register")
         self._m._drain()
         return v
 
     def mmio_write(self, addr: int, value: int, size: int = 4):
         ok = ffi.new("int *")
-        lib.rv32_mmio(self._m._core, addr, size, value & 0xFFFFFFFF, 1, ok)
+        lib.core_mmio(self._m._core, addr, size, value & 0xFFFFFFFF, 1, ok)
         if ok[0]:
-            raise ConfigError(f"{addr:#010x} is not a CLINT, PLIC or UART register")
+            raise ConfigError(f"{addr:#010x} is not a device register")
         self._m._drain()
 
     def _fault_detail(self) -> str:

@@ -34,9 +34,6 @@ SRC_IDS = {"once": 1, "periodic": 2, "poisson": 3, "burst": 4, "replay": 5}
 NONE = (1 << 64) - 1
 HIST_BUCKETS = 3840
 DEMO_IMAGE = "demo"
-# irqsim's acknowledge register, where a handler writes its line to lower a level request:
-# in the APB peripheral range of mps2-an385, and at a free address of virt's memory map
-ACK_ADDR = {"armv7m": 0x4002F000, "rv32": 0x10200000}
 
 SOURCE_KEYS = {
     "once": {"at"},
@@ -291,6 +288,12 @@ def prepare_machine(sc: Scenario, *, trace: bool):
 
     board = get_board(sc.board)
     check_against_board(sc, board)
+    # irqsim's acknowledge register, where a handler writes its line to lower a level request:
+    # a board device (kind = "ack")
+    ack = [d for d in board.devices if d.get("kind") == "ack"]
+    if any(s.hold == "ack" for s in sc.sources) and not ack:
+        raise ConfigError(f"{sc.origin}: hold = \"ack\" needs an acknowledge register, and board "
+                          f"{board.name} has none (a [[devices]] entry with kind = \"ack\")")
     m = Machine.demo(board) if sc.image == DEMO_IMAGE else Machine.load(sc.image, board)
     is_demo = "demo_loops" in m.symbols
     if is_demo:
@@ -302,15 +305,8 @@ def prepare_machine(sc: Scenario, *, trace: bool):
         _need_demo(m, sc, "toggle_line")
         m.symbols["demo_toggle_line"].write("<I", sc.demo["toggle_line"])
         m.symbols["demo_toggle_period"].write("<I", sc.demo.get("toggle_period", 1000))
-    if any(s.hold == "ack" for s in sc.sources):
-        addr = ACK_ADDR[board.arch]
-        if board.arch == "armv7m":
-            lib.armv7m_set_ack(m._core, addr)
-        elif lib.rv32_set_ack(m._core, addr):
-            raise ConfigError(f"board {board.name}: cannot map the acknowledge register at "
-                              f"{addr:#x}: something is already there")
-        if is_demo:
-            m.symbols["demo_ack_addr"].write("<I", addr)
+    if any(s.hold == "ack" for s in sc.sources) and is_demo:
+        m.symbols["demo_ack_addr"].write("<I", ack[0]["base"])
     m.runaway_limit = sc.runaway_limit
     if lib.storm_init(m._core, board.num_lines):
         raise MemoryError("cannot allocate the storm accounting")
