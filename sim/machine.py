@@ -475,7 +475,7 @@ class Machine:
             raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
 
     def start_accounting(self):
-        """Sets up storm sources and outcome accounting on every line (sim/native/storm.c):
+        """Sets up storm sources and outcome accounting on every line (sim/native/storm/):
         from now on each request made by a source added with add_source is followed to exactly
         one outcome. Call once, before add_source."""
         if self._accounting:
