@@ -219,7 +219,7 @@ def boards():
 
     for name in board_names():
         b = get_board(name)
-        click.echo(f"{name:12} {b.cpu:10} {b.arch:7} {b.controller['kind']}")
+        click.echo(f"{name:16} {b.cpu:10} {b.arch:7} {b.controller['kind']:5} {b.summary}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """Boards as data: memory map, core, interrupt controller and devices, read from TOML.
 
 `get_board("mps2-an385")` reads a bundled board; `get_board("path/to/board.toml")` reads a
-user's, which follows the same schema (see the bundled files in sim/boards/).
+user's, which follows the same schema (see the bundled files in sim/boards/). A board file
+may start from another with `extends = "mps2-an385"` and give only what differs (tables such
+as [controller] merge key by key), as mps2-an385-qemu does. `summary` is its line in
+`irqsim boards`; `prio_variant` names a board like it with all 8 priority bits, which the
+priority warning suggests (sim/arch/armv7m.py).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Board:
     memory: tuple[Region, ...]
     devices: tuple[dict, ...] = field(default=())
     path: Path | None = None
+    prio_variant: str = ""      # a board like this one with all 8 priority bits, if any
+    summary: str = ""           # one line for `irqsim boards`: what it is, when to pick it
 
     @property
     def adapter(self) -> arch_mod.Arch:
@@ -68,11 +74,32 @@ def get_board(name_or_path) -> Board:
             raise ConfigError(f"board file {s} does not exist")
         raise ConfigError(f"unknown board {s!r}: known boards are {', '.join(board_names())} "
                           "(or give the path of a board .toml file)")
+    return _parse(_read(path), path)
+
+
+def _read(path: Path, seen=()) -> dict:
+    """The board file's data; with `extends = "other"` (a bundled board's name, or a .toml
+    path beside this one), the other board's data with this file's keys over it (tables such
+    as [controller] merged key by key, everything else replaced)."""
     try:
         data = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"board file {path}: not valid TOML ({e})") from None
-    return _parse(data, path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    ppath = (path.parent / parent if str(parent).endswith(".toml")
+             else BOARD_DIR / f"{parent}.toml")
+    if not isinstance(parent, str) or not ppath.exists() or ppath in seen:
+        raise ConfigError(f"board file {path}: extends = {parent!r} names no board file "
+                          "(or a board that extends this one)")
+    base = _read(ppath, seen + (path,))
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
 
 
 def _parse(d: dict, path: Path) -> Board:
@@ -101,4 +128,4 @@ def _parse(d: dict, path: Path) -> Board:
     return Board(name=need("name", str), arch=arch, cpu=d.get("cpu", ""),
                  firmware_target=d.get("firmware_target", ""), clock_hz=d.get("clock_hz", 1_000_000),
                  controller=ctrl, memory=tuple(regions), devices=tuple(d.get("devices", ())),
-                 path=path)
+                 path=path, prio_variant=d.get("prio_variant", ""), summary=d.get("summary", ""))

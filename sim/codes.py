@@ -86,6 +86,9 @@ ARMV7M_SYSTEM_EXCEPTIONS = {
     15: ("SysTick", "exc15_systick"),
 }
 ARMV7M_EXEC_PRIORITY_BIAS = 256  # an exec-priority record's arg is the priority + 256 (EV_EXEC_PRIORITY)
+# the register of a priority write that lost low bits (struct prio_note, armv7m_prio_note)
+ARMV7M_PRIO_NOTE_REGS = {lib.PRIO_NOTE_IPR: "NVIC_IPR", lib.PRIO_NOTE_SHPR: "SHPR",
+                         lib.PRIO_NOTE_BASEPRI: "BASEPRI"}
 
 # ---- RISC-V trace numbers (privileged spec 3.1.15; sim/native/rv32/) ------------------------
 

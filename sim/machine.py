@@ -165,6 +165,7 @@ class Machine:
         self._console = bytearray()
         self.exit_code: int | None = None
         self._warned_guest = 0
+        self.notes: list[str] = []       # guest notes logged on sim.guest, each once
 
         self.uc = self.adapter.new_engine()
         core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
@@ -421,6 +422,10 @@ class Machine:
                                     f"model rejects{where}", address=last.arg if last else None)
             guest_log.warning("%s: %d guest error(s) (accesses the model rejects)%s",
                               self.image.name, new, where)
+        for note in self.adapter.guest_notes(self):
+            if note not in self.notes:
+                self.notes.append(note)
+                guest_log.warning("%s", note)
 
     def add_observer(self, fn):
         """Calls fn(event) for every trace event, in order, as the trace is drained in bulk

@@ -15,8 +15,8 @@ from __future__ import annotations
 import unicorn
 from unicorn import arm_const
 
-from ..codes import (ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS, ARMV7M_SYSTEM_EXCEPTIONS,
-                     LINE_NMI)
+from ..codes import (ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS, ARMV7M_PRIO_NOTE_REGS,
+                     ARMV7M_SYSTEM_EXCEPTIONS, LINE_NMI)
 from ..errors import ConfigError, FirmwareError
 from ..native import ffi, lib
 from .base import Arch, read_struct
@@ -91,6 +91,29 @@ class Armv7m(Arch):
 
     def nesting(self, m):
         return m.nvic.nesting()
+
+    def guest_notes(self, m):
+        """The first priority write whose low bits the NVIC dropped (IPR, SHPR; BASEPRI when
+        the model reads it at arbitration), with what it became and the board to use."""
+        note = ffi.new("struct prio_note *")
+        if not lib.armv7m_prio_note(m._core, note):
+            return []
+        reg, exc, bits = ARMV7M_PRIO_NOTE_REGS[note.reg], note.exc, note.bits
+        mask = (0xFF << (8 - bits)) & 0xFF
+        if reg == "NVIC_IPR":
+            irq = exc - ARMV7M_EXC_IRQ0
+            what = f"NVIC_IPR{irq // 4} (IRQ {irq}, byte at {note.addr:#010x})"
+        elif reg == "SHPR":
+            what = (f"SHPR{(exc - 4) // 4 + 1} ({ARMV7M_SYSTEM_EXCEPTIONS[exc][0]}, byte at "
+                    f"{note.addr:#010x})")
+        else:
+            what = "BASEPRI (MSR; MRS reads back all 8 bits, the model uses the implemented ones)"
+        variant = m.board.prio_variant
+        use = (f"firmware that relies on 8 bits (as QEMU 7.2 has them) wants board {variant!r}"
+               if variant else "a board with controller.prio_bits = 8 keeps all the bits")
+        return [f"{m.image.name}: priority {note.written:#04x} written to {what} at tick "
+                f"{note.tick} reads back {note.read_back:#04x}: board {m.board.name} implements "
+                f"{bits} priority bits (mask {mask:#04x}), the low {8 - bits} are dropped; {use}"]
 
     # ---- trace numbers ------------------------------------------------------------------------
 

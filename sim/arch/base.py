@@ -77,6 +77,12 @@ class Arch:
         """max_depth, preemptions, tail_chains and exceptions_taken, in the Cortex-M terms."""
         raise NotImplementedError
 
+    def guest_notes(self, m) -> list[str]:
+        """Notes about what the firmware did that the model keeps differently from what was
+        written (Cortex-M: a priority that lost low bits), each given once per machine; the
+        Machine logs them on `sim.guest`."""
+        return []
+
     def fault_detail(self, m) -> str:
         """What a lockup's FirmwareError adds about the architecture's state ("" for nothing)."""
         return ""

@@ -132,6 +132,20 @@ struct nvic_counters {
 	uint64_t prigroup, vtor;
 };
 
+/* The first priority write whose low bits the core dropped (armv7m_prio_note): the NVIC keeps
+ * `bits` implemented bits (the board's prio_bits) and reads the rest as zero. */
+struct prio_note {
+	uint32_t reg;             /* PRIO_NOTE_*: the register written */
+	uint32_t addr;            /* the byte address of the priority field (0 for BASEPRI) */
+	uint32_t exc;             /* the exception whose priority it is (0 for BASEPRI) */
+	uint32_t written, read_back;   /* the byte written, what the model keeps of it */
+	uint32_t bits;            /* implemented priority bits */
+	uint64_t tick;            /* when */
+};
+#define PRIO_NOTE_IPR 1       /* NVIC_IPRn (B3.4.9): n = (exc - 16) / 4 */
+#define PRIO_NOTE_SHPR 2      /* SHPRn (B3.2.10-12): n = (exc - 4) / 4 + 1 */
+#define PRIO_NOTE_BASEPRI 3   /* BASEPRI, written by MSR: seen when the model reads it */
+
 /* RV32 hart counters (rv32_counters) */
 struct hart_counters {
 	uint64_t interrupts, exceptions, preemptions, max_depth;
@@ -211,6 +225,8 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 int armv7m_exec_priority(struct core *c);
 void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
 void armv7m_counters(struct core *c, struct nvic_counters *out);
+/* 1 and *out when a priority write has lost low bits (the first one since armv7m_init), else 0. */
+int armv7m_prio_note(struct core *c, struct prio_note *out);
 
 /* ---- RISC-V RV32 (rv32/): machine-mode traps; its PLIC and CLINT are devices ------------ */
 

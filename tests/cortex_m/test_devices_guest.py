@@ -6,10 +6,13 @@ Each test names the behaviour it checks (CMSDK TRM DDI 0479C, or QEMU where the 
 docs/devices.md).
 """
 
+import logging
 import shutil
 import subprocess
 
 import pytest
+
+import sim
 
 from conftest import DEV_TESTS
 
@@ -60,12 +63,81 @@ def test_timer_id_registers_and_silent_wrap_without_irqen(dev_guest):
     assert g.log == ids + [0, 77, 100, 0, DONE]
 
 
+def test_priority_write_that_loses_bits_warns_once_naming_register_and_variant(dev_guest,
+                                                                               caplog):
+    g = dev_guest("prio")
+    with caplog.at_level(logging.WARNING, logger="sim.guest"):
+        assert g.run(ticks=100_000).reason == "exit"
+    assert g.log == [0xE0, 0x40, 0x00, DONE], "3 bits: the low 5 read as zero"
+    warned = [r.getMessage() for r in caplog.records if r.name == "sim.guest"]
+    assert len(warned) == 1 and g.m.notes == warned, "one warning, for the first write"
+    note = warned[0]
+    for part in ("priority 0xff written to NVIC_IPR0 (IRQ 3, byte at 0xe000e403)",
+                 "reads back 0xe0", "implements 3 priority bits (mask 0xe0)",
+                 "board 'mps2-an385-qemu'"):
+        assert part in note, note
+    g.m.run(ticks=1000)
+    assert len([r for r in caplog.records if r.name == "sim.guest"]) == 1
+
+
+def test_qemu_board_keeps_8_priority_bits_and_says_nothing(dev_guest, caplog):
+    g = dev_guest("prio", board="mps2-an385-qemu")
+    with caplog.at_level(logging.WARNING, logger="sim.guest"):
+        assert g.run(ticks=100_000).reason == "exit"
+    assert g.log == [0xFF, 0x45, 0x11, DONE]
+    assert not g.m.notes and not [r for r in caplog.records if r.name == "sim.guest"]
+    assert sim.boards.get_board("mps2-an385-qemu").controller["prio_bits"] == 8
+
+
+def test_qemu_board_is_the_silicon_board_but_its_priority_bits():
+    from dataclasses import asdict
+    a = asdict(sim.boards.get_board("mps2-an385"))
+    b = asdict(sim.boards.get_board("mps2-an385-qemu"))
+    assert a.pop("controller") | {"prio_bits": 8} == b.pop("controller")
+    for k in ("name", "path", "summary", "prio_variant"):
+        a.pop(k), b.pop(k)
+    assert a == b
+
+
+def test_a_board_extending_a_board_that_does_not_exist_is_a_config_error(tmp_path):
+    f = tmp_path / "b.toml"
+    f.write_text('extends = "no-such-board"\nname = "b"\n')
+    with pytest.raises(sim.errors.ConfigError, match="extends = 'no-such-board' names no board"):
+        sim.boards.get_board(str(f))
+    f.write_text('extends = "b.toml"\nname = "b"\n')
+    with pytest.raises(sim.errors.ConfigError, match="names no board file"):
+        sim.boards.get_board(str(f))
+
+
+def test_shpr_write_that_loses_bits_names_the_system_handler(dev_image):
+    m = sim.Machine.load(dev_image)
+    m.mem_write(0xE000ED23, b"\x45")     # SHPR3's SysTick byte, through the SCS model
+    m.run(ticks=10)
+    assert len(m.notes) == 1
+    assert "0x45 written to SHPR3 (SysTick, byte at 0xe000ed23)" in m.notes[0], m.notes
+    assert "reads back 0x40" in m.notes[0]
+
+
+def test_basepri_that_loses_bits_is_noted_when_the_model_reads_it(dev_image, caplog):
+    m = sim.Machine.load(dev_image)
+    m.set_reg("basepri", 0x45)
+    m.mem_write(0xE000E100, (1 << 5).to_bytes(4, "little"))   # NVIC_ISER0: IRQ 5 enabled
+    m.pulse_irq(5)
+    with caplog.at_level(logging.WARNING, logger="sim.guest"):
+        m.run(ticks=100)
+    assert len(m.notes) == 1 and "0x45 written to BASEPRI" in m.notes[0], m.notes
+    assert "reads back 0x40" in m.notes[0]
+
+
+# the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
+QEMU_BOARD = {"prio": "mps2-an385-qemu"}
+
+
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
 @pytest.mark.parametrize("name", DEV_TESTS)
 def test_device_log_matches_qemu(name, dev_build):
-    import sim
     elf = dev_build(name)
-    m = sim.Machine.load(elf)
+    m = sim.Machine.load(elf, board=QEMU_BOARD.get(name, "mps2-an385"))
     stop = m.run(ticks=2_000_000)
     out, rc = qemu_log(elf)
     assert out == m.console, f"{name}: QEMU and irqsim disagree"

@@ -96,6 +96,12 @@ def test_pend_sources_are_pend_defines(c):
     assert codes.PEND_SOURCES == {v: k.lower() for k, v in prefixed(c, "PEND_").items()}
 
 
+def test_priority_note_registers_are_prio_note_defines(c):
+    names = {"IPR": "NVIC_IPR", "SHPR": "SHPR", "BASEPRI": "BASEPRI"}
+    assert codes.ARMV7M_PRIO_NOTE_REGS == {v: names[k] for k, v in
+                                           prefixed(c, "PRIO_NOTE_").items()}
+
+
 def test_every_fault_cause_the_core_reports_has_a_text(c):
     used = set()
     for path in _sources():

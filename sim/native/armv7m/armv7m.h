@@ -109,6 +109,8 @@ struct armv7m {
 	uint32_t cost_entry, cost_tailchain, cost_return;  /* ticks the exception mechanism takes */
 	uint32_t min_frame_sp;               /* lowest frame address stacked on MSP (high-water) */
 	uint64_t taken, tailchains, preemptions;
+	struct prio_note prio_note;          /* the first priority write that lost low bits ... */
+	int prio_noted;                      /* ... once this is set */
 };
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
@@ -168,6 +170,9 @@ void v7m_unpend(struct core *c, int e);
 
 /* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
 int v7m_scs_map(struct core *c);
+/* Notes the first priority write (register `reg`, a PRIO_NOTE_*, field at byte address `addr`
+ * of exception `exc`; 0, 0 for BASEPRI) whose bits outside prio_mask the core drops. */
+void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written);
 
 /* systick.c (B3.3) */
 void systick_advance(struct core *c);

@@ -105,6 +105,8 @@ int v7m_exec_prio(struct core *c, int *masked)
 	uint32_t primask = 0, basepri = 0, faultmask = 0;
 	int p = v7m_active_prio(a), boosted = 256;
 	v7m_read_masks(c, &primask, &basepri, &faultmask);
+	if (__builtin_expect(basepri & ~(uint32_t)a->prio_mask, 0))
+		v7m_note_prio(c, PRIO_NOTE_BASEPRI, 0, 0, basepri);
 	basepri &= a->prio_mask;
 	if (basepri)
 		boosted = (int)(basepri & ((0xFFu << (a->prigroup + 1)) & 0xFFu));
@@ -675,6 +677,15 @@ static const struct arch_ops armv7m_ops = {
 };
 
 /* ---- set-up and inspection (api.h) -------------------------------------------------------- */
+
+int armv7m_prio_note(struct core *c, struct prio_note *out)
+{
+	struct armv7m *a = arm(c);
+	if (!a->prio_noted)
+		return 0;
+	*out = a->prio_note;
+	return 1;
+}
 
 int armv7m_init(struct core *c, int num_irq, int prio_bits)
 {

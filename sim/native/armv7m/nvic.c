@@ -85,6 +85,26 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 	return 0;
 }
 
+void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written)
+{
+	struct armv7m *a = arm(c);
+	if (a->prio_noted || !(written & ~(uint32_t)a->prio_mask))
+		return;
+	a->prio_noted = 1;
+	a->prio_note = (struct prio_note){.reg = reg, .addr = addr, .exc = (uint32_t)exc, .written = written,
+		.read_back = written & a->prio_mask, .bits = (uint32_t)__builtin_popcount(a->prio_mask),
+		.tick = c->ticks};
+}
+
+/* A priority field (IPR byte, SHPR byte at SCS offset `off`) written with `v`: the implemented
+ * bits are kept, the rest read as zero (B3.4.9); the first loss is noted for Python's warning. */
+static void prio_write(struct core *c, uint32_t off, int e, uint8_t v)
+{
+	struct armv7m *a = arm(c);
+	a->prio[e] = v & a->prio_mask;
+	v7m_note_prio(c, e >= EXC_IRQ0 ? PRIO_NOTE_IPR : PRIO_NOTE_SHPR, SCS_BASE + off, e, v);
+}
+
 static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 {
 	struct armv7m *a = arm(c);
@@ -112,7 +132,7 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 		for (int i = 0; i < 4; i++) {
 			int e = EXC_IRQ0 + (int)(off - NVIC_IPR) + i;
 			if (e < a->nexc)
-				a->prio[e] = (uint8_t)(v >> (8 * i)) & a->prio_mask;
+				prio_write(c, off + (uint32_t)i, e, (uint8_t)(v >> (8 * i)));
 		}
 		c->need_check = 1;
 		return;
@@ -155,7 +175,7 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 			int e = 4 + (int)(off - SHPR1) + i;
 			/* implemented: MemManage, BusFault, UsageFault, SVCall, DebugMon, PendSV, SysTick */
 			if (e <= 6 || e == 11 || e == 12 || e == 14 || e == 15)
-				a->prio[e] = (uint8_t)(v >> (8 * i)) & a->prio_mask;
+				prio_write(c, off + (uint32_t)i, e, (uint8_t)(v >> (8 * i)));
 		}
 		break;
 	case SHCSR:
