@@ -257,6 +257,21 @@ class Machine:
                               f"{self.board.name}")
         self._drain()
 
+    def console_input(self, data: bytes | str):
+        """Sends `data` to the receiver of the board's console UART (mps2-an385: UART0), as a
+        terminal would: the bytes arrive one by one at the UART's own pace while the firmware
+        runs, each raising the receive interrupt the firmware enabled (docs/devices.md)."""
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        data = bytes(data)
+        if not data:
+            return
+        r = lib.core_console_input(self._core, data, len(data))
+        if r == -4:
+            raise MemoryError("cannot queue more console input")
+        if r:
+            raise ConfigError(f"board {self.board.name} has no console device with a receiver")
+
     def device(self, kind: str) -> int:
         """The core's index of the board's (first) device of `kind`; ConfigError if none."""
         if kind not in self.devices:

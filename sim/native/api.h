@@ -202,6 +202,11 @@ int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
 uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value, int write,
 		   int *ok);
 
+/* Console input: `n` bytes for the receiver of the board's console device (the first device
+ * that takes it), received in order at the device's own pace. 0, -1 when the board has no
+ * console receiver, -4 out of memory. */
+int core_console_input(struct core *c, const uint8_t *data, size_t n);
+
 /* ---- storms (storm/) -------------------------------------------------------------------- */
 
 int storm_init(struct core *c, uint32_t nlines);

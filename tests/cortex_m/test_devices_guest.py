@@ -21,11 +21,12 @@ DONE = 0xEE
 QEMU = shutil.which("qemu-system-arm")
 
 
-def qemu_log(elf, extra=()):
-    """QEMU's console for `elf`, with -icount shift=0 (deterministic virtual time)."""
+def qemu_log(elf, console_input=""):
+    """QEMU's console for `elf`, with -icount shift=0 (deterministic virtual time), UART0 on
+    stdin/stdout; `console_input` is what UART0 receives."""
     r = subprocess.run([QEMU, "-M", "mps2-an385", "-nographic", "-semihosting", "-monitor",
-                        "none", "-serial", "stdio", "-icount", "shift=0", *extra,
-                        "-kernel", str(elf)], capture_output=True, text=True, timeout=60)
+                        "none", "-serial", "stdio", "-icount", "shift=0", "-kernel", str(elf)],
+                       input=console_input, capture_output=True, text=True, timeout=60)
     return r.stdout + r.stderr, r.returncode
 
 
@@ -129,8 +130,51 @@ def test_basepri_that_loses_bits_is_noted_when_the_model_reads_it(dev_image, cap
     assert "reads back 0x40" in m.notes[0]
 
 
+def test_uart_tx_interrupt_when_the_byte_leaves_on_console_and_other_uarts(dev_guest):
+    g = dev_guest("uart_tx")
+    assert g.run(ticks=100_000).reason == "exit"
+    tx = [1, 0]
+    assert g.log == [0x21, 0, ENTER(1), *tx, ENTER(1), *tx, ENTER(3), *tx, 0, 0x0201, DONE]
+    assert g.m.console.startswith("U\n"), "UART0 is the console; UART1's 'x' goes nowhere"
+    assert "x" not in g.m.console
+
+
+def test_console_input_arrives_byte_by_byte_with_rx_interrupts(dev_guest):
+    g = dev_guest("uart_rx")
+    g.m.console_input(b"irq!")
+    assert g.run(ticks=100_000).reason == "exit"
+    rx = lambda ch: [ENTER(0), 2, ord(ch)]  # noqa: E731
+    assert g.log == [v for ch in "irq!" for v in rx(ch)] + [0xB, DONE]
+    assert g.m.mmio_read(0x40004004) == 0, "STATE: RXFULL cleared by the last read"
+    assert g.m.mmio_read(0x4000400C) == 0, "INTSTATUS: nothing left"
+    # one character time each (10 bits of BAUDDIV = 16 cycles), the first from RX_EN
+    pends = [e.tick for e in g.kinds("pend") if e.num == 16]
+    assert len(pends) == 4
+    assert all(b - a >= 160 for a, b in zip(pends, pends[1:]))
+
+
+def test_console_input_before_rx_is_enabled_waits_and_more_can_follow(dev_guest):
+    g = dev_guest("uart_rx")
+    g.m.console_input("ir")
+    g.run(ticks=2_000)
+    assert g.m.symbols["runs"].read("<I") == 2
+    g.m.console_input(b"q!")
+    assert g.run(ticks=100_000).reason == "exit"
+    assert [g.log[i] for i in range(2, 12, 3)] == [ord(ch) for ch in "irq!"]
+
+
+def test_console_input_without_a_console_receiver_is_a_config_error(dev_image, tmp_path):
+    f = tmp_path / "bare.toml"
+    f.write_text('extends = "mps2-an385"\nname = "bare"\ndevices = []\n')
+    m = sim.Machine.load(dev_image, board=str(f))
+    with pytest.raises(sim.errors.ConfigError, match="no console device with a receiver"):
+        m.console_input(b"x")
+
+
 # the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
 QEMU_BOARD = {"prio": "mps2-an385-qemu"}
+# what UART0 receives, per test
+CONSOLE_INPUT = {"uart_rx": "irq!"}
 
 
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
@@ -138,8 +182,9 @@ QEMU_BOARD = {"prio": "mps2-an385-qemu"}
 def test_device_log_matches_qemu(name, dev_build):
     elf = dev_build(name)
     m = sim.Machine.load(elf, board=QEMU_BOARD.get(name, "mps2-an385"))
+    m.console_input(CONSOLE_INPUT.get(name, ""))
     stop = m.run(ticks=2_000_000)
-    out, rc = qemu_log(elf)
+    out, rc = qemu_log(elf, CONSOLE_INPUT.get(name, ""))
     assert out == m.console, f"{name}: QEMU and irqsim disagree"
     assert rc == stop.exit_code == 0
     assert out.endswith("000000ee\n")

@@ -30,14 +30,10 @@
 #define TIMER_VALUE 0x04
 #define TIMER_RELOAD 0x08
 #define TIMER_INTSTATUS 0x0C
-#define TIMER_PID4 0xFD0
+#define TIMER_PART 0x22   /* PID0: the APB timer */
 #define CTRL_EN 0x1
 #define CTRL_EXTIN 0x6
 #define CTRL_IRQEN 0x8
-
-/* PID4..PID7, PID0..PID3, CID0..CID3 (QEMU's values: part 0x822, the APB timer) */
-static const uint8_t timer_id[12] = {0x04, 0, 0, 0, 0x22, 0xb8, 0x1b, 0x00,
-				     0x0d, 0xf0, 0x05, 0xb1};
 
 struct cmsdk_timer {
 	uint32_t ctrl, reload, intstatus;
@@ -65,8 +61,8 @@ static uint32_t timer_read32(struct device *d, uint32_t off)
 	case TIMER_RELOAD: return t->reload;
 	case TIMER_INTSTATUS: return t->intstatus;
 	}
-	if (off >= TIMER_PID4 && off <= 0xFFC)
-		return timer_id[(off - TIMER_PID4) / 4];
+	if (off >= CMSDK_ID_FIRST && off <= CMSDK_ID_LAST)
+		return cmsdk_id(off, TIMER_PART);
 	core_guest_error(d->core, d->base + off);
 	return 0;
 }

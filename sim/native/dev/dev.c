@@ -51,6 +51,13 @@ uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct dev
 	return size >= 4 ? w : w & ((1u << (8 * size)) - 1);
 }
 
+uint32_t cmsdk_id(uint32_t off, uint8_t part)
+{
+	static const uint8_t id[12] = {0x04, 0, 0, 0, 0, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+	uint32_t i = (off - CMSDK_ID_FIRST) / 4;
+	return i == 4 ? part : id[i];
+}
+
 void countdown_load(struct countdown *k, uint32_t v)
 {
 	k->value = v;
@@ -199,6 +206,19 @@ uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value,
 }
 
 /* (only the devices with a timer: these two run at every block boundary with work due) */
+int core_console_input(struct core *c, const uint8_t *data, size_t n)
+{
+	for (int i = 0; i < c->ndevs; i++) {
+		struct device *d = c->devs[i];
+		if (d->model->input) {
+			int r = d->model->input(d, data, n);
+			if (r != -1)
+				return r;
+		}
+	}
+	return -1;
+}
+
 uint64_t core_devices_deadline(struct core *c)
 {
 	uint64_t t = UINT64_MAX;

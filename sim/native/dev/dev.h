@@ -16,6 +16,7 @@
 #ifndef SIM_NATIVE_DEV_DEV_H_
 #define SIM_NATIVE_DEV_DEV_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../api.h"
@@ -36,6 +37,9 @@ struct device_model {
 	/* time reached its deadline (or the CPU needs its inputs up to date) */
 	void (*advance)(struct device *d);
 	void (*free)(struct device *d);
+	/* console input for its receiver (core_console_input): 0, -1 when it is not the
+	 * console, -4 out of memory; NULL when it has no receiver */
+	int (*input)(struct device *d, const uint8_t *data, size_t n);
 };
 
 struct device {
@@ -58,6 +62,12 @@ struct device *dev_find(struct core *c, const struct device_model *model);
 /* Reads a 32-bit register file byte- or halfword-wise: the bytes of `read32(off & ~3)`. */
 uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct device *d,
 		       uint32_t off, unsigned size);
+
+/* The CMSDK peripherals' ID registers (PID4..PID7, PID0..PID3, CID0..CID3 at 0xFD0-0xFFC, read
+ * only), as QEMU gives them: all alike but PID0, the part number's low byte (`part`). */
+#define CMSDK_ID_FIRST 0xFD0u
+#define CMSDK_ID_LAST 0xFFCu
+uint32_t cmsdk_id(uint32_t off, uint8_t part);
 
 /* A down-counter clocked by the tick, as the CMSDK timers have it: it decrements once per
  * tick, reaches 0 at tick `zero`, holds 0 for one tick and then reloads from the model's
