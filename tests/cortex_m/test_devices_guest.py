@@ -171,6 +171,18 @@ def test_console_input_without_a_console_receiver_is_a_config_error(dev_image, t
         m.console_input(b"x")
 
 
+def test_dualtimer_periodic_oneshot_prescaled_ris_and_integration_output(dev_guest):
+    g = dev_guest("dualtimer")
+    assert g.run(ticks=200_000).reason == "exit"
+    reset = [0x20, 0xFFFFFFFF, 0, 0]
+    t1, t2 = [ENTER(10), 0x10, 0], [ENTER(10), 0x11, 0]
+    assert g.log == (reset * 2 + [0x23, 0xE2] + t1 * 2 + [2000, 0x12340064] + t2 +
+                     [0x12340000, 0x12340000, 0x10, ENTER(10), 0x1C, 4, DONE])
+    pends = [e.tick for e in g.kinds("pend") if e.num == 16 + 10]
+    assert pends[1] - pends[0] == 2001, "periodic: every LOAD + 1 counts"
+    assert not g.kinds("guest-error")
+
+
 # the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
 QEMU_BOARD = {"prio": "mps2-an385-qemu"}
 # what UART0 receives, per test

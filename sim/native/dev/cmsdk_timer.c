@@ -128,7 +128,7 @@ static int timer_init(struct device *d, const struct dev_opt *opts, int nopts)
 	struct cmsdk_timer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -4;
-	countdown_load(&t->cnt, 0);
+	countdown_init(&t->cnt, 0, 1);
 	d->state = t;
 	d->size = 0x1000;
 	return 0;

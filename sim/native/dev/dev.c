@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const struct device_model *const models[] = {
-	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer, &dev_ack,
+	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer,
+	&dev_cmsdk_dualtimer, &dev_ack,
 	&dev_unimplemented,
 };
 
@@ -58,6 +59,12 @@ uint32_t cmsdk_id(uint32_t off, uint8_t part)
 	return i == 4 ? part : id[i];
 }
 
+void countdown_init(struct countdown *k, uint32_t v, uint32_t div)
+{
+	k->div = div ? div : 1;
+	countdown_load(k, v);
+}
+
 void countdown_load(struct countdown *k, uint32_t v)
 {
 	k->value = v;
@@ -68,10 +75,10 @@ void countdown_start(struct countdown *k, uint64_t now, uint32_t reload)
 {
 	if (k->value) {
 		k->from = now;
-		k->zero = now + k->value;
+		k->zero = now + (uint64_t)k->value * k->div;
 	} else if (reload) {
-		k->from = now + 1;
-		k->zero = k->from + reload;
+		k->from = now + k->div;
+		k->zero = k->from + (uint64_t)reload * k->div;
 	}
 }
 
@@ -79,8 +86,8 @@ uint32_t countdown_value(const struct countdown *k, uint64_t now, uint32_t reloa
 {
 	if (!countdown_running(k))
 		return k->value;
-	/* before `from`: the tick it holds 0 before reloading */
-	return now < k->from ? 0 : (uint32_t)(k->zero - now);
+	/* before `from`: the count it holds 0 before reloading */
+	return now < k->from ? 0 : (uint32_t)((k->zero - now + k->div - 1) / k->div);
 }
 
 void countdown_stop(struct countdown *k, uint64_t now, uint32_t reload)
@@ -96,9 +103,9 @@ uint64_t countdown_advance(struct countdown *k, uint64_t now, uint32_t reload)
 		countdown_load(k, 0);
 		return 1;
 	}
-	uint64_t period = (uint64_t)reload + 1, n = (now - k->zero) / period + 1;
+	uint64_t period = ((uint64_t)reload + 1) * k->div, n = (now - k->zero) / period + 1;
 	k->zero += n * period;
-	k->from = k->zero - reload;
+	k->from = k->zero - (uint64_t)reload * k->div;
 	return n;
 }
 

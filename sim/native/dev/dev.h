@@ -69,19 +69,22 @@ uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct dev
 #define CMSDK_ID_LAST 0xFFCu
 uint32_t cmsdk_id(uint32_t off, uint8_t part);
 
-/* A down-counter clocked by the tick, as the CMSDK timers have it: it decrements once per
- * tick, reaches 0 at tick `zero`, holds 0 for one tick and then reloads from the model's
- * RELOAD (a RELOAD of 0 stops it at 0). Stopped, it holds `value`. A model keeps one per
- * counter and gives `zero` as its deadline. */
+/* A down-counter as the CMSDK timers have it: it decrements once every `div` ticks (its
+ * prescaler), reaches 0 at tick `zero`, holds 0 for one count and then reloads from the
+ * model's reload value (0: it stops at 0). Stopped, it holds `value`. A model keeps one per
+ * counter (countdown_init first) and gives `zero` as its deadline. */
 struct countdown {
 	uint64_t zero;           /* the tick it next reaches 0; UINT64_MAX while stopped */
-	uint64_t from;           /* the tick the current count-down started (value = zero - now) */
+	uint64_t from;           /* the tick the current count-down started */
 	uint32_t value;          /* the count while stopped */
+	uint32_t div;            /* ticks per count, >= 1 */
 };
 
+/* Stopped, holding `v`, counting once every `div` ticks when started. */
+void countdown_init(struct countdown *k, uint32_t v, uint32_t div);
 /* Stopped, holding `v`. */
 void countdown_load(struct countdown *k, uint32_t v);
-/* Starts counting down from the value held now (from 0: reloads on the next tick). */
+/* Starts counting down from the value held now (from 0: reloads after one count). */
 void countdown_start(struct countdown *k, uint64_t now, uint32_t reload);
 /* Stops, holding the count of now. */
 void countdown_stop(struct countdown *k, uint64_t now, uint32_t reload);
@@ -95,6 +98,6 @@ static inline int countdown_running(const struct countdown *k)
 }
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
-	dev_ack, dev_unimplemented;
+	dev_cmsdk_dualtimer, dev_ack, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

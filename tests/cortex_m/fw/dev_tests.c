@@ -83,6 +83,40 @@ static void uart_irq(unsigned n, int rx)
 	}
 }
 
+/* ---- CMSDK APB dual timer (0x40002000, TIMINTC on IRQ 10) ---------------------------------- */
+
+#define DT(n, off) REG32(0x40002000u + 0x20u * (n) + (off))
+#define DT_LOAD(n) DT(n, 0x00)
+#define DT_VALUE(n) DT(n, 0x04)
+#define DT_CONTROL(n) DT(n, 0x08)
+#define DT_INTCLR(n) DT(n, 0x0C)
+#define DT_RIS(n) DT(n, 0x10)
+#define DT_MIS(n) DT(n, 0x14)
+#define DT_BGLOAD(n) DT(n, 0x18)
+#define DT_ITCR REG32(0x40002F00u)
+#define DT_ITOP REG32(0x40002F04u)
+#define DTC_ONESHOT 0x01u
+#define DTC_SIZE32 0x02u
+#define DTC_DIV16 0x04u
+#define DTC_INTEN 0x20u
+#define DTC_PERIODIC 0x40u
+#define DTC_ENABLE 0x80u
+
+static void dualtimer_irq(void)
+{
+	if (DT_ITCR) {                   /* integration test: the output is ITOP's */
+		rec(0x1C);
+		DT_ITOP = 0;
+		return;
+	}
+	for (unsigned n = 0; n < 2; n++)
+		if (DT_MIS(n)) {
+			rec(0x10 | n);
+			DT_INTCLR(n) = 1;
+			rec(DT_RIS(n));          /* 0 */
+		}
+}
+
 void IRQ_Handler(void)
 {
 	uint32_t irq = get_ipsr() - 16u;
@@ -90,6 +124,8 @@ void IRQ_Handler(void)
 	rec(ENTER(irq));
 	if (irq <= 3)
 		uart_irq(irq / 2, !(irq & 1));
+	if (irq == 10)
+		dualtimer_irq();
 	if (irq == 8 || irq == 9) {
 		unsigned n = irq - 8;
 		rec(TIMER_INT(n));           /* 1: the timer's interrupt status */
@@ -223,8 +259,54 @@ static int t_uart_rx(void)
 	return 0;
 }
 
+/* The dual timer: reset values; timer 1 periodic, 32-bit, two interrupts; timer 2 one-shot,
+ * 16-bit, prescaled by 16: one interrupt and it stays at 0; RIS without INTEN; the integration
+ * test output. */
+static int t_dualtimer(void)
+{
+	for (unsigned n = 0; n < 2; n++) {
+		rec(DT_CONTROL(n));          /* 0x20: INTEN, free-running, 16-bit, stopped */
+		rec(DT_VALUE(n));            /* 0xffffffff */
+		rec(DT_LOAD(n));             /* 0 */
+		rec(DT_RIS(n) << 4 | DT_MIS(n));
+	}
+	rec(DT(0, 0xFE0));               /* PID0: 0x23 */
+	nvic_enable(10);
+	DT_LOAD(0) = 2000;
+	DT_CONTROL(0) = DTC_ENABLE | DTC_PERIODIC | DTC_INTEN | DTC_SIZE32;
+	rec(DT_CONTROL(0));              /* 0xe2 */
+	wait_runs(10, 2);
+	DT_CONTROL(0) = DTC_PERIODIC | DTC_INTEN | DTC_SIZE32;
+	rec(DT_LOAD(0));                 /* 2000 */
+	DT_LOAD(1) = 0x12340064;         /* 16-bit: counts from 0x64 */
+	rec(DT_VALUE(1));                /* 0x12340064 */
+	DT_CONTROL(1) = DTC_ENABLE | DTC_INTEN | DTC_ONESHOT | DTC_DIV16;
+	wait_runs(10, 3);
+	rec(DT_VALUE(1));                /* 0x12340000 */
+	TIMER_RELOAD(0) = 3000;          /* wait 3000 cycles more: no second interrupt */
+	TIMER_CTRL(0) = TCTRL_EN;
+	wait_wrap(0);
+	TIMER_CTRL(0) = 0;
+	rec(DT_VALUE(1));                /* still 0x12340000 */
+	DT_CONTROL(1) = 0;               /* no INTEN: RIS only */
+	DT_LOAD(1) = 50;
+	DT_CONTROL(1) = DTC_ENABLE | DTC_ONESHOT;
+	while (!DT_RIS(1))
+		;
+	rec(DT_RIS(1) << 4 | DT_MIS(1)); /* 0x10 */
+	DT_INTCLR(1) = 1;
+	DT_ITCR = 1;                     /* integration test: ITOP drives TIMINTC */
+	DT_ITOP = 1;
+	isb();
+	wait_runs(10, 4);
+	DT_ITCR = 0;
+	rec(runs[10]);                   /* 4 */
+	return 0;
+}
+
 static int (*const tests[])(void) = {
 	t_timer0, t_timer1, t_timer_oneshot, t_timer_regs, t_prio, t_uart_tx, t_uart_rx,
+	t_dualtimer,
 };
 
 int main(void)
