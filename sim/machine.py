@@ -220,14 +220,23 @@ class Machine:
             if not isinstance(kind, str) or not isinstance(d.get("base"), int):
                 raise ConfigError(f"{where}: needs a kind (a string) and an integer base")
             irq = d.get("irq", -1)
+            irq = self.adapter.named_lines.get(irq, irq) if isinstance(irq, str) else irq
             if not isinstance(irq, int) or not all(isinstance(v, int) and v >= 0
                                                    for v in opts.values()):
                 raise ConfigError(f"{where}: irq and the options must be integers >= 0 "
                                   f"(got {d})")
-            if "irq" in d and not self.adapter.first_line <= irq < self.num_lines:
-                raise ConfigError(f"{where}: irq {irq} is no line of the board's interrupt "
-                                  f"controller (lines {self.adapter.first_line}.."
-                                  f"{self.num_lines - 1})")
+            # irq (a line number, or a named line such as "nmi") and the options naming more
+            # interrupt outputs (tx_irq) must be lines of the controller
+            lines = [("irq", irq)] if "irq" in d else []
+            lines += [(k, v) for k, v in opts.items() if k.endswith("_irq")]
+            for key, line in lines:
+                if not (self.adapter.first_line <= line < self.num_lines
+                        or line in self.adapter.named_lines.values()):
+                    raise ConfigError(f"{where}: {key} {line} is no line of the board's "
+                                      f"interrupt controller (lines {self.adapter.first_line}.."
+                                      f"{self.num_lines - 1}"
+                                      + "".join(f", {n!r}" for n in self.adapter.named_lines)
+                                      + ")")
             keys = [ffi.new("char[]", k.encode()) for k in opts]
             arr = ffi.new("struct dev_opt[]", max(1, len(opts)))
             for i, (k, v) in enumerate(opts.items()):

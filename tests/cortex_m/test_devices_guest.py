@@ -183,6 +183,31 @@ def test_dualtimer_periodic_oneshot_prescaled_ris_and_integration_output(dev_gue
     assert not g.kinds("guest-error")
 
 
+def test_watchdog_raises_nmi_reloads_on_clear_and_ignores_writes_while_locked(dev_guest):
+    g = dev_guest("watchdog")
+    assert g.run(ticks=200_000).reason == "exit"
+    nmi = [0x2A, 1, 0]
+    assert g.log == ([0xFFFFFFFF, 0, 0, 0, 0x24, 1, 0xFFFFFFFF, 0] + nmi * 2 +
+                     [0x2C, 3, DONE])
+    errors = g.kinds("guest-error")
+    assert [e.arg for e in errors] == [0x40008000], "the LOAD write while locked"
+    entries = [e.tick for e in g.kinds("entry", "preempt") if e.num == 2]
+    assert len(entries) == 3 and entries[1] - entries[0] > 3000
+
+
+def test_watchdog_second_expiry_with_resen_is_a_guest_error_and_stops(dev_image):
+    m = sim.Machine.load(dev_image)
+    m.mmio_write(0x40008000, 100)           # WDOGLOAD
+    m.mmio_write(0x40008008, 3)             # INTEN | RESEN; the firmware never clears it
+    m.run(ticks=50)
+    m.mmio_write(0x40008000 + 0xC00, 0)     # locked: the NMI handler's clear is refused
+    m.run(ticks=400)
+    assert m.mmio_read(0x40008010) == 1     # WDOGRIS
+    assert m.mmio_read(0x40008004) == 0, "stopped at 0 by the reset it does not model"
+    # the refused WDOGINTCLR write, then the reset at the second expiry
+    assert [e.arg for e in m.events if e.kind == "guest-error"] == [0x4000800C, 0x40008008]
+
+
 # the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
 QEMU_BOARD = {"prio": "mps2-an385-qemu"}
 # what UART0 receives, per test

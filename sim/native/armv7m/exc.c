@@ -595,11 +595,12 @@ static void nvic_line(struct core *c, void *ctl, uint32_t line, uint32_t kind, u
 	}
 }
 
-/* A board device drives external line `irq`: a level input, pending while high (B3.4.1). */
+/* A board device drives external line `irq`: a level input, pending while high (B3.4.1); or,
+ * for irq LINE_NMI, the NMI input, which pends NMI when it rises (a watchdog). */
 static void nvic_device(struct core *c, void *ctl, uint32_t irq, int level)
 {
 	struct armv7m *a = ctl;
-	int e = (int)irq + EXC_IRQ0;
+	int e = irq == LINE_NMI ? EXC_NMI : (int)irq + EXC_IRQ0;
 	if (e >= a->nexc)
 		return;
 	if (level && !a->level[e]) {

@@ -37,13 +37,13 @@
 #define DT_ITCR 0xF00
 #define DT_ITOP 0xF04
 #define DT_PART 0x23             /* PID0: the dual timer */
-#define C_ONESHOT 0x01
-#define C_SIZE 0x02
-#define C_PRESCALE 0x0C
-#define C_INTEN 0x20
-#define C_MODE 0x40
-#define C_ENABLE 0x80
-#define C_VALID 0xEF
+#define DTC_ONESHOT 0x01
+#define DTC_SIZE 0x02
+#define DTC_PRESCALE 0x0C
+#define DTC_INTEN 0x20
+#define DTC_MODE 0x40
+#define DTC_ENABLE 0x80
+#define DTC_VALID 0xEF
 
 struct dt_module {
 	uint32_t control, load, ris;
@@ -60,24 +60,24 @@ struct cmsdk_dualtimer {
 static uint32_t dt_div(uint32_t control)
 {
 	static const uint32_t div[4] = {1, 16, 256, 256};
-	return div[(control & C_PRESCALE) >> 2];
+	return div[(control & DTC_PRESCALE) >> 2];
 }
 
 /* What the counter reloads from at its next wrap (0: it stops there). */
 static uint32_t dt_reload(const struct dt_module *m)
 {
-	uint32_t mask = (m->control & C_SIZE) ? 0xFFFFFFFFu : 0xFFFFu;
-	if (m->control & C_ONESHOT)
+	uint32_t mask = (m->control & DTC_SIZE) ? 0xFFFFFFFFu : 0xFFFFu;
+	if (m->control & DTC_ONESHOT)
 		return 0;
-	return (m->control & C_MODE) ? m->load & mask : mask;
+	return (m->control & DTC_MODE) ? m->load & mask : mask;
 }
 
 static void dt_update(struct device *d)
 {
 	struct cmsdk_dualtimer *t = d->state;
 	int out = t->itcr ? (t->itop & 3) != 0
-			  : (t->m[0].ris && (t->m[0].control & C_INTEN)) ||
-			    (t->m[1].ris && (t->m[1].control & C_INTEN));
+			  : (t->m[0].ris && (t->m[0].control & DTC_INTEN)) ||
+			    (t->m[1].ris && (t->m[1].control & DTC_INTEN));
 	if (out != t->driven) {
 		t->driven = out;
 		core_irq(d->core, d->irq, out);
@@ -107,7 +107,7 @@ static uint64_t dt_deadline(struct device *d)
 static uint32_t dt_value(struct device *d, struct dt_module *m)
 {
 	uint32_t v = countdown_value(&m->cnt, d->core->ticks, dt_reload(m));
-	return (m->control & C_SIZE) ? v : (m->hi & 0xFFFF0000u) | (v & 0xFFFF);
+	return (m->control & DTC_SIZE) ? v : (m->hi & 0xFFFF0000u) | (v & 0xFFFF);
 }
 
 static uint32_t dt_read32(struct device *d, uint32_t off)
@@ -121,7 +121,7 @@ static uint32_t dt_read32(struct device *d, uint32_t off)
 		case DT_VALUE: return dt_value(d, m);
 		case DT_CONTROL: return m->control;
 		case DT_RIS: return m->ris;
-		case DT_MIS: return m->ris && (m->control & C_INTEN);
+		case DT_MIS: return m->ris && (m->control & DTC_INTEN);
 		}
 	} else if (off == DT_ITCR) {
 		return t->itcr;
@@ -140,21 +140,21 @@ static uint64_t dt_read(struct device *d, uint32_t off, unsigned size)
 static void dt_write_control(struct device *d, struct dt_module *m, uint32_t v)
 {
 	uint64_t now = d->core->ticks;
-	uint32_t changed = (m->control ^ v) & C_VALID;
-	v &= C_VALID;
-	if ((v & C_PRESCALE) == C_PRESCALE)
+	uint32_t changed = (m->control ^ v) & DTC_VALID;
+	v &= DTC_VALID;
+	if ((v & DTC_PRESCALE) == DTC_PRESCALE)
 		core_guest_error(d->core, d->base + DT_CONTROL);
 	/* the count carries over a change of width or prescaler (restarted from it), and an
 	 * enable starts it, also a one-shot timer that expired */
-	if (!(v & C_ENABLE) || (changed & (C_SIZE | C_PRESCALE)) || !countdown_running(&m->cnt)) {
+	if (!(v & DTC_ENABLE) || (changed & (DTC_SIZE | DTC_PRESCALE)) || !countdown_running(&m->cnt)) {
 		uint32_t cur = countdown_value(&m->cnt, now, dt_reload(m));
-		if (!(m->control & C_SIZE))
+		if (!(m->control & DTC_SIZE))
 			cur = (m->hi & 0xFFFF0000u) | (cur & 0xFFFF);
-		if ((changed & C_SIZE) && !(v & C_SIZE))
+		if ((changed & DTC_SIZE) && !(v & DTC_SIZE))
 			m->hi = cur;
-		countdown_init(&m->cnt, (v & C_SIZE) ? cur : cur & 0xFFFF, dt_div(v));
+		countdown_init(&m->cnt, (v & DTC_SIZE) ? cur : cur & 0xFFFF, dt_div(v));
 		m->control = v;
-		if (v & C_ENABLE)
+		if (v & DTC_ENABLE)
 			countdown_start(&m->cnt, now, dt_reload(m));
 	}
 	m->control = v;
@@ -172,8 +172,8 @@ static void dt_write(struct device *d, uint32_t off, unsigned size, uint64_t val
 		switch (off & 0x1F) {
 		case DT_LOAD:        /* the reload value, and the count from it now */
 			m->load = m->hi = v;
-			countdown_load(&m->cnt, (m->control & C_SIZE) ? v : v & 0xFFFF);
-			if ((m->control & C_ENABLE) && (v || !(m->control & C_MODE)))
+			countdown_load(&m->cnt, (m->control & DTC_SIZE) ? v : v & 0xFFFF);
+			if ((m->control & DTC_ENABLE) && (v || !(m->control & DTC_MODE)))
 				countdown_start(&m->cnt, d->core->ticks, dt_reload(m));
 			break;
 		case DT_BGLOAD:      /* the reload value only */
@@ -207,7 +207,7 @@ static int dt_init(struct device *d, const struct dev_opt *opts, int nopts)
 	if (!t)
 		return -4;
 	for (int i = 0; i < 2; i++) {
-		t->m[i].control = C_INTEN;
+		t->m[i].control = DTC_INTEN;
 		t->m[i].hi = 0xFFFFFFFFu;
 		countdown_init(&t->m[i].cnt, 0xFFFF, 1);
 	}

@@ -304,9 +304,65 @@ static int t_dualtimer(void)
 	return 0;
 }
 
+/* ---- CMSDK APB watchdog (0x40008000, WDOGINT on NMI) ---------------------------------------- */
+
+#define WDOG(off) REG32(0x40008000u + (off))
+#define WDOG_LOAD WDOG(0x000)
+#define WDOG_CONTROL WDOG(0x008)
+#define WDOG_INTCLR WDOG(0x00C)
+#define WDOG_RIS WDOG(0x010)
+#define WDOG_MIS WDOG(0x014)
+#define WDOG_LOCK WDOG(0xC00)
+#define WDOG_ITCR WDOG(0xF00)
+#define WDOG_ITOP WDOG(0xF04)
+volatile uint32_t nmi_runs;
+
+void NMI_Handler(void)
+{
+	nmi_runs++;
+	if (WDOG_ITCR) {                 /* integration test: the output is ITOP's */
+		rec(0x2C);
+		WDOG_ITOP = 0;
+		return;
+	}
+	rec(0x2A);
+	rec(WDOG_MIS);                   /* 1 */
+	WDOG_INTCLR = 1;                 /* clears it and reloads the counter */
+	rec(WDOG_MIS);                   /* 0 */
+}
+
+/* The watchdog: reset values; the lock; two NMIs from a counter reloaded by each clear; the
+ * integration-test output. Waits poll: NMI cannot be masked, so WFI would race with it. */
+static int t_watchdog(void)
+{
+	rec(WDOG_LOAD);                  /* 0xffffffff */
+	rec(WDOG_CONTROL);               /* 0 */
+	rec(WDOG_RIS);                   /* 0 */
+	rec(WDOG_LOCK);                  /* 0 */
+	rec(WDOG(0xFE0));                /* PID0: 0x24 */
+	WDOG_LOCK = 0;                   /* anything but the key locks it */
+	rec(WDOG_LOCK);                  /* 1 */
+	WDOG_LOAD = 5;                   /* ignored while locked (a guest error) */
+	rec(WDOG_LOAD);                  /* 0xffffffff */
+	WDOG_LOCK = 0x1ACCE551;
+	rec(WDOG_LOCK);                  /* 0 */
+	WDOG_LOAD = 3000;
+	WDOG_CONTROL = 1;                /* INTEN: the counter runs */
+	while (nmi_runs < 2)
+		;
+	WDOG_CONTROL = 0;
+	WDOG_ITCR = 1;
+	WDOG_ITOP = 2;                   /* WDOGINT */
+	while (nmi_runs < 3)
+		;
+	WDOG_ITCR = 0;
+	rec(nmi_runs);                   /* 3 */
+	return 0;
+}
+
 static int (*const tests[])(void) = {
 	t_timer0, t_timer1, t_timer_oneshot, t_timer_regs, t_prio, t_uart_tx, t_uart_rx,
-	t_dualtimer,
+	t_dualtimer, t_watchdog,
 };
 
 int main(void)
