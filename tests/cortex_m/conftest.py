@@ -68,7 +68,7 @@ def guest(nvic_image):
 
 # the test functions of fw/dev_tests.c, in the order of its `tests[]`
 DEV_TESTS = ["timer0", "timer1", "timer_oneshot", "timer_regs", "prio", "uart_tx", "uart_rx",
-             "dualtimer", "watchdog"]
+             "dualtimer", "watchdog", "fpgaio", "scc"]
 
 
 @pytest.fixture(scope="session")

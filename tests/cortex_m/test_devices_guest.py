@@ -208,6 +208,51 @@ def test_watchdog_second_expiry_with_resen_is_a_guest_error_and_stops(dev_image)
     assert [e.arg for e in m.events if e.kind == "guest-error"] == [0x4000800C, 0x40008008]
 
 
+def test_fpgaio_leds_buttons_registers_and_counters(dev_guest):
+    g = dev_guest("fpgaio")
+    assert g.run(ticks=2_000_000).reason == "exit"
+    assert g.log == [0, 3, 0, 0x5A, 5, 99, 1, 1, DONE]
+    assert not g.kinds("guest-error")
+    # CLK100HZ moves once every clock_hz / 100 ticks: the run waited for one step
+    assert g.m.ticks >= 25_000_000 // 100
+
+
+def test_fpgaio_counter_counts_prescale_plus_one_ticks_and_buttons_are_set_from_python(
+        dev_image):
+    m = sim.Machine.load(dev_image)
+    io = 0x40028000
+    m.mmio_write(io + 0x1C, 9)             # PRESCALE
+    m.mmio_write(io + 0x20, 4)             # PSCNTR
+    m.mmio_write(io + 0x18, 0)             # COUNTER
+    t0 = m.ticks
+    m.run(ticks=100)
+    n = m.ticks - t0
+    # 4 ticks to reach 0, then one increment every PRESCALE + 1 = 10 ticks
+    assert m.mmio_read(io + 0x18) == (n - 4 + 9) // 10
+    assert m.mmio_read(io + 0x20) == 9 - (n - 4 + 9) % 10
+    m.mmio_write(io + 0x08, 2)             # a user presses button 1
+    assert m.mmio_read(io + 0x08) == 2
+    assert m.mmio_read(io + 0x00) == 0     # LEDs as the firmware left them
+
+
+def test_fpgaio_button_write_from_the_firmware_and_a_switch_read_are_guest_errors(dev_image):
+    m = sim.Machine.load(dev_image)
+    m.mem_write(0x40028008, b"\x01\0\0\0")  # as a guest store would (Unicorn's MMIO path)
+    m.mem_read(0x40028028, 4)                 # SWITCH: AN505 only
+    m.run(ticks=10)
+    assert [e.arg for e in m.events if e.kind == "guest-error"] == [0x40028008, 0x40028028]
+    assert m.mmio_read(0x40028008) == 0
+
+
+def test_scc_ids_reset_values_and_sys_cfg_oscillators(dev_guest):
+    g = dev_guest("scc")
+    assert g.run(ticks=100_000).reason == "exit"
+    osc = [1, 50_000_000, 1, 24_576_000, 1, 25_000_000, 3, 25_000_000]
+    assert g.log == ([0x41043850, 0x00200008, 2, 0, 0, 0x100000, 0xFFFF0001, 3] + osc +
+                     [1, 12345678, 0x100002, DONE])
+    assert not g.kinds("guest-error")
+
+
 # the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
 QEMU_BOARD = {"prio": "mps2-an385-qemu"}
 # what UART0 receives, per test

@@ -7,7 +7,7 @@
 
 static const struct device_model *const models[] = {
 	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer,
-	&dev_cmsdk_dualtimer, &dev_cmsdk_watchdog, &dev_ack,
+	&dev_cmsdk_dualtimer, &dev_cmsdk_watchdog, &dev_mps2_fpgaio, &dev_mps2_scc, &dev_ack,
 	&dev_unimplemented,
 };
 

@@ -98,6 +98,7 @@ static inline int countdown_running(const struct countdown *k)
 }
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
-	dev_cmsdk_dualtimer, dev_cmsdk_watchdog, dev_ack, dev_unimplemented;
+	dev_cmsdk_dualtimer, dev_cmsdk_watchdog, dev_mps2_fpgaio, dev_mps2_scc, dev_ack,
+	dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

@@ -360,9 +360,68 @@ static int t_watchdog(void)
 	return 0;
 }
 
+/* ---- MPS2 FPGA IO (0x40028000) and SCC (0x4002F000) ------------------------------------------- */
+
+#define FPGAIO(off) REG32(0x40028000u + (off))
+#define SCC(off) REG32(0x4002F000u + (off))
+
+/* LEDs keep 2 bits; BUTTON reads the buttons (none pressed); PRESCALE, MISC, CLK1HZ read back;
+ * COUNTER counts PRESCALE + 1 cycles at a time; CLK100HZ moves on by one. */
+static int t_fpgaio(void)
+{
+	rec(FPGAIO(0x00));               /* LED0: 0 */
+	FPGAIO(0x00) = 0xFF;
+	rec(FPGAIO(0x00));               /* 3 */
+	rec(FPGAIO(0x08));               /* BUTTON: 0 */
+	FPGAIO(0x4C) = 0x5A;
+	rec(FPGAIO(0x4C));               /* MISC: 0x5a */
+	FPGAIO(0x10) = 5;
+	rec(FPGAIO(0x10));               /* CLK1HZ: 5 (within the second) */
+	FPGAIO(0x1C) = 99;               /* PRESCALE */
+	rec(FPGAIO(0x1C));
+	FPGAIO(0x20) = 99;               /* PSCNTR */
+	FPGAIO(0x18) = 0;                /* COUNTER */
+	while (FPGAIO(0x18) < 3)
+		;
+	uint32_t p = FPGAIO(0x20);
+	rec(p <= 99);                    /* 1 */
+	uint32_t c = FPGAIO(0x14);
+	while (FPGAIO(0x14) == c)
+		;
+	rec(FPGAIO(0x14) - c);           /* CLK100HZ: 1 */
+	return 0;
+}
+
+/* The SCC's identification and reset values, CFG_REG1 read-write, the SYS_CFG channel to the
+ * oscillators (read, write, a device that is not there). */
+static int t_scc(void)
+{
+	rec(SCC(0xFFC));                 /* ID: 0x41043850 */
+	rec(SCC(0xFF8));                 /* AID: 0x00200008 */
+	rec(SCC(0x010));                 /* CFG_REG4: 2 */
+	rec(SCC(0x000));                 /* CFG_REG0: 0 */
+	rec(SCC(0x00C));                 /* CFG_REG3: 0 */
+	rec(SCC(0x0A8));                 /* CFGCTRL: 0x100000 */
+	rec(SCC(0x100));                 /* DLL: 0xffff0001 */
+	SCC(0x004) = 3;
+	rec(SCC(0x004));                 /* CFG_REG1: 3 */
+	for (uint32_t dev = 0; dev < 4; dev++) {
+		SCC(0x0A8) = (1u << 31) | (1u << 20) | dev;   /* read OSCCLK dev */
+		rec(SCC(0x0AC));             /* 1 done; 3 (error) for device 3 */
+		rec(SCC(0x0A0));
+	}
+	SCC(0x0A4) = 12345678;
+	SCC(0x0A8) = (1u << 31) | (1u << 30) | (1u << 20) | 2;   /* write OSCCLK2 */
+	rec(SCC(0x0AC));
+	SCC(0x0A8) = (1u << 31) | (1u << 20) | 2;
+	rec(SCC(0x0A0));                 /* 12345678 */
+	rec(SCC(0x0A8));                 /* 0x100002: START does not read back */
+	return 0;
+}
+
 static int (*const tests[])(void) = {
 	t_timer0, t_timer1, t_timer_oneshot, t_timer_regs, t_prio, t_uart_tx, t_uart_rx,
-	t_dualtimer, t_watchdog,
+	t_dualtimer, t_watchdog, t_fpgaio, t_scc,
 };
 
 int main(void)
