@@ -270,3 +270,14 @@ def test_device_log_matches_qemu(name, dev_build):
     assert out == m.console, f"{name}: QEMU and irqsim disagree"
     assert rc == stop.exit_code == 0
     assert out.endswith("000000ee\n")
+
+
+@pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
+def test_demo_on_the_qemu_board_prints_what_qemu_prints():
+    from sim.demo import demo_image
+    elf = demo_image("mps2-an385-qemu")
+    m = sim.Machine.load(elf, board="mps2-an385-qemu")
+    stop = m.run(ticks=10_000_000)
+    out, rc = qemu_log(elf)
+    assert out == m.console and rc == stop.exit_code == 0
+    assert not m.notes, "the demo's priorities fit 3 bits: nothing to warn about"

@@ -166,7 +166,7 @@ static void dt_write(struct device *d, uint32_t off, unsigned size, uint64_t val
 	uint32_t v = (uint32_t)value;
 	(void)size;
 	dt_advance(d);
-	if (off < 0x40 && ((off & 0x1F) <= DT_INTCLR || (off & 0x1F) == DT_BGLOAD) &&
+	if (off < 0x40 && !(off & 3) && ((off & 0x1F) <= DT_INTCLR || (off & 0x1F) == DT_BGLOAD) &&
 	    (off & 0x1F) != DT_VALUE) {
 		struct dt_module *m = &t->m[off >> 5];
 		switch (off & 0x1F) {

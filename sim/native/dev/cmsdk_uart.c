@@ -198,6 +198,7 @@ static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)
 	u->tx_irq = (int)dev_opt(opts, nopts, "tx_irq", (uint64_t)-1);
 	u->console = dev_opt(opts, nopts, "console", 1) != 0;
 	u->rx_at = UINT64_MAX;
+	d->untimed = !u->console;   /* only the console receives (console input) */
 	d->state = u;
 	d->size = 0x1000;
 	return 0;

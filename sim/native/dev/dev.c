@@ -184,7 +184,7 @@ int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
 		d->mapped = 1;
 	}
 	c->devs[c->ndevs] = d;
-	if (model->deadline)
+	if (model->deadline && !d->untimed)
 		c->timed[c->ntimed++] = d;
 	core_update_deadline(c);
 	return c->ndevs++;

@@ -48,6 +48,8 @@ struct device {
 	uint64_t base, size;
 	int irq;                 /* the controller input its interrupt output drives, -1 none */
 	int mapped;              /* its MMIO range is mapped in the engine */
+	int untimed;             /* set by init: this instance never has a deadline (a UART that
+				  * receives nothing), so the deadline loops skip it */
 	void *state;
 };
 

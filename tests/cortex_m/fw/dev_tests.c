@@ -15,19 +15,8 @@
 
 #define ENTER(x) (0x100u | (x))
 
-#ifndef TEST_ID
-#define TEST_ID 0xFFFFFFFFu
-#endif
-__attribute__((used)) const volatile uint32_t test_id = TEST_ID;
-volatile uint32_t log_buf[64];
-volatile uint32_t log_n;
+TESTLOG_DEFINE()
 volatile uint32_t runs[32];
-
-static void rec(uint32_t v)
-{
-	if (log_n < 64)
-		log_buf[log_n++] = v;
-}
 
 /* Waits until IRQ `irq`'s handler has run `n` times. The flag is tested with PRIMASK set, so
  * that an interrupt between the test and WFI cannot be missed: WFI wakes on a pending

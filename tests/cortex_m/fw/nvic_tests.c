@@ -11,12 +11,7 @@
 #define ENTER(x) (0x100u | (x))
 #define LEAVE(x) (0x200u | (x))
 
-#ifndef TEST_ID
-#define TEST_ID 0xFFFFFFFFu
-#endif
-__attribute__((used)) const volatile uint32_t test_id = TEST_ID;
-volatile uint32_t log_buf[64];
-volatile uint32_t log_n;
+TESTLOG_DEFINE()
 volatile uint32_t scratch[16];
 volatile uint32_t pend_on_entry[32];   /* IRQ mask pended (ISPR) by IRQ n's handler ... */
 volatile uint32_t pend_times[32];      /* ... during its first pend_times[n] runs */
@@ -24,12 +19,6 @@ volatile uint32_t runs[32];
 volatile uint32_t irq_set_basepri[32]; /* BASEPRI written by the handler, when non-zero */
 volatile uint32_t faultmask_in_handler;
 volatile uint32_t systick_count, pendsv_count, svc_count, nmi_count, hardfault_count;
-
-static void rec(uint32_t v)
-{
-	if (log_n < 64)
-		log_buf[log_n++] = v;
-}
 
 static inline uint32_t get_psp(void)
 {

@@ -7,6 +7,23 @@
 
 #include <stdint.h>
 
+#ifndef TEST_ID
+#define TEST_ID 0xFFFFFFFFu   /* none: Python patches `test_id`, or a build fixes it (-DTEST_ID) */
+#endif
+
+/* Defines, in the image's own file (so that its code is what it was with its own copy),
+ * `test_id` (which test function runs), the log `log_buf` / `log_n` that Python reads by
+ * symbol, and rec(v), which appends to it (dropped once full). */
+#define TESTLOG_DEFINE()                                                          \
+	__attribute__((used)) const volatile uint32_t test_id = TEST_ID;          \
+	volatile uint32_t log_buf[64];                                            \
+	volatile uint32_t log_n;                                                  \
+	static void rec(uint32_t v)                                               \
+	{                                                                         \
+		if (log_n < 64)                                                   \
+			log_buf[log_n++] = v;                                     \
+	}
+
 /* Prints buf[0..n-1], one 8-digit hex word a line. */
 void log_print(const volatile uint32_t *buf, uint32_t n);
 
