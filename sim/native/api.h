@@ -175,6 +175,8 @@ void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
  * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
 int core_line_masked(struct core *c, uint32_t line);
 int core_bench_empty_block_hook(uintptr_t uc);
+/* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
+int core_bench_fast_stores(uintptr_t uc);
 
 /* ---- devices (dev/dev.c): a board file's [[devices]] entry each ------------------------- */
 
