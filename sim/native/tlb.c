@@ -14,8 +14,12 @@
  * page is marked executed and refilled with execute. The region permissions (the board file's
  * perms) still bound everything: Unicorn checks them, and reports unmapped and protected
  * accesses, on the slow path before it fills the TLB, and an entry never grants more than the
- * region does. Pages outside RAM (MMIO) get read and write: Unicorn refuses fetches from them
- * before asking.
+ * region does. Pages outside RAM (device registers, unmapped space) get every permission: the
+ * physical map then decides, as in Unicorn's default mode, and unmapped or protected accesses
+ * fail with the same UC_ERR_* as before. (Refusing a permission here makes Unicorn raise
+ * UC_ERR_EXCEPTION instead: seen when QEMU's M-profile code probes the fetch permission of the
+ * 0xFFFFFC00 page while raising INVSTATE. That is the "spurious UC_ERR_EXCEPTION" an earlier
+ * probe saw at the end of emu_start in this mode.)
  *
  * Marks are kept per TLB_GRAIN bytes (the smallest target page, Arm's 1 KiB; a RISC-V fill
  * asks for 4 KiB pages, marked at their first grain).
