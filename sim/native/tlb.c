@@ -45,7 +45,6 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
 {
 	struct core *c = ud;
 	(void)uc;
-
 	e->paddr = vaddr;
 	struct region *r = region_at(c, vaddr);
 	if (!r) {
