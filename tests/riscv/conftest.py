@@ -3,7 +3,9 @@ pinned cross compiler, and machines booted to main."""
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,28 @@ def build_rv(name, *sources):
     return toolchain.build_image(
         "rv32imac", name, [RISCV / "start.S", COMMON / "semihost.c", *(FW / s for s in sources)],
         linker_script=RISCV / "link.ld", include_dirs=[RISCV])
+
+
+def build_console_fw(name, *sources, defines=()):
+    """Builds a test image that prints on the UART (console.c) from `sources` under
+    tests/riscv/fw, with start.S and semihosting, for irqsim and QEMU alike."""
+    return toolchain.build_image(
+        "rv32imac", name, [RISCV / "start.S", RISCV / "console.c", COMMON / "semihost.c",
+                           COMMON / "console_common.c", *(FW / s for s in sources)],
+        linker_script=RISCV / "link.ld", include_dirs=[RISCV], defines=defines)
+
+
+QEMU = shutil.which("qemu-system-riscv32")
+needs_qemu = pytest.mark.skipif(not QEMU, reason="qemu-system-riscv32 is not on PATH (apt "
+                                "install qemu-system-misc to compare with QEMU)")
+
+
+def run_qemu(image, *, timeout=60, stdin=None, extra=()) -> subprocess.CompletedProcess:
+    """`image` on qemu-system-riscv32 -M virt -bios none, the console on stdout (bytes in:
+    `stdin`), semihosting on."""
+    return subprocess.run([QEMU, "-M", "virt", "-bios", "none", "-nographic", "-semihosting",
+                           *extra, "-kernel", str(image)], input=stdin, capture_output=True,
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="session")
