@@ -7,7 +7,7 @@
 
 static const struct device_model *const models[] = {
 	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_ack, &dev_sifive_test,
-	&dev_unimplemented,
+	&dev_goldfish_rtc, &dev_unimplemented,
 };
 
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)

@@ -60,6 +60,6 @@ uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct dev
 		       uint32_t off, unsigned size);
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_ack,
-	dev_sifive_test, dev_unimplemented;
+	dev_sifive_test, dev_goldfish_rtc, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */
