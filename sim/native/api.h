@@ -189,6 +189,11 @@ int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
 uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value, int write,
 		   int *ok);
 
+/* Console input: bytes for the receiver of the board's first device that takes console input
+ * (a UART), which delivers them to the firmware at its line rate. The number of bytes it
+ * took (fewer when its queue is full), or -1 when no device takes console input. */
+long core_console_input(struct core *c, const uint8_t *data, size_t n);
+
 /* ---- storms (storm/) -------------------------------------------------------------------- */
 
 int storm_init(struct core *c, uint32_t nlines);

@@ -154,6 +154,19 @@ uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value,
 	return v;
 }
 
+long core_console_input(struct core *c, const uint8_t *data, size_t n)
+{
+	for (int i = 0; i < c->ndevs; i++) {
+		struct device *d = c->devs[i];
+		if (d->model->input) {
+			long r = d->model->input(d, data, n);
+			core_update_deadline(c);
+			return r;
+		}
+	}
+	return -1;
+}
+
 /* (only the devices with a timer: these two run at every block boundary with work due) */
 uint64_t core_devices_deadline(struct core *c)
 {

@@ -16,6 +16,7 @@
 #ifndef SIM_NATIVE_DEV_DEV_H_
 #define SIM_NATIVE_DEV_DEV_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../api.h"
@@ -35,6 +36,9 @@ struct device_model {
 	uint64_t (*deadline)(struct device *d);
 	/* time reached its deadline (or the CPU needs its inputs up to date) */
 	void (*advance)(struct device *d);
+	/* console input for its receiver (core_console_input): the bytes it took, which it
+	 * delivers to the firmware in its own time; NULL for a device that takes none */
+	long (*input)(struct device *d, const uint8_t *data, size_t n);
 	void (*free)(struct device *d);
 };
 
