@@ -113,6 +113,20 @@ def test_fifo_trigger_level_and_character_timeout(idle):
     assert reg(idle, IIR) == 0xC1 and not idle.plic.source(10).level
 
 
+def test_character_timeout_comes_before_received_data(idle):
+    """At trigger level 1 both hold once bytes sat unread for four character times: IIR
+    reports the timeout, as QEMU's serial_update_irq orders them (the data sheet gives both
+    the second priority level)."""
+    idle.mmio_write(UART + FCR, 0x01, 1)
+    idle.mmio_write(UART + IER, 0x01, 1)
+    idle.console_input(b"ab")
+    idle.run(ticks=2 * CHAR_TICKS + 2)
+    assert reg(idle, IIR) == 0xC4
+    idle.run(ticks=4 * CHAR_TICKS)
+    assert reg(idle, IIR) == 0xCC
+    assert reg(idle, RBR) == ord("a") and reg(idle, IIR) == 0xC4   # the read cleared it
+
+
 def test_the_fifo_holds_16_and_the_rest_waits(idle):
     idle.mmio_write(UART + FCR, 0x01, 1)
     data = bytes(range(65, 65 + 20))

@@ -1,11 +1,13 @@
 /* Board devices: one model per file in this folder, one instance per [[devices]] entry of a
  * board file (sim/machine.py calls core_add_device for each). A model maps its registers
  * through dev.c, which gives it the Unicorn MMIO callbacks, and reaches the rest of the board
- * through three calls only:
+ * through these calls only:
  *   core_irq(c, d->irq, level)   its interrupt output, to the controller input the board
  *                                wires it to (a PLIC source, an NVIC line)
  *   core_device_written(c)       after a register write that may have changed an interrupt
  *                                output: the architecture takes what became takeable
+ *   core_update_deadline(c)      after a read that moved its deadline (a UART's receiver)
+ *   core_exit / core_end_run     it ends the run (a test finisher), as a firmware exit
  *   core_emit / core_trace / core_guest_error / core_console_putc   events and console
  * An interrupt controller modelled as a device (the PLIC, the CLINT) drives the CPU's inputs
  * through the CPU's one input call (rv32/hart.h), never by writing its state.
