@@ -7,6 +7,7 @@ import pytest
 
 from conftest import QEMU, build_console_fw, needs_qemu, run_qemu
 from sim import Machine
+from sim.machine import Stop
 
 TEST = 0x00100000
 PASS, FAIL, RESET = 0x5555, 0x3333, 0x7777
@@ -101,3 +102,13 @@ def test_qemu_resets_where_irqsim_stops_with_reason_reset():
     m = Machine.load(image(RESET), "virt")
     assert m.run(ticks=1_000_000).reason == "reset"
     assert proc.stdout.decode().replace("\r", "").startswith(m.console)
+
+
+def test_a_reset_from_python_ends_the_next_run_and_the_first_request_stands():
+    m = Machine.load(image(PASS), "virt")
+    m.mmio_write(TEST, RESET)
+    m.mmio_write(TEST, FAIL | 4 << 16)               # the run is ended already
+    assert exits(m) == []
+    assert m.run(ticks=1_000_000) == Stop("reset", 0, m.entry, None)   # nothing ran
+    stop = m.run(ticks=1_000_000)                    # then the firmware runs as usual
+    assert (stop.reason, stop.exit_code) == ("exit", 0)
