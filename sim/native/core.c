@@ -326,6 +326,31 @@ int core_line_masked(struct core *c, uint32_t line)
 	return s ? s->ops->masked(c, s->ctl, line) : -1;
 }
 
+void core_end_run(struct core *c, int reason)
+{
+	if (c->in_api) {         /* Python, between runs: the next run ends at once */
+		if (reason == STOP_EXIT)
+			core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+		if (!c->pending_stop)
+			c->pending_stop = reason;
+		return;
+	}
+	if (c->ending)
+		return;              /* the first one stands */
+	c->ending = reason;
+	if (c->arch->stop_after_access)
+		c->arch->stop_after_access(c);
+	core_stop(c, reason);
+}
+
+void core_exit(struct core *c, int code)
+{
+	if (c->ending || (c->in_api && c->pending_stop))
+		return;
+	c->exit_code = code;
+	core_end_run(c, STOP_EXIT);
+}
+
 void core_device_written(struct core *c)
 {
 	c->need_check = 1;
@@ -716,6 +741,11 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	if (!c->arch)
 		return c->stop = STOP_ERROR;
 	c->stop = STOP_NONE;
+	if (c->pending_stop) {   /* a device ended the run from Python (core_end_run) */
+		c->stop = c->pending_stop;
+		c->pending_stop = 0;
+		return c->stop;
+	}
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
 	c->need_check = 1;
@@ -739,6 +769,11 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		 * store that made an interrupt takeable, a read of mip; Cortex-M: an unprivileged
 		 * access to the SCS). */
 		int resumed = err == UC_ERR_OK && c->arch->resume(c);
+		if (c->ending) {         /* a device ended the run; the access has retired */
+			if (c->ending == STOP_EXIT)
+				core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+			c->ending = 0;
+		}
 		if (c->stop) {
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;
