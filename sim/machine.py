@@ -46,7 +46,8 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped: reason is one of ticks, until, exit, idle."""
+    """Why a run stopped: reason is one of ticks, until, exit (exit_code: semihosting or a test
+    finisher), idle, reset (the firmware asked a test finisher for a machine reset)."""
     reason: str
     ticks: int
     pc: int
@@ -266,21 +267,6 @@ class Machine:
                               f"{self.board.name}")
         self._drain()
 
-    def console_input(self, data: bytes | str):
-        """Sends `data` to the receiver of the board's console UART (mps2-an385: UART0), as a
-        terminal would: the bytes arrive one by one at the UART's own pace while the firmware
-        runs, each raising the receive interrupt the firmware enabled (docs/devices.md)."""
-        if isinstance(data, str):
-            data = data.encode("latin-1")
-        data = bytes(data)
-        if not data:
-            return
-        r = lib.core_console_input(self._core, data, len(data))
-        if r == -4:
-            raise MemoryError("cannot queue more console input")
-        if r:
-            raise ConfigError(f"board {self.board.name} has no console device with a receiver")
-
     def device(self, kind: str) -> int:
         """The core's index of the board's (first) device of `kind`; ConfigError if none."""
         if kind not in self.devices:
@@ -464,6 +450,21 @@ class Machine:
     def take_events(self) -> list:
         ev, self.events = self.events, []
         return ev
+
+    def console_input(self, data: bytes | str):
+        """Sends `data` to the firmware's console: the receiver of the board's first device
+        that takes console input (virt: the NS16550A UART; mps2-an385: UART0, the CMSDK UART
+        that is the console), which delivers it at its line rate
+        as the run goes on (a str is sent as latin-1). ConfigError when the board has no such
+        device, or its input queue cannot take all of it (run the firmware so it reads)."""
+        raw = data.encode("latin-1") if isinstance(data, str) else bytes(data)
+        n = lib.core_console_input(self._core, raw, len(raw))
+        if n < 0:
+            raise ConfigError(f"board {self.board.name} has no device that takes console input "
+                              "(a UART with a receive path, such as kind = \"ns16550a\")")
+        if n < len(raw):
+            raise ConfigError(f"console input: the receiver's queue took {n} of {len(raw)} "
+                              "bytes; run the firmware so that it reads some, then send the rest")
 
     @property
     def console(self) -> str:

@@ -167,7 +167,7 @@ def test_console_input_without_a_console_receiver_is_a_config_error(dev_image, t
     f = tmp_path / "bare.toml"
     f.write_text('extends = "mps2-an385"\nname = "bare"\ndevices = []\n')
     m = sim.Machine.load(dev_image, board=str(f))
-    with pytest.raises(sim.errors.ConfigError, match="no console device with a receiver"):
+    with pytest.raises(sim.errors.ConfigError, match="has no device that takes console input"):
         m.console_input(b"x")
 
 

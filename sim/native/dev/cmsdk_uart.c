@@ -164,7 +164,7 @@ static void uart_write(struct device *d, uint32_t off, unsigned size, uint64_t v
 	core_device_written(d->core);
 }
 
-static int uart_input(struct device *d, const uint8_t *data, size_t n)
+static long uart_input(struct device *d, const uint8_t *data, size_t n)
 {
 	struct cmsdk_uart *u = d->state;
 	if (!u->console)
@@ -177,14 +177,14 @@ static int uart_input(struct device *d, const uint8_t *data, size_t n)
 			cap *= 2;
 		uint8_t *q = realloc(u->queue, cap);
 		if (!q)
-			return -4;
+			return 0;        /* took none: out of memory */
 		u->queue = q;
 		u->qcap = cap;
 	}
 	memcpy(u->queue + u->qlen, data, n);
 	u->qlen += n;
 	rx_start(d);
-	return 0;
+	return (long)n;
 }
 
 static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)

@@ -8,7 +8,7 @@
 static const struct device_model *const models[] = {
 	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer,
 	&dev_cmsdk_dualtimer, &dev_cmsdk_watchdog, &dev_mps2_fpgaio, &dev_mps2_scc, &dev_ack,
-	&dev_unimplemented,
+	&dev_sifive_test, &dev_goldfish_rtc, &dev_unimplemented,
 };
 
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)
@@ -212,20 +212,22 @@ uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value,
 	return v;
 }
 
-/* (only the devices with a timer: these two run at every block boundary with work due) */
-int core_console_input(struct core *c, const uint8_t *data, size_t n)
+long core_console_input(struct core *c, const uint8_t *data, size_t n)
 {
 	for (int i = 0; i < c->ndevs; i++) {
 		struct device *d = c->devs[i];
 		if (d->model->input) {
-			int r = d->model->input(d, data, n);
-			if (r != -1)
-				return r;
+			long r = d->model->input(d, data, n);
+			if (r == -1)   /* an instance that is not the console (a CMSDK UART1-4) */
+				continue;
+			core_update_deadline(c);
+			return r;
 		}
 	}
 	return -1;
 }
 
+/* (only the devices with a timer: these two run at every block boundary with work due) */
 uint64_t core_devices_deadline(struct core *c)
 {
 	uint64_t t = UINT64_MAX;

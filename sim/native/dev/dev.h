@@ -1,11 +1,13 @@
 /* Board devices: one model per file in this folder, one instance per [[devices]] entry of a
  * board file (sim/machine.py calls core_add_device for each). A model maps its registers
  * through dev.c, which gives it the Unicorn MMIO callbacks, and reaches the rest of the board
- * through three calls only:
+ * through these calls only:
  *   core_irq(c, d->irq, level)   its interrupt output, to the controller input the board
  *                                wires it to (a PLIC source, an NVIC line)
  *   core_device_written(c)       after a register write that may have changed an interrupt
  *                                output: the architecture takes what became takeable
+ *   core_update_deadline(c)      after a read that moved its deadline (a UART's receiver)
+ *   core_exit / core_end_run     it ends the run (a test finisher), as a firmware exit
  *   core_emit / core_trace / core_guest_error / core_console_putc   events and console
  * An interrupt controller modelled as a device (the PLIC, the CLINT) drives the CPU's inputs
  * through the CPU's one input call (rv32/hart.h), never by writing its state.
@@ -36,10 +38,11 @@ struct device_model {
 	uint64_t (*deadline)(struct device *d);
 	/* time reached its deadline (or the CPU needs its inputs up to date) */
 	void (*advance)(struct device *d);
+	/* console input for its receiver (core_console_input): the bytes it took, which it
+	 * delivers to the firmware in its own time, or -1 when this instance is not the console
+	 * (core_console_input asks the next); NULL for a device that takes none */
+	long (*input)(struct device *d, const uint8_t *data, size_t n);
 	void (*free)(struct device *d);
-	/* console input for its receiver (core_console_input): 0, -1 when it is not the
-	 * console, -4 out of memory; NULL when it has no receiver */
-	int (*input)(struct device *d, const uint8_t *data, size_t n);
 };
 
 struct device {
@@ -101,6 +104,6 @@ static inline int countdown_running(const struct countdown *k)
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
 	dev_cmsdk_dualtimer, dev_cmsdk_watchdog, dev_mps2_fpgaio, dev_mps2_scc, dev_ack,
-	dev_unimplemented;
+	dev_sifive_test, dev_goldfish_rtc, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */
