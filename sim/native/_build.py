@@ -42,6 +42,17 @@ ffibuilder.set_source(
     extra_compile_args=["-std=gnu11", "-O2", "-Wall", "-Wno-unused-parameter", "-ffp-contract=off"],
 )
 
+def _drop_stale_objects():
+    """setuptools recompiles a .c whose object is older than it, but knows nothing of headers:
+    after a header change (a struct of dev.h, armv7m.h) objects built against the old layout
+    would be linked with new ones. Objects older than the newest header go."""
+    newest = max(p.stat().st_mtime for p in HERE.rglob("*.h"))
+    for o in HERE.rglob("*.o"):
+        if o.stat().st_mtime < newest:
+            o.unlink()
+
+
 if __name__ == "__main__":
     os.chdir(HERE.parent.parent)
+    _drop_stale_objects()
     ffibuilder.compile(verbose=False)

@@ -6,6 +6,8 @@ import pytest
 import sim
 from sim import toolchain
 
+from dev_test_names import DEV_TESTS
+
 FW = Path(__file__).parent / "fw"
 CM = toolchain.firmware_dir() / "cortex_m"
 
@@ -64,11 +66,6 @@ def guest(nvic_image):
     def make(name, **kw):
         return GuestTest(nvic_image, TESTS.index(name), **kw)
     return make
-
-
-# the test functions of fw/dev_tests.c, in the order of its `tests[]`
-DEV_TESTS = ["timer0", "timer1", "timer_oneshot", "timer_regs", "prio", "uart_tx", "uart_rx",
-             "dualtimer", "watchdog", "fpgaio", "scc"]
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 
 import sim
 
-from conftest import DEV_TESTS
+from dev_test_names import DEV_TESTS
 
 ENTER = lambda n: 0x100 | n  # noqa: E731
 DONE = 0xEE
