@@ -254,6 +254,12 @@ void core_charge_partial(struct core *c, uint64_t pc)
 	}
 }
 
+void core_request_drain(struct core *c)
+{
+	c->drain_asap = 1;
+	c->need_check = 1;
+}
+
 void core_stop(struct core *c, int reason)
 {
 	if (!c->stop)
@@ -411,6 +417,11 @@ static void service(struct core *c, uint64_t pc)
 		return;
 	}
 	if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap) {
+		core_stop(c, STOP_TRACE_FULL);
+		return;
+	}
+	if (c->drain_asap) {
+		c->drain_asap = 0;
 		core_stop(c, STOP_TRACE_FULL);
 		return;
 	}

@@ -128,6 +128,7 @@ struct core {
 	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
 	int pc_redirected;       /* service() moved PC: the block it was called for does not run */
 	int in_api;              /* a device access from Python (core_mmio), not from the guest */
+	int drain_asap;          /* core_request_drain: pause at the next block boundary */
 	uint64_t guest_errors;
 
 	struct region regions[CORE_MAX_REGIONS];
@@ -199,6 +200,10 @@ void core_enter_handler_mode(struct core *c);
 void core_leave_handler_mode(struct core *c);
 /* A line event made at `tick` (<= now): recorded, then handed to the controller of the line. */
 void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
+/* Something Python should report soon (a guest note): the run pauses at the next block
+ * boundary, as for a full trace (STOP_TRACE_FULL), so that Machine.run drains, logs and goes
+ * on; the trace is the same as without the pause. */
+void core_request_drain(struct core *c);
 /* A device's interrupt output: to the controller that takes device outputs. */
 void core_irq(struct core *c, int irq, int level);
 /* A device ends the run as a firmware exit with `code` (STOP_EXIT, EV_EXIT recorded), as a

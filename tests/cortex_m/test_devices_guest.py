@@ -81,6 +81,27 @@ def test_priority_write_that_loses_bits_warns_once_naming_register_and_variant(d
     assert len([r for r in caplog.records if r.name == "sim.guest"]) == 1
 
 
+def test_priority_warning_comes_while_the_firmware_spins_in_its_assert(dev_guest):
+    g = dev_guest("prio_assert")
+    seen = []
+
+    class AtTick(logging.Handler):
+        def emit(self, record):
+            seen.append(g.m.ticks)
+
+    h = AtTick(logging.WARNING)
+    logging.getLogger("sim.guest").addHandler(h)
+    try:
+        stop = g.run(ticks=2_000_000)
+    finally:
+        logging.getLogger("sim.guest").removeHandler(h)
+    assert stop.reason == "ticks", "it spins in the assert loop"
+    assert len(seen) == 1 and seen[0] < 10_000, "logged at once, not when the run ends"
+    assert "NVIC_IPR0 (IRQ 3" in g.m.notes[0]
+    g2 = dev_guest("prio_assert", board="mps2-an385-qemu")
+    assert g2.run(ticks=2_000_000).reason == "exit" and g2.log == [0x0A, DONE]
+
+
 def test_qemu_board_keeps_8_priority_bits_and_says_nothing(dev_guest, caplog):
     g = dev_guest("prio", board="mps2-an385-qemu")
     with caplog.at_level(logging.WARNING, logger="sim.guest"):
@@ -254,7 +275,7 @@ def test_scc_ids_reset_values_and_sys_cfg_oscillators(dev_guest):
 
 
 # the board whose behaviour QEMU 7.2's mps2-an385 has, per test (8 priority bits for "prio")
-QEMU_BOARD = {"prio": "mps2-an385-qemu"}
+QEMU_BOARD = {"prio": "mps2-an385-qemu", "prio_assert": "mps2-an385-qemu"}
 # what UART0 receives, per test
 CONSOLE_INPUT = {"uart_rx": "irq!"}
 

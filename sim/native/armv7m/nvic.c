@@ -94,6 +94,7 @@ void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_
 	a->prio_note = (struct prio_note){.reg = reg, .addr = addr, .exc = (uint32_t)exc, .written = written,
 		.read_back = written & a->prio_mask, .bits = (uint32_t)__builtin_popcount(a->prio_mask),
 		.tick = c->ticks};
+	core_request_drain(c);   /* logged by Python now, not when the run ends */
 }
 
 /* A priority field (IPR byte, SHPR byte at SCS offset `off`) written with `v`: the implemented

@@ -408,9 +408,22 @@ static int t_scc(void)
 	return 0;
 }
 
+/* As FreeRTOS's Cortex-M3 port checks the priority bits before its scheduler starts: 0xFF
+ * written must read back with at least the bits of priority 4 (configASSERT, a loop for ever). */
+static int t_prio_assert(void)
+{
+	nvic_set_priority(3, 0xFF);
+	if (NVIC_IPR8(3) & 0x07)
+		rec(0x0A);               /* 8 bits: on */
+	else
+		for (;;)                 /* configASSERT(ucMaxSysCallPriority) */
+			;
+	return 0;
+}
+
 static int (*const tests[])(void) = {
 	t_timer0, t_timer1, t_timer_oneshot, t_timer_regs, t_prio, t_uart_tx, t_uart_rx,
-	t_dualtimer, t_watchdog, t_fpgaio, t_scc,
+	t_dualtimer, t_watchdog, t_fpgaio, t_scc, t_prio_assert,
 };
 
 int main(void)
