@@ -147,7 +147,8 @@ class Symbols:
 class Machine:
     """One board, one image, one native core."""
 
-    def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False):
+    def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
+                 semihost_root=None, semihost_args=None):
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
@@ -165,6 +166,7 @@ class Machine:
         self._console = bytearray()
         self.exit_code: int | None = None
         self._warned_guest = 0
+        self.guest_note: str | None = None   # what the last noted guest error was about
 
         self.uc = self.adapter.new_engine()
         core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
@@ -192,8 +194,75 @@ class Machine:
         flash = self.board.memory[0]
         self._call_return = flash.base + flash.size - 16   # mapped, never executed
         self.runaway_limit = 0
+        self.initial_sp = self._find_initial_sp()
+        self._setup_semihosting(semihost_root, semihost_args)
 
     # ---- construction ------------------------------------------------------------------
+
+    def _find_initial_sp(self) -> int:
+        """The stack pointer the firmware starts with: Cortex-M loads it from the vector table
+        at reset; RISC-V start-up code sets it from the linker script's stack symbol."""
+        sp = self.reg("sp")
+        if sp:
+            return sp
+        for name in ("_estack", "__stack_top", "_stack_top", "__StackTop", "__stack"):
+            if name in self.symbols:
+                return self.symbols[name].address
+        return 0
+
+    def heap_info(self) -> tuple[int, int, int, int]:
+        """What semihosting HEAPINFO returns: (heap base, heap limit, stack base, stack limit).
+
+        Heap base: the first of the symbols __heap_start, __heap_base, __end__, _end, end,
+        __bss_end, _ebss that the image defines, rounded up to 8 (else the start of the RAM
+        holding the stack). Stack base: the initial stack pointer (Cortex-M: vector table word
+        0; RISC-V: _estack / __stack_top / ...), else the end of that RAM. Stack limit:
+        __stack_limit / __StackLimit / _sstack if defined, else the stack base less 64 KiB or
+        half the room between heap and stack, whichever is less. Heap limit: __heap_end /
+        __HeapLimit / __heap_limit if defined, else the stack limit."""
+        def sym(*names):
+            return next((self.symbols[n].address for n in names if n in self.symbols), None)
+        stack_base = self.initial_sp
+        ram = self.board.region_of(stack_base - 1) if stack_base else None
+        base = sym("__heap_start", "__heap_base", "__end__", "_end", "end", "__bss_end", "_ebss")
+        if base is None:
+            base = ram.base if ram else 0
+        base = (base + 7) & ~7
+        if not stack_base:
+            r = self.board.region_of(base)
+            stack_base = r.base + r.size if r else base
+        limit = sym("__stack_limit", "__StackLimit", "_sstack")
+        if limit is None:
+            room = max(0, stack_base - base)
+            limit = (stack_base - min(64 * 1024, room // 2)) & ~7
+        heap_limit = sym("__heap_end", "__HeapLimit", "__heap_limit")
+        return base, limit if heap_limit is None else heap_limit, stack_base, limit
+
+    def _setup_semihosting(self, root, args):
+        if root is not None:
+            root = Path(root)
+            r = lib.core_semihost_root(self._core, str(root).encode())
+            if r:
+                import os
+                raise ConfigError(f"semihost_root {root}: {os.strerror(-r)}; give an existing "
+                                  "directory the firmware may use")
+        if args is None:
+            line = str(self.image)
+        elif isinstance(args, str):
+            line = args
+        else:
+            line = " ".join(str(a) for a in args)
+        if "\0" in line or lib.core_semihost_cmdline(self._core, line.encode()):
+            raise ConfigError("semihost_args: a command line without NUL characters")
+        lib.core_semihost_heapinfo(self._core, *(v & 0xFFFFFFFF for v in self.heap_info()))
+
+    def feed_console(self, data):
+        """Appends `data` (bytes or str) to the console input, which the firmware reads through
+        semihosting (READ of a `:tt` handle opened for reading, READC)."""
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        if lib.core_console_feed(self._core, bytes(data), len(data)):
+            raise MemoryError("cannot grow the console input")
 
     @classmethod
     def load(cls, image, board="mps2-an385", **kw) -> "Machine":
@@ -412,6 +481,11 @@ class Machine:
             new, self._warned_guest = errs - self._warned_guest, errs
             last = next((e for e in reversed(self.events) if e.kind == "guest-error"), None)
             where = f", the last at address {last.arg:#010x} (tick {last.tick})" if last else ""
+            note = ffi.new("char[]", 256)
+            n = lib.core_guest_note_take(self._core, note, 256)
+            if n:
+                self.guest_note = ffi.buffer(note, n)[:].decode("latin-1")
+                where += f": {self.guest_note}"
             if self.strict:
                 raise FirmwareError(f"{self.image.name}: {new} guest error(s): accesses the "
                                     f"model rejects{where}", address=last.arg if last else None)

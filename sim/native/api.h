@@ -175,6 +175,20 @@ void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
  * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
 int core_line_masked(struct core *c, uint32_t line);
 int core_bench_empty_block_hook(uintptr_t uc);
+/* The note of the last guest error that has one (then cleared); its length. */
+size_t core_guest_note_take(struct core *c, char *out, size_t max);
+
+/* ---- semihosting (semihost.c) ----------------------------------------------------------- */
+
+/* Shares host directory `dir` with the guest's file operations: 0, or -errno. */
+int core_semihost_root(struct core *c, const char *dir);
+/* What GET_CMDLINE returns; 0, or -1 out of memory. */
+int core_semihost_cmdline(struct core *c, const char *line);
+/* What HEAPINFO returns. */
+void core_semihost_heapinfo(struct core *c, uint32_t heap_base, uint32_t heap_limit,
+			    uint32_t stack_base, uint32_t stack_limit);
+/* Appends to the console input (`:tt` read, READC); 0, or -1 out of memory. */
+int core_console_feed(struct core *c, const char *data, size_t n);
 
 /* ---- devices (dev/dev.c): a board file's [[devices]] entry each ------------------------- */
 

@@ -3,6 +3,8 @@
  * interrupt controllers through their line sets, devices through dev/dev.c. */
 #include "core.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,16 +35,41 @@ void core_guest_error(struct core *c, uint64_t addr)
 	core_trace(c, EV_GUEST_ERROR, 0, (uint32_t)addr);
 }
 
+void core_guest_note(struct core *c, uint64_t addr, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->guest_note, sizeof(c->guest_note), fmt, ap);
+	va_end(ap);
+	core_guest_error(c, addr);
+}
+
+size_t core_guest_note_take(struct core *c, char *out, size_t max)
+{
+	size_t n = strnlen(c->guest_note, sizeof(c->guest_note));
+	if (n > max)
+		n = max;
+	memcpy(out, c->guest_note, n);
+	c->guest_note[0] = 0;
+	return n;
+}
+
 /* ---- memory ----------------------------------------------------------------------------- */
+
+const struct region *core_region_of(struct core *c, uint64_t addr, uint32_t len)
+{
+	for (int i = 0; i < c->nregions; i++) {
+		const struct region *r = &c->regions[i];
+		if (addr >= r->base && addr + len <= r->base + r->size)
+			return r;
+	}
+	return NULL;
+}
 
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len)
 {
-	for (int i = 0; i < c->nregions; i++) {
-		struct region *r = &c->regions[i];
-		if (addr >= r->base && addr + len <= r->base + r->size)
-			return r->host + (addr - r->base);
-	}
-	return NULL;
+	const struct region *r = core_region_of(c, addr, len);
+	return r ? r->host + (addr - r->base) : NULL;
 }
 
 int core_read32(struct core *c, uint64_t addr, uint32_t *v)
@@ -76,7 +103,7 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 		munmap(host, size);
 		return -2;
 	}
-	c->regions[c->nregions++] = (struct region){base, size, host};
+	c->regions[c->nregions++] = (struct region){base, size, host, perms};
 	return 0;
 }
 
@@ -532,6 +559,7 @@ void core_free(struct core *c)
 	free(c->heap);
 	free(c->trace);
 	free(c->console);
+	core_semihost_free(c);
 	storm_free(c);
 	core_free_devices(c);
 	if (c->arch && c->arch->release)

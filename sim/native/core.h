@@ -36,12 +36,15 @@ struct sched_ev {
 struct region {
 	uint64_t base, size;
 	uint8_t *host;
+	int perms;               /* UC_PROT_* as mapped */
 };
 
 #define CORE_MAX_REGIONS 8
 #define CORE_MAX_DEVICES 16
 #define ICOUNT_CACHE 1024
 #define NO_LINE 0xFFFFFFFFu
+#define SH_MAX_FILES 32          /* semihosting handles open at once (1..31) */
+#define GUEST_NOTE_MAX 192
 
 /* One event. `line` and `req` are for the accounting: the controller line it concerns
  * (NO_LINE for none) and the tick of the line request behind it (NO_TICK for none). */
@@ -124,6 +127,8 @@ struct core {
 	int pc_redirected;       /* service() moved PC: the block it was called for does not run */
 	int in_api;              /* a device access from Python (core_mmio), not from the guest */
 	uint64_t guest_errors;
+	char guest_note[GUEST_NOTE_MAX];   /* what the last noted guest error was about */
+	struct semihost *sh;     /* semihosting state (semihost.c), NULL until first used */
 
 	struct region regions[CORE_MAX_REGIONS];
 	int nregions;
@@ -181,10 +186,15 @@ static inline void core_trace(struct core *c, uint16_t kind, uint16_t num, uint3
 
 void core_console_putc(struct core *c, char ch);
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
+/* The RAM/flash region holding all of [addr, addr + len), or NULL. */
+const struct region *core_region_of(struct core *c, uint64_t addr, uint32_t len);
 int core_read32(struct core *c, uint64_t addr, uint32_t *v);
 int core_write32(struct core *c, uint64_t addr, uint32_t v);
 void core_update_deadline(struct core *c);
 void core_guest_error(struct core *c, uint64_t addr);
+/* A guest error with a note saying what was wrong (printf format), for Python to log. */
+void core_guest_note(struct core *c, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void core_charge_partial(struct core *c, uint64_t pc);
 void core_stop(struct core *c, int reason);
 uint64_t core_next_event_tick(struct core *c);
@@ -208,6 +218,7 @@ void core_free_devices(struct core *c);
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */
 int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
+void core_semihost_free(struct core *c);
 
 /* storm/sources.c: sources (no-ops while no storm is set up) */
 uint64_t storm_next_tick(struct core *c);
