@@ -1,6 +1,7 @@
 """Semihosting as newlib's rdimon and picolibc use it (sim/native/semihost.c): every operation
-called by guest firmware (fw/semihost_tests.c), its results checked, host files kept below the
-directory the user names, and the same image compared with QEMU where it is installed."""
+called by guest firmware (fw/semihost_tests.c, built for Cortex-M3 and for RV32), its results
+checked, host files kept below the directory the user names, and the same image compared with
+QEMU (qemu-system-arm mps2-an385, qemu-system-riscv32 virt) where it is installed."""
 
 import logging
 import os
@@ -14,22 +15,38 @@ import sim
 from sim import toolchain
 
 FW = Path(__file__).parent / "fw"
-CM = toolchain.firmware_dir() / "cortex_m"
-QEMU = shutil.which("qemu-system-arm")
+FWDIR = toolchain.firmware_dir()
 ARGS = "prog alpha beta"
+# per architecture: the firmware target, start-up, linker script folder, board, QEMU command
+ARCHES = {
+    "armv7m": ("cortex-m3", [FWDIR / "cortex_m" / "startup.c"], FWDIR / "cortex_m",
+               "mps2-an385", ["qemu-system-arm", "-M", "mps2-an385"]),
+    "rv32": ("rv32imac", [FWDIR / "riscv" / "start.S"], FWDIR / "riscv", "virt",
+             ["qemu-system-riscv32", "-M", "virt", "-bios", "none"]),
+}
 
 
-def build(for_qemu=False):
-    srcs = [CM / "startup.c", FW / "semihost_tests.c",
-            toolchain.firmware_dir() / "common" / "semihost.c"]
-    return toolchain.build_image("cortex-m3", "semihost-tests" + ("-qemu" if for_qemu else ""),
-                                 srcs, linker_script=CM / "link.ld", include_dirs=[CM],
+def build(arch, for_qemu=False):
+    target, start, folder, _, _ = ARCHES[arch]
+    srcs = [*start, FW / "semihost_tests.c", FWDIR / "common" / "semihost.c"]
+    return toolchain.build_image(target, "semihost-tests" + ("-qemu" if for_qemu else ""),
+                                 srcs, linker_script=folder / "link.ld", include_dirs=[folder],
                                  defines=["FOR_QEMU=1"] if for_qemu else [])
 
 
+@pytest.fixture(scope="module", params=sorted(ARCHES))
+def arch(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def image():
-    return build()
+def image(arch):
+    return build(arch)
+
+
+@pytest.fixture(scope="module")
+def board(arch):
+    return ARCHES[arch][3]
 
 
 def lines(console):
@@ -44,9 +61,10 @@ def make_root(tmp_path):
     return root
 
 
-def run_fw(image, tmp_path, feed=None, **kw):
+def run_fw(image, tmp_path, feed=None, board=None, **kw):
     root = make_root(tmp_path)
-    m = sim.Machine.load(image, semihost_root=root, semihost_args=ARGS, **kw)
+    board = board or ("virt" if "riscv" in str(image) or "rv32" in str(image) else "mps2-an385")
+    m = sim.Machine.load(image, board=board, semihost_root=root, semihost_args=ARGS, **kw)
     if feed is not None:
         m.feed_console(feed)
     stop = m.run(ticks=5_000_000)
@@ -89,12 +107,12 @@ def test_time_is_simulated_and_deterministic(image, tmp_path):
     assert m2.console == m.console and m2.ticks == m.ticks
 
 
-def test_clock_on_a_slow_board_does_not_divide_by_zero(image, tmp_path):
-    board = sim.boards.get_board("mps2-an385")
-    text = (Path(sim.boards.__file__).parent / "boards" / "mps2-an385.toml").read_text()
+def test_clock_on_a_slow_board_does_not_divide_by_zero(image, board, tmp_path):
+    text = (Path(sim.boards.__file__).parent / "boards" / f"{board}.toml").read_text()
     slow = tmp_path / "slow.toml"
-    slow.write_text(text.replace("clock_hz = 25_000_000", "clock_hz = 7"))
-    assert board.clock_hz != 7
+    hz = sim.boards.get_board(board).clock_hz
+    slow.write_text(text.replace(f"clock_hz = {hz:_}", "clock_hz = 7"))
+    assert f"clock_hz = {hz:_}" in text
     m, stop, _ = run_fw(image, tmp_path, board=slow)
     v = lines(m.console)
     assert stop.exit_code == 3
@@ -110,7 +128,7 @@ def test_heapinfo_comes_from_the_elf_and_the_board(image, tmp_path):
     assert (heap_base, heap_limit, stack_base, stack_limit) == m.heap_info()
     bss_end = m.symbols["__bss_end"].address
     assert heap_base == (bss_end + 7) & ~7
-    assert stack_base == m.initial_sp == 0x20400000       # vector table word 0: _estack
+    assert stack_base == m.initial_sp == m.symbols["_estack"].address   # Cortex-M: vector word 0
     assert stack_limit == heap_limit == stack_base - 64 * 1024
 
 
@@ -124,7 +142,8 @@ def test_the_console_input_is_what_python_feeds(image, tmp_path):
     assert v["~tt_in_left"] == "3" and v["~readc"] == "-1"
 
 
-def test_paths_out_of_the_root_system_and_bad_pointers_are_guest_errors(image, tmp_path, caplog):
+def test_paths_out_of_the_root_system_and_bad_pointers_are_guest_errors(image, board, tmp_path,
+                                                                        caplog):
     caplog.set_level(logging.WARNING, logger="sim.guest")
     m, stop, _ = run_fw(image, tmp_path)
     v = lines(m.console)
@@ -142,13 +161,13 @@ def test_paths_out_of_the_root_system_and_bad_pointers_are_guest_errors(image, t
     assert len(kinds) >= 8
     assert "not implemented" in caplog.text or "NUL" in caplog.text or "semihosting" in caplog.text
     with pytest.raises(sim.FirmwareError, match="semihosting"):
-        sim.Machine.load(image, strict=True, semihost_root=make_root(tmp_path / "s")).run(
-            ticks=5_000_000)
+        sim.Machine.load(image, board=board, strict=True,
+                         semihost_root=make_root(tmp_path / "s")).run(ticks=5_000_000)
 
 
-def test_without_a_root_every_file_operation_fails_in_the_guest(image, caplog):
+def test_without_a_root_every_file_operation_fails_in_the_guest(image, board, caplog):
     caplog.set_level(logging.WARNING, logger="sim.guest")
-    m = sim.Machine.load(image)
+    m = sim.Machine.load(image, board=board)
     stop = m.run(ticks=5_000_000)
     v = lines(m.console)
     assert stop.exit_code == 3
@@ -158,21 +177,23 @@ def test_without_a_root_every_file_operation_fails_in_the_guest(image, caplog):
     assert v["cmdline"] == str(m.image)          # the default: the image, as QEMU's fallback
 
 
-def test_a_root_that_is_no_directory_is_a_config_error(image, tmp_path):
+def test_a_root_that_is_no_directory_is_a_config_error(image, board, tmp_path):
     with pytest.raises(sim.ConfigError, match="semihost_root"):
-        sim.Machine.load(image, semihost_root=tmp_path / "missing")
+        sim.Machine.load(image, board=board, semihost_root=tmp_path / "missing")
 
 
 def _comparable(text):
     return [ln for ln in text.splitlines() if not ln.startswith("~")]
 
 
-@pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
-def test_the_same_image_on_qemu_prints_the_same(tmp_path):
-    elf = build(for_qemu=True)
+def test_the_same_image_on_qemu_prints_the_same(arch, tmp_path):
+    qemu = ARCHES[arch][4]
+    if shutil.which(qemu[0]) is None:
+        pytest.skip(f"{qemu[0]} is not installed")
+    elf = build(arch, for_qemu=True)
     q = tmp_path / "q" / "root"
     q.mkdir(parents=True)
-    r = subprocess.run([QEMU, "-M", "mps2-an385", "-nographic", "-monitor", "none",
+    r = subprocess.run([*qemu, "-nographic", "-monitor", "none",
                         "-serial", "none", "-semihosting-config",
                         "enable=on,target=native," + ",".join(f"arg={a}" for a in ARGS.split()),
                         "-kernel", str(elf)],
