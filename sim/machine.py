@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import unicorn
 from . import arch as arch_mod
 from . import trace as trace_mod
 from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
-                    STOP_REASONS, STOP_TRACE_FULL)
+                    STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ConfigError, FirmwareError, SymbolError
@@ -37,6 +38,8 @@ from .native import ffi, lib
 guest_log = logging.getLogger("sim.guest")
 
 TRACE_CHUNK = 1 << 15
+# ticks per core_run between drains (console streaming, time limit): ~20-50 ms of host time
+CHUNK_TICKS = 2_000_000
 _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -2: "bad or unknown options for this model",
                   -3: "its address range overlaps memory or another device",
@@ -46,11 +49,30 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped: reason is one of ticks, until, exit, idle."""
+    """Why a run stopped. `reason`: exit (the firmware exited: `exit_code`), ticks (the tick
+    budget ended), timeout (the host-time bound ended), until (PC reached `until`), idle (WFI
+    with nothing that can ever wake the core), stuck (a loop nothing can ever leave: `loop` is
+    its [start, end) and `fault` the fault whose handler spins, for a fault loop).
+    `detail` says why in one line, with every address named by its function (Machine.where);
+    `function` is where PC is ("main+0x12"), None outside every function symbol."""
     reason: str
     ticks: int
     pc: int
     exit_code: int | None
+    detail: str = ""
+    function: str | None = None
+    loop: tuple[int, int] | None = None
+    fault: dict | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """The process exit status this stop maps to (`irqsim run`): the firmware's exit code,
+        0 at `until`, 124 when a tick or time limit ended the run (as timeout(1)), else 1."""
+        if self.reason == "exit":
+            return self.exit_code & 0xFF if self.exit_code is not None else 1
+        if self.reason == "until":
+            return 0
+        return 124 if self.reason in ("ticks", "timeout") else 1
 
 
 @dataclass(frozen=True)
@@ -410,34 +432,84 @@ class Machine:
 
     # ---- running -----------------------------------------------------------------------
 
-    def run(self, ticks: int | None = None, until=None) -> Stop:
-        """Runs for at most `ticks` ticks, until PC reaches `until` (symbol or address), until
-        the firmware exits, or until it waits for an interrupt that can never come."""
+    def run(self, ticks: int | None = None, until=None, *, timeout: float | None = None,
+            on_chunk=None) -> Stop:
+        """Runs for at most `ticks` ticks (None: no bound), until PC reaches `until` (symbol or
+        address), until the firmware exits, waits for an interrupt that can never come (idle)
+        or spins in a loop nothing can leave (stuck), or until `timeout` seconds of host time
+        have passed. The run goes in chunks of CHUNK_TICKS: between them the console and the
+        trace are drained and `on_chunk(machine)` is called (to stream the console); chunks
+        change neither the trace nor the timing. A lockup, a runaway handler or an emulator
+        failure raises FirmwareError."""
         until_addr = 0
         if until is not None:
             until_addr = self.symbols.address(until) & ~1
         end = None if ticks is None else self.ticks + int(ticks)
+        deadline = None if timeout is None else time.monotonic() + float(timeout)
         lib.core_set_runaway(self._core, self.runaway_limit)
         while True:
-            budget = (1 << 63) if end is None else max(0, end - self.ticks)
-            r = lib.core_run(self._core, budget, until_addr)
+            left = (1 << 63) if end is None else max(0, end - self.ticks)
+            r = lib.core_run(self._core, min(left, CHUNK_TICKS), until_addr)
             self._drain()
-            if r != STOP_TRACE_FULL:     # drained: go on
+            if on_chunk is not None:
+                on_chunk(self)
+            if r == STOP_TRACE_FULL:     # drained: go on
+                continue
+            if r != STOP_TICKS or (end is not None and self.ticks >= end):
                 break
+            if deadline is not None and time.monotonic() >= deadline:
+                return self._stop("timeout", timeout=timeout)
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(self._core)
         if reason in ("lockup", "runaway", "error"):
             raise self._firmware_error(reason)
-        return Stop(reason, self.ticks, self.pc, self.exit_code)
+        return self._stop(reason, ticks=ticks, until=until)
 
-    def _firmware_error(self, reason) -> FirmwareError:
+    def _stop(self, reason, *, ticks=None, until=None, timeout=None) -> Stop:
+        """The Stop for `reason`, its one-line detail and what the architecture adds."""
+        pc = self.pc
+        at = f"at tick {self.ticks:,}, {self.where(pc)}"
+        loop = fault = None
+        if reason == "exit":
+            detail = f"the firmware exited with status {self.exit_code} {at}"
+        elif reason == "ticks":
+            detail = f"tick limit: {ticks:,} ticks ran out {at}"
+        elif reason == "timeout":
+            detail = f"time limit: {timeout:g} s of host time ran out {at}"
+        elif reason == "until":
+            detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
+        else:
+            if reason == "stuck":
+                start, end = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+                lib.core_loop_info(self._core, start, end)
+                loop = (start[0], end[0])
+            why, fault = self.adapter.stuck_detail(self)
+            if fault is not None:
+                detail = (f"fault loop: the {fault['handler']} handler spins {at}, after "
+                          f"{fault['text']}")
+            elif reason == "stuck":
+                detail = (f"stuck {at}: the loop at {loop[0]:#010x}..{loop[1]:#010x} branches "
+                          f"to itself and nothing can ever interrupt it ({why})")
+            else:
+                detail = (f"idle {at}: waiting for an interrupt (WFI) that can never come "
+                          f"({why})")
+        return Stop(reason, self.ticks, pc, self.exit_code, detail, self.function_at(pc),
+                    loop, fault)
+
+    def fault_info(self) -> tuple[int, int, int]:
+        """The last fault taken (or the lockup): its PC, the address it is about, its cause
+        (a sim.codes.FAULT_CAUSES key; 0 for none)."""
         pc = ffi.new("uint64_t *")
         addr = ffi.new("uint64_t *")
         cause = ffi.new("uint32_t *")
         lib.core_fault_info(self._core, pc, addr, cause)
+        return pc[0], addr[0], cause[0]
+
+    def _firmware_error(self, reason) -> FirmwareError:
+        pc, addr, cause = (ffi.new("uint64_t *", v) for v in self.fault_info())
         last = self.events[-8:]
-        where = self._where(pc[0])
+        where = self.where(pc[0])
         recent = "; ".join(str(e) for e in last[-4:]) or "none"
         if reason == "runaway":
             msg = (f"{self.image.name}: runaway handler: the core stayed in handler mode for more "
@@ -454,12 +526,20 @@ class Machine:
             msg += self.adapter.fault_detail(self)
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
-    def _where(self, addr) -> str:
+    def function_at(self, addr) -> str | None:
+        """The function holding `addr`, as "name+0xoffset", or None (no function symbol)."""
+        addr &= ~self.adapter.code_bit
         best = None
         for name, (a, size, kind) in self.symbols._t.items():
             if kind == "FUNC" and a <= addr < a + max(size, 1):
                 best = f"{name}+{addr - a:#x}"
-        return f"pc {addr:#010x}" + (f" ({best})" if best else "")
+        return best
+
+    def where(self, addr, what: str = "pc") -> str:
+        """`addr` for a message: "pc 0x000001a4 (main+0x10)", the function left out where the
+        image has none there. Every address in a stop report or error goes through it."""
+        fn = self.function_at(addr)
+        return f"{what} {addr:#010x}" + (f" ({fn})" if fn else "")
 
     def _drain(self):
         n = lib.core_console_len(self._core)
@@ -514,6 +594,11 @@ class Machine:
     def console(self) -> str:
         self._drain()
         return self._console.decode("latin-1")
+
+    def console_since(self, offset: int) -> str:
+        """The console output from byte `offset` on (to stream it: offset = what was shown)."""
+        self._drain()
+        return self._console[offset:].decode("latin-1")
 
     # ---- the interrupt controller, whichever the board has -----------------------------------
 

@@ -18,7 +18,9 @@ enum core_stop {
 	STOP_TRACE_FULL = 5,  /* the trace buffer needs draining; call core_run again */
 	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
 	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
-	STOP_ERROR = 8        /* the emulator failed in a way we cannot map to the architecture */
+	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
+	STOP_STUCK = 9        /* a loop nothing can ever leave (docs/semantics.md, "Stuck"):
+	                       * core_loop_info gives its address range */
 };
 
 /* Events. Those below EV_RECORDED_END are trace records (sim/trace.py names them: the enum
@@ -168,6 +170,8 @@ int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregi
 void core_set_runaway(struct core *c, uint64_t limit);
 uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);
+/* The loop of a STOP_STUCK: [start, end) of its block. */
+void core_loop_info(struct core *c, uint64_t *start, uint64_t *end);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);
 uint64_t core_guest_errors(struct core *c);
 void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
@@ -225,6 +229,8 @@ void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pend
 int armv7m_exec_priority(struct core *c);
 void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
 void armv7m_counters(struct core *c, struct nvic_counters *out);
+/* The fault status registers (B3.2.15-19): out = {CFSR, HFSR, MMFAR, BFAR}. */
+void armv7m_fault_status(struct core *c, uint32_t *out);
 
 /* ---- RISC-V RV32 (rv32/): machine-mode traps; its PLIC and CLINT are devices ------------ */
 

@@ -216,6 +216,8 @@ block_info_slow(struct core *c, struct icount_entry *e, uint64_t addr, uint32_t 
 		start |= BLOCK_START_REGISTER;
 	if (c->table_unregister_addr && addr == c->table_unregister_addr)
 		start |= BLOCK_START_UNREGISTER;
+	if (p && c->arch->self_loop && c->arch->self_loop(p, size))
+		start |= BLOCK_START_LOOP;
 	e->addr = addr;
 	e->size = size;
 	e->count = n;
@@ -398,6 +400,7 @@ static int deliver_due(struct core *c)
 
 static void service(struct core *c, uint64_t pc)
 {
+	c->loop_ok = NO_LOOP;   /* what can wake the core may have changed */
 	if (deliver_due(c)) {
 		core_stop(c, STOP_TRACE_FULL);
 		return;
@@ -437,9 +440,11 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 			return;  /* this block does not run now */
 	}
 	struct icount_entry *e = block_info(c, addr, size);
+	if ((e->start & BLOCK_START_LOOP) && core_on_loop(c, addr, size))
+		return;  /* stuck: the loop does not run again */
 	c->blk = e;
 	c->blk_end = e->end;
-	if (e->start)
+	if (e->start & ~BLOCK_START_LOOP)
 		block_start(c, e->start);
 }
 
@@ -535,6 +540,8 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 	c->uc = (uc_engine *)uc;
 	c->clock_hz = clock_hz ? clock_hz : 1000000;
 	c->handler_since = UINT64_MAX;
+	c->loop_ok = NO_LOOP;
+	c->wait_pc = NO_LOOP;
 	c->blk = &no_block;
 	c->deadline = 0;
 	c->stop_tick = UINT64_MAX;
@@ -651,6 +658,12 @@ int core_exit_code(struct core *c)
 	return c->exit_code;
 }
 
+void core_loop_info(struct core *c, uint64_t *start, uint64_t *end)
+{
+	*start = c->loop_start;
+	*end = c->loop_end;
+}
+
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause)
 {
 	*pc = c->fault_pc;
@@ -670,8 +683,10 @@ static uint64_t read_pc(struct core *c)
 	return pc;
 }
 
-/* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core. */
-static int idle(struct core *c)
+/* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core.
+ * A wait the tick budget ends goes on in the next core_run (if PC is still there): a run split
+ * into budgets behaves as one. */
+static int idle(struct core *c, uint64_t pc)
 {
 	if (c->arch->wakeable(c))
 		return 0;
@@ -680,6 +695,7 @@ static int idle(struct core *c)
 		return STOP_IDLE;
 	if (next >= c->stop_tick) {
 		c->ticks = c->stop_tick;
+		c->wait_pc = pc;
 		return STOP_TICKS;
 	}
 	if (next > c->ticks)
@@ -703,8 +719,17 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	c->stop = STOP_NONE;
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
+	c->loop_ok = NO_LOOP;   /* Python may have changed what can wake the core */
 	c->need_check = 1;
 	core_update_deadline(c);
+	if (c->wait_pc != NO_LOOP) {
+		/* the last run ended in an idle wait: it goes on where the core still waits */
+		uint64_t pc = read_pc(c), at = c->wait_pc;
+		c->wait_pc = NO_LOOP;
+		int r = pc == at ? idle(c, pc) : 0;   /* (idle sets wait_pc again at the budget) */
+		if (r)
+			return c->stop = r;
+	}
 	for (;;) {
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;
@@ -747,7 +772,7 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		core_charge_partial(c, pc);
 		if (until && pc == until)
 			return c->stop = STOP_UNTIL;
-		int r = idle(c);
+		int r = idle(c, pc);
 		if (r)
 			return c->stop = r;
 		c->need_check = 1;

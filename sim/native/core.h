@@ -43,6 +43,7 @@ struct region {
 #define CORE_MAX_DEVICES 16
 #define ICOUNT_CACHE 1024
 #define NO_LINE 0xFFFFFFFFu
+#define NO_LOOP UINT64_MAX      /* loop_ok, wait_pc: none */
 #define SH_MAX_FILES 32          /* semihosting handles open at once (1..31) */
 #define GUEST_NOTE_MAX 192
 
@@ -71,6 +72,7 @@ struct icount_entry {
 #define BLOCK_START_DISPATCH   1   /* handler_table_handle */
 #define BLOCK_START_REGISTER   2   /* handler_table_register */
 #define BLOCK_START_UNREGISTER 4   /* handler_table_unregister */
+#define BLOCK_START_LOOP       8   /* a branch to itself (arch self_loop): is the core stuck? */
 
 struct storm;
 struct device;
@@ -121,6 +123,9 @@ struct core {
 	uint64_t until;          /* stop when a block starts here (0 = none) */
 	uint64_t fault_pc, fault_addr;
 	uint32_t fault_cause;
+	uint64_t loop_start, loop_end;  /* the loop of a STOP_STUCK */
+	uint64_t loop_ok;        /* a loop found leavable since the last service(), or NO_LOOP */
+	uint64_t wait_pc;        /* the idle wait the last run's budget ended in, or NO_LOOP */
 	uint64_t mem_fault_addr; /* address of the last invalid access (UC_HOOK_MEM_INVALID) */
 	int mem_fault_seen;
 	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
@@ -200,6 +205,10 @@ void core_guest_note(struct core *c, uint64_t addr, const char *fmt, ...)
 void core_charge_partial(struct core *c, uint64_t pc);
 void core_stop(struct core *c, int reason);
 uint64_t core_next_event_tick(struct core *c);
+/* stuck.c: 1 when a line event for `line` is scheduled or a storm source may request it. */
+int core_line_may_come(struct core *c, uint32_t line);
+/* stuck.c: the block at addr is a branch to itself: 1 when it stopped the run (STOP_STUCK). */
+int core_on_loop(struct core *c, uint64_t addr, uint32_t size);
 void core_enter_handler_mode(struct core *c);
 void core_leave_handler_mode(struct core *c);
 /* A line event made at `tick` (<= now): recorded, then handed to the controller of the line. */
@@ -226,5 +235,7 @@ void core_semihost_free(struct core *c);
 uint64_t storm_next_tick(struct core *c);
 void storm_deliver_one(struct core *c);
 void storm_free(struct core *c);
+/* 1 when a source of the storm may still request `line`. */
+int storm_may_request(struct core *c, uint32_t line);
 
 #endif /* SIM_NATIVE_CORE_H_ */
