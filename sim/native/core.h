@@ -36,7 +36,8 @@ struct sched_ev {
 struct region {
 	uint64_t base, size;
 	uint8_t *host;
-	int perms;               /* UC_PROT_* as mapped */
+	uint32_t perms;          /* UC_PROT_* as the board maps it */
+	uint64_t *executed;      /* a bit per TLB_GRAIN bytes: code was fetched there (tlb.c) */
 };
 
 #define CORE_MAX_REGIONS 8
@@ -98,7 +99,8 @@ struct core {
 			uint8_t recheck_masked; /* a pending exception waits on a mask: every block */
 			uint8_t blk_end;        /* block-end code of the current block, done when it
 						 * completes */
-			uint8_t attn_spare;
+			uint8_t probing;        /* probe_fault_address is re-running one
+						 * instruction: the core's hooks stand aside */
 		};
 		uint32_t attn;
 	};
@@ -126,7 +128,7 @@ struct core {
 	uint64_t loop_start, loop_end;  /* the loop of a STOP_STUCK */
 	uint64_t loop_ok;        /* a loop found leavable since the last service(), or NO_LOOP */
 	uint64_t wait_pc;        /* the idle wait the last run's budget ended in, or NO_LOOP */
-	uint64_t mem_fault_addr; /* address of the last invalid access (UC_HOOK_MEM_INVALID) */
+	uint64_t mem_fault_addr; /* address of the last data access fault (probe_fault_address) */
 	int mem_fault_seen;
 	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
 	int pc_redirected;       /* service() moved PC: the block it was called for does not run */
@@ -139,7 +141,7 @@ struct core {
 	int nregions;
 	struct icount_entry icache[ICOUNT_CACHE];
 
-	uc_hook h_block, h_intr, h_inval;
+	uc_hook h_block, h_intr, h_tlb;
 	uint64_t dispatch_addr, table_register_addr, table_unregister_addr;  /* 0 = not watched */
 
 	struct line_set lines[CORE_MAX_LINE_SETS];   /* interrupt controllers' inputs */
@@ -225,6 +227,10 @@ void core_lower_line(struct core *c, uint32_t line);
 void core_advance_devices(struct core *c);
 uint64_t core_devices_deadline(struct core *c);
 void core_free_devices(struct core *c);
+
+/* tlb.c: the fast store path (Unicorn's virtual TLB, filled here) */
+int core_tlb_init(struct core *c);
+int core_tlb_region(struct region *r);
 
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */
