@@ -564,7 +564,8 @@ class Machine:
         if errs > self._warned_guest:
             new, self._warned_guest = errs - self._warned_guest, errs
             last = next((e for e in reversed(self.events) if e.kind == "guest-error"), None)
-            where = f", the last at address {last.arg:#010x} (tick {last.tick})" if last else ""
+            where = (f", the last at {self.where(last.arg, 'address')} (tick {last.tick})"
+                     if last else "")
             note = ffi.new("char[]", 256)
             n = lib.core_guest_note_take(self._core, note, 256)
             if n:

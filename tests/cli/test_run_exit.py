@@ -22,9 +22,10 @@ STUCK = {"assert_masked": 1, "hardfault_b_dot": 2, "enabled_line": 4}
 
 
 def image(src, name, defines=()):
+    common = toolchain.firmware_dir() / "common"
     return str(toolchain.build_image(
-        "cortex-m3", name, [CM / "startup.c", FW / src,
-                            toolchain.firmware_dir() / "common" / "semihost.c"],
+        "cortex-m3", name, [CM / "startup.c", FW / src, common / "semihost.c",
+                            common / "console_common.c"],
         linker_script=CM / "link.ld", include_dirs=[CM], defines=list(defines)))
 
 
@@ -117,3 +118,15 @@ def test_the_console_streams_while_the_run_goes_on():
 def test_limits_must_be_positive(opt):
     r = CliRunner().invoke(main, ["run", opt, "0"])
     assert r.exit_code == 2 and "Invalid value" in r.output
+
+
+def test_a_storm_that_ends_stuck_says_so_and_exits_1(tmp_path):
+    sc = tmp_path / "stuck.toml"
+    sc.write_text(f'image = "{stuck("assert_masked")}"\nticks = 200000\n'
+                  '[[source]]\nkind = "periodic"\nlines = [5]\nperiod = 1000\n')
+    r = CliRunner().invoke(main, ["storm", "--scenario", str(sc), "--json"])
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    assert out["stop"] == "stuck" and "(assert_failed+0x" in out["stop_detail"]
+    r = CliRunner().invoke(main, ["storm", "--scenario", str(sc)])
+    assert r.exit_code == 1 and "stopped early: stuck at tick" in r.stdout

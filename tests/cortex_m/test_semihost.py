@@ -28,7 +28,8 @@ ARCHES = {
 
 def build(arch, for_qemu=False):
     target, start, folder, _, _ = ARCHES[arch]
-    srcs = [*start, FW / "semihost_tests.c", FWDIR / "common" / "semihost.c"]
+    srcs = [*start, FW / "semihost_tests.c", FWDIR / "common" / "semihost.c",
+            FWDIR / "common" / "console_common.c"]
     return toolchain.build_image(target, "semihost-tests" + ("-qemu" if for_qemu else ""),
                                  srcs, linker_script=folder / "link.ld", include_dirs=[folder],
                                  defines=["FOR_QEMU=1"] if for_qemu else [])

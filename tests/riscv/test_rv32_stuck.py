@@ -1,13 +1,18 @@
 """The stuck rule on RV32 (docs/semantics.md, "Stuck"): `j .` that nothing can leave ends the
 run at once, named by its function; in an exception's trap handler it is a fault loop with
-mcause and mtval; a loop the CLINT's timer leaves runs on. Images from fw/stuck_rv.c."""
+mcause and mtval; a loop the CLINT's timer leaves runs on. Images from
+tests/cortex_m/fw/stuck_tests.c (one source for both architectures)."""
+
+from pathlib import Path
 
 import pytest
 
 import sim
 from sim import toolchain
 
-from conftest import COMMON, FW, RISCV
+from conftest import COMMON, RISCV
+
+STUCK_FW = Path(__file__).resolve().parents[1] / "cortex_m" / "fw" / "stuck_tests.c"
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +20,7 @@ def stuck_rv():
     def build(test):
         return toolchain.build_image(
             "rv32imac", f"stuck-rv-{test}", [RISCV / "start.S", COMMON / "semihost.c",
-                                             FW / "stuck_rv.c"],
+                                             STUCK_FW],
             linker_script=RISCV / "link.ld", include_dirs=[RISCV], defines=[f"TEST={test}"])
     return build
 

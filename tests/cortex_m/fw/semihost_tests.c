@@ -12,25 +12,8 @@
  */
 #include <stdint.h>
 
+#include "console.h"
 #include "semihost.h"
-
-#define SYS_OPEN 0x01
-#define SYS_CLOSE 0x02
-#define SYS_READ 0x06
-#define SYS_READC 0x07
-#define SYS_ISERROR 0x08
-#define SYS_ISTTY 0x09
-#define SYS_SEEK 0x0A
-#define SYS_FLEN 0x0C
-#define SYS_TMPNAM 0x0D
-#define SYS_REMOVE 0x0E
-#define SYS_RENAME 0x0F
-#define SYS_SYSTEM 0x12
-#define SYS_ERRNO 0x13
-#define SYS_GET_CMDLINE 0x15
-#define SYS_HEAPINFO 0x16
-#define SYS_ELAPSED 0x30
-#define SYS_TICKFREQ 0x31
 
 static uintptr_t out;                 /* the `:tt` handle the report goes to */
 volatile uintptr_t heapinfo[4];       /* HEAPINFO's block: the test reads it by name */
@@ -50,6 +33,12 @@ static uint32_t len(const char *s)
 	return n;
 }
 
+/* The console of console_common.c's helpers: the report's `:tt` handle. */
+void console_putc(char ch)
+{
+	call(SYS_WRITE, out, (uintptr_t)&ch, 1, 0);
+}
+
 static void say(const char *s)
 {
 	call(SYS_WRITE, out, (uintptr_t)s, len(s), 0);
@@ -57,25 +46,10 @@ static void say(const char *s)
 
 static void num(const char *label, int32_t v)
 {
-	char b[64];
-	int n = 0;
-	while (*label)
-		b[n++] = *label++;
-	b[n++] = '=';
-	uint32_t u = v < 0 ? (uint32_t)-v : (uint32_t)v;
-	if (v < 0)
-		b[n++] = '-';
-	char d[12];
-	int k = 0;
-	do {
-		d[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (k)
-		b[n++] = d[--k];
-	b[n++] = '\n';
-	b[n] = 0;
-	say(b);
+	console_puts(label);
+	console_puts(v < 0 ? "=-" : "=");
+	console_putu(v < 0 ? (uint32_t)-v : (uint32_t)v);
+	console_putc('\n');
 }
 
 static int32_t open_file(const char *name, int mode)
