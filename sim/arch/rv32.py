@@ -401,7 +401,7 @@ class Hart:
         cause, tval, tvec = (ffi.new("uint32_t *") for _ in range(3))
         lib.rv32_trap_info(self._m._core, cause, tval, tvec)
         return (f" (the trap: mcause {cause[0]:#010x}, {mcause_name(cause[0])}; mtval "
-                f"{tval[0]:#x}; mtvec {tvec[0]:#010x})")
+                f"{tval[0]:#x}; {self._m.where(tvec[0], 'mtvec')})")
 
 
 def _u64(v, what) -> int:

@@ -574,15 +574,19 @@ int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret)
 	case SYS_GET_CMDLINE: {   /* {buffer, size}: the line and its length back */
 		const char *line = s->cmdline ? s->cmdline : "";
 		uint32_t n = (uint32_t)strlen(line) + 1;
-		uint8_t *out;
+		uint8_t *out, *len;
 		if (args(c, arg, w, 2))
 			*ret = guest_fail(c, op, arg, EFAULT, SH_FAIL, "bad parameter block");
 		else if (n > w[1])
 			*ret = fail(s, E2BIG, SH_FAIL);
-		else if (!(out = guest_ptr(c, w[0], n, 1)) || core_write32(c, arg + 4, n - 1))
-			*ret = guest_fail(c, op, w[0], EFAULT, SH_FAIL, "the buffer is not writable");
-		else
+		else if (!(out = guest_ptr(c, w[0], n, 1)) || !(len = guest_ptr(c, arg + 4, 4, 1)))
+			*ret = guest_fail(c, op, w[0], EFAULT, SH_FAIL,
+					  "the buffer or the parameter block is not writable");
+		else {
+			uint32_t got = n - 1;
 			memcpy(out, line, n);
+			memcpy(len, &got, 4);
+		}
 		return 0;
 	}
 	case SYS_HEAPINFO: {   /* arg points to the address of a 4-word block */

@@ -158,6 +158,7 @@ def test_paths_out_of_the_root_system_and_bad_pointers_are_guest_errors(image, b
     assert v["~unknown_op"] == "-1" and v["~bad_block"] == "-1"
     # 31 handles at once (1..31): the report's, so 30 more, then EMFILE
     assert v["~opened_until_full"] == "30" and v["~full_errno"] == "24"
+    assert "~appended to tt\n~append_tt_close=0\n" in m.console
     kinds = [e for e in m.events if e.kind == "guest-error"]
     assert len(kinds) >= 8
     assert "not implemented" in caplog.text or "NUL" in caplog.text or "semihosting" in caplog.text

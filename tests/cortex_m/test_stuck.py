@@ -90,3 +90,18 @@ def test_the_loop_is_found_in_a_run_split_into_chunks_too(stuck_image, monkeypat
     b = parts.run()
     assert (a.reason, a.ticks, a.exit_code) == (b.reason, b.ticks, b.exit_code)
     assert whole.events == parts.events
+
+
+def test_a_wfi_wait_that_a_chunk_ends_goes_on_in_the_next(guest, monkeypatch):
+    # the request wakes the core from WFI at tick 50,000: chunks of 997 ticks end inside the
+    # wait many times, and the run must come out the same, tick for tick
+    whole = guest("wfi")
+    whole.m.pulse_irq(0, at=50_000)
+    a = whole.run(ticks=1_000_000)
+    monkeypatch.setattr(sim.machine, "CHUNK_TICKS", 997)
+    parts = guest("wfi")
+    parts.m.pulse_irq(0, at=50_000)
+    b = parts.run(ticks=1_000_000)
+    assert a.reason == b.reason == "idle" and a.ticks == b.ticks
+    assert whole.m.events == parts.m.events and whole.log == parts.log
+    assert "WFI" in b.detail and "can never come" in b.detail

@@ -167,6 +167,13 @@ int main(void)
 		opened++;
 	num("~opened_until_full", opened);
 	num("~full_errno", err());
+	for (int32_t k = 1; k <= 31; k++)
+		if ((uintptr_t)k != out)
+			call(SYS_CLOSE, (uintptr_t)k, 0, 0, 0);
+	/* `:tt` for appending is the console too (QEMU: its stderr) */
+	int32_t app = open_file(":tt", 8);
+	call(SYS_WRITE, (uintptr_t)app, (uintptr_t)"~appended to tt\n", 16, 0);
+	num("~append_tt_close", (int32_t)call(SYS_CLOSE, (uintptr_t)app, 0, 0, 0));
 #endif
 
 	/* last: WRITEC and WRITE0, which QEMU writes to its other stream */
