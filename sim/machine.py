@@ -453,9 +453,9 @@ class Machine:
             self._drain()
             if on_chunk is not None:
                 on_chunk(self)
-            if r == STOP_TRACE_FULL:     # drained: go on
-                continue
-            if r != STOP_TICKS or (end is not None and self.ticks >= end):
+            # the trace drained or a chunk done: go on, unless the budget or the time is up
+            if r not in (STOP_TRACE_FULL, STOP_TICKS) or (
+                    r == STOP_TICKS and end is not None and self.ticks >= end):
                 break
             if deadline is not None and time.monotonic() >= deadline:
                 return self._stop("timeout", timeout=timeout)
