@@ -20,7 +20,7 @@ import logging
 import struct
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,20 +49,22 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped. `reason`: exit (the firmware exited: `exit_code`), ticks (the tick
-    budget ended), timeout (the host-time bound ended), until (PC reached `until`), idle (WFI
-    with nothing that can ever wake the core), stuck (a loop nothing can ever leave: `loop` is
-    its [start, end) and `fault` the fault whose handler spins, for a fault loop).
+    """Why a run stopped. `reason`: exit (the firmware exited, through semihosting or a test
+    finisher: `exit_code`), ticks (the tick budget ended), timeout (the host-time bound ended),
+    until (PC reached `until`), idle (WFI with nothing that can ever wake the core), stuck (a
+    loop nothing can ever leave: `loop` is its [start, end) and `fault` the fault whose handler
+    spins, for a fault loop), reset (the firmware asked a test finisher for a machine reset).
     `detail` says why in one line, with every address named by its function (Machine.where);
     `function` is where PC is ("main+0x12"), None outside every function symbol."""
     reason: str
     ticks: int
     pc: int
     exit_code: int | None
-    detail: str = ""
-    function: str | None = None
-    loop: tuple[int, int] | None = None
-    fault: dict | None = None
+    # what the stop says about itself: not part of a Stop's equality (outcomes compare)
+    detail: str = field(default="", compare=False)
+    function: str | None = field(default=None, compare=False)
+    loop: tuple[int, int] | None = field(default=None, compare=False)
+    fault: dict | None = field(default=None, compare=False)
 
     @property
     def exit_status(self) -> int:
@@ -278,12 +280,13 @@ class Machine:
             raise ConfigError("semihost_args: a command line without NUL characters")
         lib.core_semihost_heapinfo(self._core, *(v & 0xFFFFFFFF for v in self.heap_info()))
 
-    def feed_console(self, data):
-        """Appends `data` (bytes or str) to the console input, which the firmware reads through
-        semihosting (READ of a `:tt` handle opened for reading, READC)."""
+    def semihost_input(self, data):
+        """Appends `data` (bytes or str) to the semihosting console input, which the firmware
+        reads through READ of a `:tt` handle opened for reading and READC (a UART's receiver
+        is console_input's)."""
         if isinstance(data, str):
             data = data.encode("latin-1")
-        if lib.core_console_feed(self._core, bytes(data), len(data)):
+        if lib.core_semihost_input(self._core, bytes(data), len(data)):
             raise MemoryError("cannot grow the console input")
 
     @classmethod
@@ -479,6 +482,8 @@ class Machine:
             detail = f"time limit: {timeout:g} s of host time ran out {at}"
         elif reason == "until":
             detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
+        elif reason == "reset":
+            detail = f"the firmware asked for a machine reset (test finisher) {at}"
         else:
             if reason == "stuck":
                 start, end = ffi.new("uint64_t *"), ffi.new("uint64_t *")
@@ -590,6 +595,20 @@ class Machine:
     def take_events(self) -> list:
         ev, self.events = self.events, []
         return ev
+
+    def console_input(self, data: bytes | str):
+        """Sends `data` to the firmware's console: the receiver of the board's first device
+        that takes console input (virt: the NS16550A UART), which delivers it at its line rate
+        as the run goes on (a str is sent as latin-1). ConfigError when the board has no such
+        device, or its input queue cannot take all of it (run the firmware so it reads)."""
+        raw = data.encode("latin-1") if isinstance(data, str) else bytes(data)
+        n = lib.core_console_input(self._core, raw, len(raw))
+        if n < 0:
+            raise ConfigError(f"board {self.board.name} has no device that takes console input "
+                              "(a UART with a receive path, such as kind = \"ns16550a\")")
+        if n < len(raw):
+            raise ConfigError(f"console input: the receiver's queue took {n} of {len(raw)} "
+                              "bytes; run the firmware so that it reads some, then send the rest")
 
     @property
     def console(self) -> str:

@@ -263,69 +263,31 @@ void core_stop(struct core *c, int reason)
 	uc_emu_stop(c->uc);
 }
 
-/* ---- interrupt controllers' inputs ------------------------------------------------------- */
+/* ---- the end of a run ---------------------------------------------------------------- */
 
-int core_add_lines(struct core *c, uint32_t first, uint32_t count, uint32_t special,
-		   int devices, const struct line_ops *ops, void *ctl)
+void core_end_run(struct core *c, int reason)
 {
-	if (c->nline_sets == CORE_MAX_LINE_SETS)
-		return -1;
-	c->lines[c->nline_sets++] = (struct line_set){first, count, special, devices, ops, ctl};
-	return 0;
-}
-
-void core_remove_lines(struct core *c, void *ctl)
-{
-	int n = 0;
-	for (int i = 0; i < c->nline_sets; i++)
-		if (c->lines[i].ctl != ctl)
-			c->lines[n++] = c->lines[i];
-	c->nline_sets = n;
-}
-
-static struct line_set *line_set_of(struct core *c, uint32_t line)
-{
-	for (int i = 0; i < c->nline_sets; i++) {
-		struct line_set *s = &c->lines[i];
-		if (line - s->first < s->count || (s->special && line == s->special))
-			return s;
+	if (c->in_api) {         /* Python, between runs: the next run ends at once */
+		if (reason == STOP_EXIT)
+			core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+		if (!c->pending_stop)
+			c->pending_stop = reason;
+		return;
 	}
-	return NULL;
+	if (c->ending)
+		return;              /* the first one stands */
+	c->ending = reason;
+	if (c->arch->stop_after_access)
+		c->arch->stop_after_access(c);
+	core_stop(c, reason);
 }
 
-void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
+void core_exit(struct core *c, int code)
 {
-	/* the request is recorded at the tick it was made; what it caused, when sampled */
-	core_emit_line(c, tick, EV_REQUEST, (uint16_t)line, kind, line, tick);
-	struct line_set *s = line_set_of(c, line);
-	if (s)
-		s->ops->line(c, s->ctl, line, kind, tick);
-}
-
-void core_lower_line(struct core *c, uint32_t line)
-{
-	for (int i = 0; i < c->nline_sets; i++) {
-		struct line_set *s = &c->lines[i];
-		if (line - s->first < s->count) {
-			s->ops->line(c, s->ctl, line, LINE_LOWER, c->ticks);
-			return;
-		}
-	}
-}
-
-void core_irq(struct core *c, int irq, int level)
-{
-	for (int i = 0; i < c->nline_sets; i++)
-		if (c->lines[i].devices) {
-			c->lines[i].ops->device(c, c->lines[i].ctl, (uint32_t)irq, level);
-			return;
-		}
-}
-
-int core_line_masked(struct core *c, uint32_t line)
-{
-	struct line_set *s = line_set_of(c, line);
-	return s ? s->ops->masked(c, s->ctl, line) : -1;
+	if (c->ending || (c->in_api && c->pending_stop))
+		return;
+	c->exit_code = code;
+	core_end_run(c, STOP_EXIT);
 }
 
 void core_device_written(struct core *c)
@@ -729,6 +691,11 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	if (!c->arch)
 		return c->stop = STOP_ERROR;
 	c->stop = STOP_NONE;
+	if (c->pending_stop) {   /* a device ended the run from Python (core_end_run) */
+		c->stop = c->pending_stop;
+		c->pending_stop = 0;
+		return c->stop;
+	}
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
 	c->loop_ok = NO_LOOP;   /* Python may have changed what can wake the core */
@@ -761,6 +728,11 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		 * store that made an interrupt takeable, a read of mip; Cortex-M: an unprivileged
 		 * access to the SCS). */
 		int resumed = err == UC_ERR_OK && c->arch->resume(c);
+		if (c->ending) {         /* a device ended the run; the access has retired */
+			if (c->ending == STOP_EXIT)
+				core_trace(c, EV_EXIT, 0, (uint32_t)c->exit_code);
+			c->ending = 0;
+		}
 		if (c->stop) {
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;

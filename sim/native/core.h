@@ -122,6 +122,8 @@ struct core {
 	/* run state */
 	int stop;                /* enum core_stop, set by hooks */
 	int exit_code;
+	int ending;              /* a device ends the run (core_end_run): its stop reason */
+	int pending_stop;        /* ... from Python, between runs: the next core_run returns it */
 	uint64_t until;          /* stop when a block starts here (0 = none) */
 	uint64_t fault_pc, fault_addr;
 	uint32_t fault_cause;
@@ -217,6 +219,14 @@ void core_leave_handler_mode(struct core *c);
 void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
 /* A device's interrupt output: to the controller that takes device outputs. */
 void core_irq(struct core *c, int irq, int level);
+/* A device ends the run as a firmware exit with `code` (STOP_EXIT, EV_EXIT recorded), as a
+ * semihosting exit does: a test finisher. From a guest store, the store retires first (the
+ * architecture's stop_after_access) and the exit is recorded at the tick after it; from
+ * Python (core_mmio, between runs), the exit is recorded now and the next core_run returns
+ * STOP_EXIT at once. */
+void core_exit(struct core *c, int code);
+/* The same with another stop reason (STOP_RESET) and no EV_EXIT. */
+void core_end_run(struct core *c, int reason);
 /* After a device register write that may have changed an interrupt input (dev/dev.h). */
 void core_device_written(struct core *c);
 /* A level line lowered by the firmware (an acknowledge register): the controller's own

@@ -19,7 +19,7 @@
  * device or a directory: a FIFO would block the host).
  *
  * The console. `:tt` opened for reading is the console input (what Python fed with
- * core_console_feed; empty otherwise); opened for writing or appending, the console output.
+ * core_semihost_input; empty otherwise); opened for writing or appending, the console output.
  * QEMU sends `:tt` in append mode to its stderr; we have one console.
  *
  * Time is simulated time (ticks), so a run's output does not depend on the host. Failures set
@@ -110,7 +110,7 @@ void core_semihost_heapinfo(struct core *c, uint32_t heap_base, uint32_t heap_li
 	}
 }
 
-int core_console_feed(struct core *c, const char *data, size_t n)
+int core_semihost_input(struct core *c, const char *data, size_t n)
 {
 	struct semihost *s = sh(c);
 	if (!s)

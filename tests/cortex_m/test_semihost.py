@@ -67,7 +67,7 @@ def run_fw(image, tmp_path, feed=None, board=None, **kw):
     board = board or ("virt" if "riscv" in str(image) or "rv32" in str(image) else "mps2-an385")
     m = sim.Machine.load(image, board=board, semihost_root=root, semihost_args=ARGS, **kw)
     if feed is not None:
-        m.feed_console(feed)
+        m.semihost_input(feed)
     stop = m.run(ticks=5_000_000)
     return m, stop, root
 
