@@ -159,19 +159,18 @@ static uint8_t *guest_ptr(struct core *c, uint64_t addr, uint32_t len, int write
 	return r->host + (addr - r->base);
 }
 
-/* The NUL-terminated string at addr (at most `max` bytes before the NUL), or NULL. */
-static const char *guest_str(struct core *c, uint64_t addr, uint32_t max, uint32_t *len)
+/* The NUL-terminated string at addr, all of it in one region, or NULL; *len its length. */
+static const char *guest_str(struct core *c, uint64_t addr, uint32_t *len)
 {
-	for (uint32_t n = 0; n <= max; n++) {
-		const uint8_t *p = guest_ptr(c, addr + n, 1, 0);
-		if (!p)
-			return NULL;
-		if (!*p) {
-			*len = n;
-			return (const char *)guest_ptr(c, addr, n + 1, 0);
-		}
-	}
-	return NULL;
+	const struct region *r = core_region_of(c, addr, 1);
+	if (!r)
+		return NULL;
+	const char *p = (const char *)r->host + (addr - r->base);
+	const char *nul = memchr(p, 0, r->base + r->size - addr);
+	if (!nul || nul - p > UINT32_MAX - 1)
+		return NULL;
+	*len = (uint32_t)(nul - p);
+	return p;
 }
 
 static int args(struct core *c, uint32_t arg, uint32_t *w, int n)
@@ -483,7 +482,7 @@ int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret)
 		return 0;
 	case SYS_WRITE0: {
 		uint32_t n;
-		const char *str = guest_str(c, arg, UINT32_MAX - 1, &n);
+		const char *str = guest_str(c, arg, &n);
 		if (!str)
 			*ret = guest_fail(c, op, arg, EFAULT, SH_FAIL,
 					  "the string runs out of memory before its NUL");
