@@ -130,3 +130,31 @@ def test_a_storm_that_ends_stuck_says_so_and_exits_1(tmp_path):
     assert out["stop"] == "stuck" and "(assert_failed+0x" in out["stop_detail"]
     r = CliRunner().invoke(main, ["storm", "--scenario", str(sc)])
     assert r.exit_code == 1 and "stopped early: stuck at tick" in r.stdout
+
+
+def test_without_trace_or_json_no_event_is_kept(monkeypatch):
+    import sim
+
+    seen = []
+    real = sim.Machine.run
+
+    def run(self, *a, **kw):
+        seen.append(self)
+        return real(self, *a, **kw)
+    monkeypatch.setattr(sim.Machine, "run", run)
+    r = invoke("--irq", "4@20000")
+    assert r.exit_code == 0 and "line 4: handled 1" in r.stdout
+    (m,) = seen
+    assert m.events == [] and m.ticks > 20_000
+
+
+def test_riscv_stuck_and_limits_have_the_same_statuses():
+    riscv = toolchain.firmware_dir() / "riscv"
+    common = toolchain.firmware_dir() / "common"
+    elf = str(toolchain.build_image(
+        "rv32imac", "stuck-rv-1", [riscv / "start.S", common / "semihost.c", FW / "stuck_tests.c"],
+        linker_script=riscv / "link.ld", include_dirs=[riscv], defines=["TEST=1"]))
+    r = invoke(elf, "--board", "virt")
+    assert r.exit_code == 1 and "(assert_failed+0x" in r.stderr and "MIE clear" in r.stderr
+    r = invoke("--board", "virt", "--ticks", "5000")
+    assert r.exit_code == 124 and r.stderr.startswith("irqsim: tick limit: 5,000 ticks")
