@@ -3,9 +3,6 @@ prints, and its exit status says how the run ended (the firmware's code; 124 for
 time limit; 1 for a lockup, a fault loop or a stuck loop, with one line naming where)."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -98,20 +95,29 @@ def test_trace_streams_the_events_to_a_file(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name != "t.bin"], "no temporary left"
 
 
-def test_the_console_streams_while_the_run_goes_on():
-    # the firmware prints, then spins until a request 2^40 ticks away: its line must arrive
-    # while the process still runs (it ends only when killed)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "run",
-                          stuck("enabled_line"), "--irq", f"3@{1 << 40}"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    try:
-        first = p.stdout.readline()
-        assert first == b"stuck test\n"
-        assert p.poll() is None, "the line came before the run ended"
-    finally:
-        p.kill()
-        p.wait()
+def test_the_console_streams_while_the_run_goes_on(monkeypatch):
+    # the firmware prints, then spins until a request 2^40 ticks away; the run has 10M ticks,
+    # five chunks: the line must be echoed after the first chunk, not at the end
+    import click
+
+    import sim
+    machines, echoed = [], []
+    real_run, real_echo = sim.Machine.run, click.echo
+
+    def run(self, *a, **kw):
+        machines.append(self)
+        return real_run(self, *a, **kw)
+
+    def echo(message=None, *a, **kw):
+        if machines and not kw.get("err"):
+            echoed.append((message, machines[0].ticks))
+        return real_echo(message, *a, **kw)
+    monkeypatch.setattr(sim.Machine, "run", run)
+    monkeypatch.setattr(click, "echo", echo)
+    r = invoke(stuck("enabled_line"), "--irq", f"3@{1 << 40}", "--ticks", "10000000")
+    assert r.exit_code == 124
+    assert echoed and echoed[0][0] == "stuck test\n"
+    assert echoed[0][1] <= sim.machine.CHUNK_TICKS + 100 < machines[0].ticks, echoed
 
 
 @pytest.mark.parametrize("opt", ["--ticks", "--timeout"])
