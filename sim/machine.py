@@ -515,14 +515,16 @@ class Machine:
         pc, addr, cause = (ffi.new("uint64_t *", v) for v in self.fault_info())
         last = self.events[-8:]
         where = self.where(pc[0])
-        recent = "; ".join(str(e) for e in last[-4:]) or "none"
+        recent = "; ".join(str(e) for e in last[-4:]) or (
+            "none" if self._trace_on else "not kept (the trace is off)")
         if reason == "runaway":
             msg = (f"{self.image.name}: runaway handler: the core stayed in handler mode for more "
                    f"than {self.runaway_limit} ticks, now at {where}; last events: {recent}. "
                    "Raise runaway_limit if the handler is meant to run that long")
         elif reason == "lockup":
             msg = (f"{self.image.name}: lockup at {where}: {FAULT_CAUSES.get(cause[0], 'fault')}"
-                   f", address {addr[0]:#010x}; last events: {recent}. Check the handler at that "
+                   f", {self.where(addr[0], 'address')}; last events: {recent}. Check the handler "
+                   "at that "
                    "PC and the stack pointer")
         else:
             msg = (f"{self.image.name}: the emulator stopped at {where} "
@@ -652,6 +654,7 @@ class Machine:
         before a run pauses to drain them (into `events`, or the trace sink)."""
         if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
             raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
+        self._trace_on = bool(enabled)
 
     def start_accounting(self):
         """Sets up storm sources and outcome accounting on every line (sim/native/storm/):

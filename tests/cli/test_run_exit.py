@@ -164,3 +164,16 @@ def test_riscv_stuck_and_limits_have_the_same_statuses():
     assert r.exit_code == 1 and "(assert_failed+0x" in r.stderr and "MIE clear" in r.stderr
     r = invoke("--board", "virt", "--ticks", "5000")
     assert r.exit_code == 124 and r.stderr.startswith("irqsim: tick limit: 5,000 ticks")
+
+
+def test_a_lockup_exits_1_with_one_line_naming_the_pc():
+    # nvic_tests.c's lockup test, selected at compile time (test_id 14: TESTS in its conftest)
+    elf = str(toolchain.build_image(
+        "cortex-m3", "nvic-test-lockup",
+        [CM / "startup.c", FW / "nvic_tests.c", toolchain.firmware_dir() / "common" / "semihost.c"],
+        linker_script=CM / "link.ld", include_dirs=[CM], defines=["TEST_ID=14u"]))
+    r = invoke(elf)
+    assert r.exit_code == 1
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("irqsim: error: nvic-test-lockup.elf: lockup at pc 0x")
+    assert "last events: not kept (the trace is off)" in line
