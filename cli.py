@@ -64,17 +64,33 @@ def _parse_irq(spec: str):
 @click.argument("elf", required=False, type=click.Path(dir_okay=False))
 @click.option("--board", default="mps2-an385", show_default=True,
               help="Board name (see `irqsim boards`) or a board .toml file.")
-@click.option("--ticks", default=10_000_000, show_default=True, type=int,
-              help="Stop after this many retired instructions.")
+@click.option("--ticks", default=None, type=click.IntRange(min=1),
+              help="Stop after this many retired instructions (default: no limit).")
+@click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Stop after this many seconds of host time (default: no limit).")
 @click.option("--irq", "irqs", multiple=True, metavar="LINE@TICK[:KIND]",
               help="Request on LINE at TICK (pulse by default; or :raise / :lower). Repeatable.")
 @click.option("--until", default=None, help="Stop when PC reaches this symbol or address.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead.")
-def run(elf, board, ticks, irqs, until, as_json):
-    """Run ELF (default: the bundled demo) and print its console; exit with its exit code."""
-    import sim
+@click.option("--trace", "trace_path", type=click.Path(dir_okay=False),
+              help="Stream the trace events to FILE (raw records; sim.trace.read_events).")
+@click.option("--semihost-root", type=click.Path(file_okay=False),
+              help="Share host directory DIR with the firmware's semihosting file calls.")
+@click.option("--args", "sh_args", default=None, metavar="LINE",
+              help="The command line semihosting GET_CMDLINE returns (default: the image).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON summary instead (with the trace events, unless --trace).")
+def run(elf, board, ticks, timeout, irqs, until, trace_path, semihost_root, sh_args, as_json):
+    """Run ELF (default: the bundled demo) until it exits, printing its console as it goes.
 
-    m = sim.Machine.load(elf, board=board) if elf else sim.Machine.demo(board)
+    Exit status: the firmware's exit code when it exits; 124 when --ticks or --timeout ends
+    the run; 1 for any other stop (lockup, a fault loop, stuck, idle), with one line saying
+    why and where."""
+    import sim
+    from sim.export.atomic import atomic_output
+    from sim.trace import TraceWriter
+
+    kw = {"semihost_root": semihost_root, "semihost_args": sh_args}
+    m = sim.Machine.load(elf, board=board, **kw) if elf else sim.Machine.demo(board, **kw)
     for spec in irqs:
         line, tick, kind = _parse_irq(spec)
         getattr(m, {"pulse": "pulse_irq", "raise": "raise_irq", "lower": "lower_irq"}[kind])(
@@ -84,20 +100,37 @@ def run(elf, board, ticks, irqs, until, as_json):
             until = int(until, 0)
         except ValueError:
             pass
-    stop = m.run(ticks=ticks, until=until)
+    shown = 0
+
+    def stream(machine):
+        nonlocal shown
+        text = machine.console_since(shown)
+        if text:
+            shown += len(text)
+            click.echo(text, nl=False)
+            sys.stdout.flush()
+
+    with contextlib.ExitStack() as stack:
+        if trace_path:
+            m.set_trace_sink(TraceWriter(stack.enter_context(atomic_output(trace_path, "wb"))))
+        elif not as_json:
+            m.set_trace(False)       # nothing asked for the events: none are kept
+        stop = m.run(ticks=ticks, until=until, timeout=timeout,
+                     on_chunk=None if as_json else stream)
     if as_json:
         click.echo(json.dumps({
             "image": str(m.image), "board": m.board.name, "stop": stop.reason,
             "ticks": stop.ticks, "pc": stop.pc, "exit_code": stop.exit_code,
+            "exit_status": stop.exit_status, "detail": stop.detail, "function": stop.function,
+            "loop": list(stop.loop) if stop.loop else None, "fault": stop.fault,
             "console": m.console,
-            "events": [e._asdict() for e in m.events],
+            "events": [] if trace_path else [e._asdict() for e in m.events],
         }))
     else:
-        click.echo(m.console, nl=False)
-        if stop.reason != "exit":
-            click.echo(f"irqsim: stopped ({stop.reason}) at tick {stop.ticks}, pc {stop.pc:#x}",
-                       err=True)
-    sys.exit(stop.exit_code if stop.exit_code is not None else 0)
+        stream(m)
+        if stop.exit_status:
+            click.echo(f"irqsim: {stop.detail}", err=True)
+    sys.exit(stop.exit_status)
 
 
 @contextlib.contextmanager
@@ -162,6 +195,9 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
         click.echo(report.format())
         for kind, path in exports.items():
             click.echo(f"wrote {kind}: {path}")
+    if report.exit_status:
+        click.echo(f"irqsim: {report.stop_detail}", err=True)
+        sys.exit(report.exit_status)
 
 
 @main.command()

@@ -29,6 +29,7 @@ def _enum(prefix: str, *, skip=(), below=None) -> dict[int, str]:
 # Why core_run returned: enum core_stop.
 STOP_REASONS = _enum("STOP_", skip=("NONE",))
 STOP_TRACE_FULL = lib.STOP_TRACE_FULL   # the trace needs draining; core_run goes on when called
+STOP_TICKS = lib.STOP_TICKS             # the budget ran out (Machine.run goes on to its own)
 
 # Trace record kinds: enum core_event, the recorded ones (the others the accounting only sees).
 EVENT_KINDS = _enum("EV_", skip=("RECORDED_END",), below=lib.EV_RECORDED_END)
@@ -85,6 +86,14 @@ ARMV7M_SYSTEM_EXCEPTIONS = {
     14: ("PendSV", "exc14_pendsv"),
     15: ("SysTick", "exc15_systick"),
 }
+# fault status bits (B3.2.15 CFSR: MMFSR 7:0, BFSR 15:8, UFSR 31:16; B3.2.16 HFSR), for stop
+# reports; CFSR_* and HFSR_* in sim/native/armv7m/armv7m.h are the ones the model sets
+ARMV7M_CFSR_BITS = {0: "IACCVIOL", 1: "DACCVIOL", 3: "MUNSTKERR", 4: "MSTKERR", 5: "MLSPERR",
+                    7: "MMARVALID", 8: "IBUSERR", 9: "PRECISERR", 10: "IMPRECISERR",
+                    11: "UNSTKERR", 12: "STKERR", 13: "LSPERR", 15: "BFARVALID",
+                    16: "UNDEFINSTR", 17: "INVSTATE", 18: "INVPC", 19: "NOCP", 24: "UNALIGNED",
+                    25: "DIVBYZERO"}
+ARMV7M_HFSR_BITS = {1: "VECTTBL", 30: "FORCED", 31: "DEBUGEVT"}
 ARMV7M_EXEC_PRIORITY_BIAS = 256  # an exec-priority record's arg is the priority + 256 (EV_EXEC_PRIORITY)
 # the register of a priority write that lost low bits (struct prio_note, armv7m_prio_note)
 ARMV7M_PRIO_NOTE_REGS = {lib.PRIO_NOTE_IPR: "NVIC_IPR", lib.PRIO_NOTE_SHPR: "SHPR",

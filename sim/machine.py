@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,7 +29,7 @@ import unicorn
 from . import arch as arch_mod
 from . import trace as trace_mod
 from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
-                    STOP_REASONS, STOP_TRACE_FULL)
+                    STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ConfigError, FirmwareError, SymbolError
@@ -37,6 +38,8 @@ from .native import ffi, lib
 guest_log = logging.getLogger("sim.guest")
 
 TRACE_CHUNK = 1 << 15
+# ticks per core_run between drains (console streaming, time limit): ~20-50 ms of host time
+CHUNK_TICKS = 2_000_000
 _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -2: "bad or unknown options for this model",
                   -3: "its address range overlaps memory or another device",
@@ -46,12 +49,32 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped: reason is one of ticks, until, exit (exit_code: semihosting or a test
-    finisher), idle, reset (the firmware asked a test finisher for a machine reset)."""
+    """Why a run stopped. `reason`: exit (the firmware exited, through semihosting or a test
+    finisher: `exit_code`), ticks (the tick budget ended), timeout (the host-time bound ended),
+    until (PC reached `until`), idle (WFI with nothing that can ever wake the core), stuck (a
+    loop nothing can ever leave: `loop` is its [start, end) and `fault` the fault whose handler
+    spins, for a fault loop), reset (the firmware asked a test finisher for a machine reset).
+    `detail` says why in one line, with every address named by its function (Machine.where);
+    `function` is where PC is ("main+0x12"), None outside every function symbol."""
     reason: str
     ticks: int
     pc: int
     exit_code: int | None
+    # what the stop says about itself: not part of a Stop's equality (outcomes compare)
+    detail: str = field(default="", compare=False)
+    function: str | None = field(default=None, compare=False)
+    loop: tuple[int, int] | None = field(default=None, compare=False)
+    fault: dict | None = field(default=None, compare=False)
+
+    @property
+    def exit_status(self) -> int:
+        """The process exit status this stop maps to (`irqsim run`): the firmware's exit code,
+        0 at `until`, 124 when a tick or time limit ended the run (as timeout(1)), else 1."""
+        if self.reason == "exit":
+            return self.exit_code & 0xFF if self.exit_code is not None else 1
+        if self.reason == "until":
+            return 0
+        return 124 if self.reason in ("ticks", "timeout") else 1
 
 
 @dataclass(frozen=True)
@@ -148,7 +171,8 @@ class Symbols:
 class Machine:
     """One board, one image, one native core."""
 
-    def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False):
+    def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
+                 semihost_root=None, semihost_args=None):
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
@@ -167,6 +191,7 @@ class Machine:
         self.exit_code: int | None = None
         self._warned_guest = 0
         self.notes: list[str] = []       # guest notes logged on sim.guest, each once
+        self.guest_note: str | None = None   # what the last noted guest error was about
 
         self.uc = self.adapter.new_engine()
         core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
@@ -194,8 +219,76 @@ class Machine:
         flash = self.board.memory[0]
         self._call_return = flash.base + flash.size - 16   # mapped, never executed
         self.runaway_limit = 0
+        self.initial_sp = self._find_initial_sp()
+        self._setup_semihosting(semihost_root, semihost_args)
 
     # ---- construction ------------------------------------------------------------------
+
+    def _find_initial_sp(self) -> int:
+        """The stack pointer the firmware starts with: Cortex-M loads it from the vector table
+        at reset; RISC-V start-up code sets it from the linker script's stack symbol."""
+        sp = self.reg("sp")
+        if sp:
+            return sp
+        for name in ("_estack", "__stack_top", "_stack_top", "__StackTop", "__stack"):
+            if name in self.symbols:
+                return self.symbols[name].address
+        return 0
+
+    def heap_info(self) -> tuple[int, int, int, int]:
+        """What semihosting HEAPINFO returns: (heap base, heap limit, stack base, stack limit).
+
+        Heap base: the first of the symbols __heap_start, __heap_base, __end__, _end, end,
+        __bss_end, _ebss that the image defines, rounded up to 8 (else the start of the RAM
+        holding the stack). Stack base: the initial stack pointer (Cortex-M: vector table word
+        0; RISC-V: _estack / __stack_top / ...), else the end of that RAM. Stack limit:
+        __stack_limit / __StackLimit / _sstack if defined, else the stack base less 64 KiB or
+        half the room between heap and stack, whichever is less. Heap limit: __heap_end /
+        __HeapLimit / __heap_limit if defined, else the stack limit."""
+        def sym(*names):
+            return next((self.symbols[n].address for n in names if n in self.symbols), None)
+        stack_base = self.initial_sp
+        ram = self.board.region_of(stack_base - 1) if stack_base else None
+        base = sym("__heap_start", "__heap_base", "__end__", "_end", "end", "__bss_end", "_ebss")
+        if base is None:
+            base = ram.base if ram else 0
+        base = (base + 7) & ~7
+        if not stack_base:
+            r = self.board.region_of(base)
+            stack_base = r.base + r.size if r else base
+        limit = sym("__stack_limit", "__StackLimit", "_sstack")
+        if limit is None:
+            room = max(0, stack_base - base)
+            limit = (stack_base - min(64 * 1024, room // 2)) & ~7
+        heap_limit = sym("__heap_end", "__HeapLimit", "__heap_limit")
+        return base, limit if heap_limit is None else heap_limit, stack_base, limit
+
+    def _setup_semihosting(self, root, args):
+        if root is not None:
+            root = Path(root)
+            r = lib.core_semihost_root(self._core, str(root).encode())
+            if r:
+                import os
+                raise ConfigError(f"semihost_root {root}: {os.strerror(-r)}; give an existing "
+                                  "directory the firmware may use")
+        if args is None:
+            line = str(self.image)
+        elif isinstance(args, str):
+            line = args
+        else:
+            line = " ".join(str(a) for a in args)
+        if "\0" in line or lib.core_semihost_cmdline(self._core, line.encode()):
+            raise ConfigError("semihost_args: a command line without NUL characters")
+        lib.core_semihost_heapinfo(self._core, *(v & 0xFFFFFFFF for v in self.heap_info()))
+
+    def semihost_input(self, data):
+        """Appends `data` (bytes or str) to the semihosting console input, which the firmware
+        reads through READ of a `:tt` handle opened for reading and READC (a UART's receiver
+        is console_input's)."""
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        if lib.core_semihost_input(self._core, bytes(data), len(data)):
+            raise MemoryError("cannot grow the console input")
 
     @classmethod
     def load(cls, image, board="mps2-an385", **kw) -> "Machine":
@@ -352,42 +445,96 @@ class Machine:
 
     # ---- running -----------------------------------------------------------------------
 
-    def run(self, ticks: int | None = None, until=None) -> Stop:
-        """Runs for at most `ticks` ticks, until PC reaches `until` (symbol or address), until
-        the firmware exits, or until it waits for an interrupt that can never come."""
+    def run(self, ticks: int | None = None, until=None, *, timeout: float | None = None,
+            on_chunk=None) -> Stop:
+        """Runs for at most `ticks` ticks (None: no bound), until PC reaches `until` (symbol or
+        address), until the firmware exits, waits for an interrupt that can never come (idle)
+        or spins in a loop nothing can leave (stuck), or until `timeout` seconds of host time
+        have passed. The run goes in chunks of CHUNK_TICKS: between them the console and the
+        trace are drained and `on_chunk(machine)` is called (to stream the console); chunks
+        change neither the trace nor the timing. A lockup, a runaway handler or an emulator
+        failure raises FirmwareError."""
         until_addr = 0
         if until is not None:
             until_addr = self.symbols.address(until) & ~1
         end = None if ticks is None else self.ticks + int(ticks)
+        deadline = None if timeout is None else time.monotonic() + float(timeout)
         lib.core_set_runaway(self._core, self.runaway_limit)
         while True:
-            budget = (1 << 63) if end is None else max(0, end - self.ticks)
-            r = lib.core_run(self._core, budget, until_addr)
+            left = (1 << 63) if end is None else max(0, end - self.ticks)
+            r = lib.core_run(self._core, min(left, CHUNK_TICKS), until_addr)
             self._drain()
-            if r != STOP_TRACE_FULL:     # drained: go on
+            if on_chunk is not None:
+                on_chunk(self)
+            # the trace drained or a chunk done: go on, unless the budget or the time is up
+            if r not in (STOP_TRACE_FULL, STOP_TICKS) or (
+                    r == STOP_TICKS and end is not None and self.ticks >= end):
                 break
+            if deadline is not None and time.monotonic() >= deadline:
+                return self._stop("timeout", timeout=timeout)
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(self._core)
         if reason in ("lockup", "runaway", "error"):
             raise self._firmware_error(reason)
-        return Stop(reason, self.ticks, self.pc, self.exit_code)
+        return self._stop(reason, ticks=ticks, until=until)
 
-    def _firmware_error(self, reason) -> FirmwareError:
+    def _stop(self, reason, *, ticks=None, until=None, timeout=None) -> Stop:
+        """The Stop for `reason`, its one-line detail and what the architecture adds."""
+        pc = self.pc
+        at = f"at tick {self.ticks:,}, {self.where(pc)}"
+        loop = fault = None
+        if reason == "exit":
+            detail = f"the firmware exited with status {self.exit_code} {at}"
+        elif reason == "ticks":
+            detail = f"tick limit: {ticks:,} ticks ran out {at}"
+        elif reason == "timeout":
+            detail = f"time limit: {timeout:g} s of host time ran out {at}"
+        elif reason == "until":
+            detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
+        elif reason == "reset":
+            detail = f"the firmware asked for a machine reset (test finisher) {at}"
+        else:
+            if reason == "stuck":
+                start, end = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+                lib.core_loop_info(self._core, start, end)
+                loop = (start[0], end[0])
+            why, fault = self.adapter.stuck_detail(self)
+            if fault is not None:
+                detail = (f"fault loop: the {fault['handler']} handler spins {at}, after "
+                          f"{fault['text']}")
+            elif reason == "stuck":
+                detail = (f"stuck {at}: the loop at {loop[0]:#010x}..{loop[1]:#010x} branches "
+                          f"to itself and nothing can ever interrupt it ({why})")
+            else:
+                detail = (f"idle {at}: waiting for an interrupt (WFI) that can never come "
+                          f"({why})")
+        return Stop(reason, self.ticks, pc, self.exit_code, detail, self.function_at(pc),
+                    loop, fault)
+
+    def fault_info(self) -> tuple[int, int, int]:
+        """The last fault taken (or the lockup): its PC, the address it is about, its cause
+        (a sim.codes.FAULT_CAUSES key; 0 for none)."""
         pc = ffi.new("uint64_t *")
         addr = ffi.new("uint64_t *")
         cause = ffi.new("uint32_t *")
         lib.core_fault_info(self._core, pc, addr, cause)
+        return pc[0], addr[0], cause[0]
+
+    def _firmware_error(self, reason) -> FirmwareError:
+        pc, addr, cause = (ffi.new("uint64_t *", v) for v in self.fault_info())
         last = self.events[-8:]
-        where = self._where(pc[0])
-        recent = "; ".join(str(e) for e in last[-4:]) or "none"
+        where = self.where(pc[0])
+        recent = "; ".join(str(e) for e in last[-4:]) or (
+            "none" if self._trace_on else "not kept (the trace is off)")
         if reason == "runaway":
             msg = (f"{self.image.name}: runaway handler: the core stayed in handler mode for more "
                    f"than {self.runaway_limit} ticks, now at {where}; last events: {recent}. "
                    "Raise runaway_limit if the handler is meant to run that long")
         elif reason == "lockup":
             msg = (f"{self.image.name}: lockup at {where}: {FAULT_CAUSES.get(cause[0], 'fault')}"
-                   f", address {addr[0]:#010x}; last events: {recent}. Check the handler at that "
+                   f", {self.where(addr[0], 'address')}; last events: {recent}. Check the handler "
+                   "at that "
                    "PC and the stack pointer")
         else:
             msg = (f"{self.image.name}: the emulator stopped at {where} "
@@ -396,12 +543,20 @@ class Machine:
             msg += self.adapter.fault_detail(self)
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
-    def _where(self, addr) -> str:
+    def function_at(self, addr) -> str | None:
+        """The function holding `addr`, as "name+0xoffset", or None (no function symbol)."""
+        addr &= ~self.adapter.code_bit
         best = None
         for name, (a, size, kind) in self.symbols._t.items():
             if kind == "FUNC" and a <= addr < a + max(size, 1):
                 best = f"{name}+{addr - a:#x}"
-        return f"pc {addr:#010x}" + (f" ({best})" if best else "")
+        return best
+
+    def where(self, addr, what: str = "pc") -> str:
+        """`addr` for a message: "pc 0x000001a4 (main+0x10)", the function left out where the
+        image has none there. Every address in a stop report or error goes through it."""
+        fn = self.function_at(addr)
+        return f"{what} {addr:#010x}" + (f" ({fn})" if fn else "")
 
     def _drain(self):
         n = lib.core_console_len(self._core)
@@ -426,7 +581,13 @@ class Machine:
         if errs > self._warned_guest:
             new, self._warned_guest = errs - self._warned_guest, errs
             last = next((e for e in reversed(self.events) if e.kind == "guest-error"), None)
-            where = f", the last at address {last.arg:#010x} (tick {last.tick})" if last else ""
+            where = (f", the last at {self.where(last.arg, 'address')} (tick {last.tick})"
+                     if last else "")
+            note = ffi.new("char[]", 256)
+            n = lib.core_guest_note_take(self._core, note, 256)
+            if n:
+                self.guest_note = ffi.buffer(note, n)[:].decode("latin-1")
+                where += f": {self.guest_note}"
             if self.strict:
                 raise FirmwareError(f"{self.image.name}: {new} guest error(s): accesses the "
                                     f"model rejects{where}", address=last.arg if last else None)
@@ -471,6 +632,11 @@ class Machine:
         self._drain()
         return self._console.decode("latin-1")
 
+    def console_since(self, offset: int) -> str:
+        """The console output from byte `offset` on (to stream it: offset = what was shown)."""
+        self._drain()
+        return self._console[offset:].decode("latin-1")
+
     # ---- the interrupt controller, whichever the board has -----------------------------------
 
     def line_masked(self, line: int) -> bool:
@@ -503,6 +669,7 @@ class Machine:
         before a run pauses to drain them (into `events`, or the trace sink)."""
         if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
             raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
+        self._trace_on = bool(enabled)
 
     def start_accounting(self):
         """Sets up storm sources and outcome accounting on every line (sim/native/storm/):

@@ -56,11 +56,14 @@ def decode(raw: bytes, arch: str = "armv7m") -> list[Event]:
 class TraceWriter:
     """A Machine trace sink that streams raw records to a file: bounded memory for any run.
 
-    Use as `m.set_trace_sink(w)`; call `close()` (or use `with`) when the run is over."""
+    `path` is a file name, or a binary file open for writing (which close() leaves open: its
+    owner closes it, e.g. sim.export.atomic_output). Use as `m.set_trace_sink(w)`; call
+    `close()` (or use `with`) when the run is over."""
 
     def __init__(self, path):
         self.path = path
-        self._f = open(path, "wb")
+        self._own = not hasattr(path, "write")
+        self._f = open(path, "wb") if self._own else path
         self.records = 0
 
     def __call__(self, raw: bytes):
@@ -68,7 +71,8 @@ class TraceWriter:
         self.records += len(raw) // RECORD.size
 
     def close(self):
-        self._f.close()
+        if self._own:
+            self._f.close()
 
     def __enter__(self):
         return self

@@ -15,8 +15,9 @@ from __future__ import annotations
 import unicorn
 from unicorn import arm_const
 
-from ..codes import (ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS, ARMV7M_PRIO_NOTE_REGS,
-                     ARMV7M_SYSTEM_EXCEPTIONS, LINE_NMI)
+from ..codes import (ARMV7M_CFSR_BITS, ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS,
+                     ARMV7M_HFSR_BITS, ARMV7M_PRIO_NOTE_REGS, ARMV7M_SYSTEM_EXCEPTIONS,
+                     FAULT_CAUSES, LINE_NMI)
 from ..errors import ConfigError, FirmwareError
 from ..native import ffi, lib
 from .base import Arch, read_struct
@@ -114,6 +115,35 @@ class Armv7m(Arch):
         return [f"{m.image.name}: priority {note.written:#04x} written to {what} at tick "
                 f"{note.tick} reads back {note.read_back:#04x}: board {m.board.name} implements "
                 f"{bits} priority bits (mask {mask:#04x}), the low {8 - bits} are dropped; {use}"]
+    def stuck_detail(self, m):
+        active = m.nvic.active_exception
+        masks = [name for name, on in (("FAULTMASK", m.reg("faultmask") & 1),
+                                       ("PRIMASK", m.reg("primask") & 1)) if on]
+        if m.reg("basepri"):
+            masks.append(f"BASEPRI {m.reg('basepri'):#x}")
+        parts = [f"in the {self.exception_name(active)} handler"] if active else ["in thread mode"]
+        if masks:
+            parts.append("interrupts masked by " + " and ".join(masks))
+        parts.append(f"execution priority {m.nvic.execution_priority}, and no enabled interrupt "
+                     "above it can come")
+        why = ", ".join(parts)
+        if active not in (3, 4, 5, 6):      # HardFault, MemManage, BusFault, UsageFault
+            return why, None
+        cfsr, hfsr, mmfar, bfar = m.nvic.fault_status()
+        pc, addr, cause = m.fault_info()
+
+        def bits(v, names):
+            return ", ".join(n for b, n in names.items() if v >> b & 1) or "none"
+        text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address {addr:#010x}: "
+                f"CFSR {cfsr:#010x} ({bits(cfsr, ARMV7M_CFSR_BITS)}), HFSR {hfsr:#010x} "
+                f"({bits(hfsr, ARMV7M_HFSR_BITS)})")
+        if cfsr & (1 << 7):
+            text += f", MMFAR {mmfar:#010x}"
+        if cfsr & (1 << 15):
+            text += f", BFAR {bfar:#010x}"
+        return why, {"handler": self.exception_name(active), "exception": active, "pc": pc,
+                     "function": m.function_at(pc), "address": addr, "cause": cause,
+                     "cfsr": cfsr, "hfsr": hfsr, "mmfar": mmfar, "bfar": bfar, "text": text}
 
     # ---- trace numbers ------------------------------------------------------------------------
 
@@ -204,6 +234,12 @@ class Nvic:
         """taken, preemptions, tail_chains, max_depth, min_frame_sp, active, prigroup, vtor
         (struct nvic_counters)."""
         return read_struct(lib.armv7m_counters, self._m, "struct nvic_counters")
+
+    def fault_status(self) -> tuple[int, int, int, int]:
+        """CFSR, HFSR, MMFAR, BFAR (B3.2.15-19)."""
+        out = ffi.new("uint32_t[4]")
+        lib.armv7m_fault_status(self._m._core, out)
+        return tuple(out)
 
     @property
     def active_exception(self) -> int:

@@ -87,6 +87,12 @@ class Arch:
         """What a lockup's FirmwareError adds about the architecture's state ("" for nothing)."""
         return ""
 
+    def stuck_detail(self, m) -> tuple[str, dict | None]:
+        """Why nothing can interrupt the core now (stuck or idle), in words; and, when the
+        running handler is a fault's, the fault: a dict with `handler` (its name), `text` (the
+        fault decoded, its PC named), `pc`, `function` and the fault status registers."""
+        return "no interrupt can be taken", None
+
     # ---- trace numbers (sim/export; numbering in its docstring) ------------------------------
 
     exec_priority_bias = 0      # an exec-priority record's arg less this is the value shown

@@ -116,6 +116,24 @@ class Rv32(Arch):
     def fault_detail(self, m):
         return m.hart.fault_detail()
 
+    def stuck_detail(self, m):
+        h = m.hart
+        mstatus, mie, mcause = h.csr("mstatus"), h.csr("mie"), h.csr("mcause")
+        in_trap = h.depth > 0
+        parts = [f"in the trap handler of {mcause_name(mcause)}" if in_trap else
+                 "outside any trap"]
+        if not mstatus & (1 << 3):
+            parts.append("mstatus.MIE clear (interrupts masked)")
+        parts.append(f"mie {mie:#x}, and no enabled interrupt can come")
+        why = ", ".join(parts)
+        if not in_trap or mcause & RV32_MCAUSE_INTERRUPT:
+            return why, None
+        mepc, mtval = h.csr("mepc"), h.csr("mtval")
+        text = (f"{mcause_name(mcause)} (mcause {mcause:#x}) at {m.where(mepc)}, mtval "
+                f"{mtval:#010x}")
+        return why, {"handler": "trap", "pc": mepc, "function": m.function_at(mepc),
+                     "mcause": mcause, "mtval": mtval, "text": text}
+
     # ---- trace numbers ------------------------------------------------------------------------
 
     def exception_name(self, num):
@@ -383,7 +401,7 @@ class Hart:
         cause, tval, tvec = (ffi.new("uint32_t *") for _ in range(3))
         lib.rv32_trap_info(self._m._core, cause, tval, tvec)
         return (f" (the trap: mcause {cause[0]:#010x}, {mcause_name(cause[0])}; mtval "
-                f"{tval[0]:#x}; mtvec {tvec[0]:#010x})")
+                f"{tval[0]:#x}; {self._m.where(tvec[0], 'mtvec')})")
 
 
 def _u64(v, what) -> int:

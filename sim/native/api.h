@@ -19,7 +19,9 @@ enum core_stop {
 	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
 	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
 	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
-	STOP_RESET = 9        /* the firmware asked for a machine reset (a test finisher) */
+	STOP_RESET = 9,       /* the firmware asked for a machine reset (a test finisher) */
+	STOP_STUCK = 10       /* a loop nothing can ever leave (docs/semantics.md, "How a run
+	                       * ends"): core_loop_info gives its address range */
 };
 
 /* Events. Those below EV_RECORDED_END are trace records (sim/trace.py names them: the enum
@@ -183,6 +185,8 @@ int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregi
 void core_set_runaway(struct core *c, uint64_t limit);
 uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);
+/* The loop of a STOP_STUCK: [start, end) of its block. */
+void core_loop_info(struct core *c, uint64_t *start, uint64_t *end);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);
 uint64_t core_guest_errors(struct core *c);
 void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
@@ -192,6 +196,20 @@ int core_line_masked(struct core *c, uint32_t line);
 int core_bench_empty_block_hook(uintptr_t uc);
 /* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
 int core_bench_fast_stores(uintptr_t uc);
+/* The note of the last guest error that has one (then cleared); its length. */
+size_t core_guest_note_take(struct core *c, char *out, size_t max);
+
+/* ---- semihosting (semihost.c) ----------------------------------------------------------- */
+
+/* Shares host directory `dir` with the guest's file operations: 0, or -errno. */
+int core_semihost_root(struct core *c, const char *dir);
+/* What GET_CMDLINE returns; 0, or -1 out of memory. */
+int core_semihost_cmdline(struct core *c, const char *line);
+/* What HEAPINFO returns. */
+void core_semihost_heapinfo(struct core *c, uint32_t heap_base, uint32_t heap_limit,
+			    uint32_t stack_base, uint32_t stack_limit);
+/* Appends to the console input (`:tt` read, READC); 0, or -1 out of memory. */
+int core_semihost_input(struct core *c, const char *data, size_t n);
 
 /* ---- devices (dev/dev.c): a board file's [[devices]] entry each ------------------------- */
 
@@ -236,6 +254,8 @@ void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32
 void armv7m_counters(struct core *c, struct nvic_counters *out);
 /* 1 and *out when a priority write has lost low bits (the first one since armv7m_init), else 0. */
 int armv7m_prio_note(struct core *c, struct prio_note *out);
+/* The fault status registers (B3.2.15-19): out = {CFSR, HFSR, MMFAR, BFAR}. */
+void armv7m_fault_status(struct core *c, uint32_t *out);
 
 /* ---- RISC-V RV32 (rv32/): machine-mode traps; its PLIC and CLINT are devices ------------ */
 

@@ -24,6 +24,13 @@
  *                emulation so that the accessing instruction retires and PC is past it (resume
  *                finishes it); NULL: the run stops with PC at the instruction, not retired
  *   release      core_free: give back engine resources (may be NULL)
+ *   self_loop    a new block [p, p + size): 1 when it is one instruction branching
+ *                unconditionally to itself (`b .`, `j .`), which only an interrupt can leave
+ *                (may be NULL: never)
+ *   stuck        the core runs such a loop: 1 when no interrupt can ever be taken, given the
+ *                model's state and whether any line event, storm request or device timer is
+ *                still to come (`quiet` = 0) or none (`quiet` = 1); 0 when one still could
+ *                (docs/semantics.md, "Stuck"; may be NULL: never stuck)
  */
 #ifndef SIM_NATIVE_ARCH_H_
 #define SIM_NATIVE_ARCH_H_
@@ -53,6 +60,8 @@ struct arch_ops {
 	void (*device_written)(struct core *c);
 	void (*stop_after_access)(struct core *c);
 	void (*release)(struct core *c);
+	int (*self_loop)(const uint8_t *p, uint32_t size);
+	int (*stuck)(struct core *c, int quiet);
 	int reg_pc;              /* Unicorn register ids: PC, and the first two argument registers */
 	int reg_arg0, reg_arg1;
 	uint64_t pc_bits;        /* ORed into the PC emulation starts at (1: Thumb) */

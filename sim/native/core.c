@@ -27,22 +27,22 @@ void core_console_putc(struct core *c, char ch)
 	c->console[c->console_len++] = ch;
 }
 
-void core_guest_error(struct core *c, uint64_t addr)
-{
-	c->guest_errors++;
-	core_trace(c, EV_GUEST_ERROR, 0, (uint32_t)addr);
-}
-
 /* ---- memory ----------------------------------------------------------------------------- */
+
+const struct region *core_region_of(struct core *c, uint64_t addr, uint32_t len)
+{
+	for (int i = 0; i < c->nregions; i++) {
+		const struct region *r = &c->regions[i];
+		if (addr >= r->base && addr + len <= r->base + r->size)
+			return r;
+	}
+	return NULL;
+}
 
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len)
 {
-	for (int i = 0; i < c->nregions; i++) {
-		struct region *r = &c->regions[i];
-		if (addr >= r->base && addr + len <= r->base + r->size)
-			return r->host + (addr - r->base);
-	}
-	return NULL;
+	const struct region *r = core_region_of(c, addr, len);
+	return r ? r->host + (addr - r->base) : NULL;
 }
 
 int core_read32(struct core *c, uint64_t addr, uint32_t *v)
@@ -195,6 +195,8 @@ block_info_slow(struct core *c, struct icount_entry *e, uint64_t addr, uint32_t 
 		start |= BLOCK_START_REGISTER;
 	if (c->table_unregister_addr && addr == c->table_unregister_addr)
 		start |= BLOCK_START_UNREGISTER;
+	if (p && c->arch->self_loop && c->arch->self_loop(p, size))
+		start |= BLOCK_START_LOOP;
 	e->addr = addr;
 	e->size = size;
 	e->count = n;
@@ -267,70 +269,7 @@ void core_stop(struct core *c, int reason)
 	uc_emu_stop(c->uc);
 }
 
-/* ---- interrupt controllers' inputs ------------------------------------------------------- */
-
-int core_add_lines(struct core *c, uint32_t first, uint32_t count, uint32_t special,
-		   int devices, const struct line_ops *ops, void *ctl)
-{
-	if (c->nline_sets == CORE_MAX_LINE_SETS)
-		return -1;
-	c->lines[c->nline_sets++] = (struct line_set){first, count, special, devices, ops, ctl};
-	return 0;
-}
-
-void core_remove_lines(struct core *c, void *ctl)
-{
-	int n = 0;
-	for (int i = 0; i < c->nline_sets; i++)
-		if (c->lines[i].ctl != ctl)
-			c->lines[n++] = c->lines[i];
-	c->nline_sets = n;
-}
-
-static struct line_set *line_set_of(struct core *c, uint32_t line)
-{
-	for (int i = 0; i < c->nline_sets; i++) {
-		struct line_set *s = &c->lines[i];
-		if (line - s->first < s->count || (s->special && line == s->special))
-			return s;
-	}
-	return NULL;
-}
-
-void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
-{
-	/* the request is recorded at the tick it was made; what it caused, when sampled */
-	core_emit_line(c, tick, EV_REQUEST, (uint16_t)line, kind, line, tick);
-	struct line_set *s = line_set_of(c, line);
-	if (s)
-		s->ops->line(c, s->ctl, line, kind, tick);
-}
-
-void core_lower_line(struct core *c, uint32_t line)
-{
-	for (int i = 0; i < c->nline_sets; i++) {
-		struct line_set *s = &c->lines[i];
-		if (line - s->first < s->count) {
-			s->ops->line(c, s->ctl, line, LINE_LOWER, c->ticks);
-			return;
-		}
-	}
-}
-
-void core_irq(struct core *c, int irq, int level)
-{
-	for (int i = 0; i < c->nline_sets; i++)
-		if (c->lines[i].devices) {
-			c->lines[i].ops->device(c, c->lines[i].ctl, (uint32_t)irq, level);
-			return;
-		}
-}
-
-int core_line_masked(struct core *c, uint32_t line)
-{
-	struct line_set *s = line_set_of(c, line);
-	return s ? s->ops->masked(c, s->ctl, line) : -1;
-}
+/* ---- the end of a run ---------------------------------------------------------------- */
 
 void core_end_run(struct core *c, int reason)
 {
@@ -408,6 +347,7 @@ static int deliver_due(struct core *c)
 
 static void service(struct core *c, uint64_t pc)
 {
+	c->loop_ok = NO_LOOP;   /* what can wake the core may have changed */
 	if (deliver_due(c)) {
 		core_stop(c, STOP_TRACE_FULL);
 		return;
@@ -454,9 +394,11 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 			return;  /* this block does not run now */
 	}
 	struct icount_entry *e = block_info(c, addr, size);
+	if ((e->start & BLOCK_START_LOOP) && core_on_loop(c, addr, size))
+		return;  /* stuck: the loop does not run again */
 	c->blk = e;
 	c->blk_end = e->end;
-	if (e->start)
+	if (e->start & ~BLOCK_START_LOOP)
 		block_start(c, e->start);
 }
 
@@ -585,6 +527,8 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 	c->uc = (uc_engine *)uc;
 	c->clock_hz = clock_hz ? clock_hz : 1000000;
 	c->handler_since = UINT64_MAX;
+	c->loop_ok = NO_LOOP;
+	c->wait_pc = NO_LOOP;
 	c->blk = &no_block;
 	c->deadline = 0;
 	c->stop_tick = UINT64_MAX;
@@ -620,6 +564,7 @@ void core_free(struct core *c)
 	free(c->heap);
 	free(c->trace);
 	free(c->console);
+	core_semihost_free(c);
 	storm_free(c);
 	core_free_devices(c);
 	if (c->arch && c->arch->release)
@@ -702,6 +647,12 @@ int core_exit_code(struct core *c)
 	return c->exit_code;
 }
 
+void core_loop_info(struct core *c, uint64_t *start, uint64_t *end)
+{
+	*start = c->loop_start;
+	*end = c->loop_end;
+}
+
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause)
 {
 	*pc = c->fault_pc;
@@ -709,10 +660,6 @@ void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cau
 	*cause = c->fault_cause;
 }
 
-uint64_t core_guest_errors(struct core *c)
-{
-	return c->guest_errors;
-}
 
 static uint64_t read_pc(struct core *c)
 {
@@ -721,8 +668,10 @@ static uint64_t read_pc(struct core *c)
 	return pc;
 }
 
-/* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core. */
-static int idle(struct core *c)
+/* An idle wait (WFI) ended emu_start: skip time to the next event that can wake the core.
+ * A wait the tick budget ends goes on in the next core_run (if PC is still there): a run split
+ * into budgets behaves as one. */
+static int idle(struct core *c, uint64_t pc)
 {
 	if (c->arch->wakeable(c))
 		return 0;
@@ -731,6 +680,7 @@ static int idle(struct core *c)
 		return STOP_IDLE;
 	if (next >= c->stop_tick) {
 		c->ticks = c->stop_tick;
+		c->wait_pc = pc;
 		return STOP_TICKS;
 	}
 	if (next > c->ticks)
@@ -759,8 +709,17 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	}
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
+	c->loop_ok = NO_LOOP;   /* Python may have changed what can wake the core */
 	c->need_check = 1;
 	core_update_deadline(c);
+	if (c->wait_pc != NO_LOOP) {
+		/* the last run ended in an idle wait: it goes on where the core still waits */
+		uint64_t pc = read_pc(c), at = c->wait_pc;
+		c->wait_pc = NO_LOOP;
+		int r = pc == at ? idle(c, pc) : 0;   /* (idle sets wait_pc again at the budget) */
+		if (r)
+			return c->stop = r;
+	}
 	for (;;) {
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;
@@ -810,7 +769,7 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 		core_charge_partial(c, pc);
 		if (until && pc == until)
 			return c->stop = STOP_UNTIL;
-		int r = idle(c);
+		int r = idle(c, pc);
 		if (r)
 			return c->stop = r;
 		c->need_check = 1;

@@ -44,6 +44,9 @@ struct region {
 #define CORE_MAX_DEVICES 16
 #define ICOUNT_CACHE 1024
 #define NO_LINE 0xFFFFFFFFu
+#define NO_LOOP UINT64_MAX      /* loop_ok, wait_pc: none */
+#define SH_MAX_FILES 32          /* semihosting handles open at once (1..31) */
+#define GUEST_NOTE_MAX 192
 
 /* One event. `line` and `req` are for the accounting: the controller line it concerns
  * (NO_LINE for none) and the tick of the line request behind it (NO_TICK for none). */
@@ -70,6 +73,7 @@ struct icount_entry {
 #define BLOCK_START_DISPATCH   1   /* handler_table_handle */
 #define BLOCK_START_REGISTER   2   /* handler_table_register */
 #define BLOCK_START_UNREGISTER 4   /* handler_table_unregister */
+#define BLOCK_START_LOOP       8   /* a branch to itself (arch self_loop): is the core stuck? */
 
 struct storm;
 struct device;
@@ -123,6 +127,9 @@ struct core {
 	uint64_t until;          /* stop when a block starts here (0 = none) */
 	uint64_t fault_pc, fault_addr;
 	uint32_t fault_cause;
+	uint64_t loop_start, loop_end;  /* the loop of a STOP_STUCK */
+	uint64_t loop_ok;        /* a loop found leavable since the last service(), or NO_LOOP */
+	uint64_t wait_pc;        /* the idle wait the last run's budget ended in, or NO_LOOP */
 	uint64_t mem_fault_addr; /* address of the last data access fault (probe_fault_address) */
 	int mem_fault_seen;
 	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
@@ -130,6 +137,8 @@ struct core {
 	int in_api;              /* a device access from Python (core_mmio), not from the guest */
 	int drain_asap;          /* core_request_drain: pause at the next block boundary */
 	uint64_t guest_errors;
+	char guest_note[GUEST_NOTE_MAX];   /* what the last noted guest error was about */
+	struct semihost *sh;     /* semihosting state (semihost.c), NULL until first used */
 
 	struct region regions[CORE_MAX_REGIONS];
 	int nregions;
@@ -189,13 +198,22 @@ static inline void core_trace(struct core *c, uint16_t kind, uint16_t num, uint3
 
 void core_console_putc(struct core *c, char ch);
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
+/* The RAM/flash region holding all of [addr, addr + len), or NULL. */
+const struct region *core_region_of(struct core *c, uint64_t addr, uint32_t len);
 int core_read32(struct core *c, uint64_t addr, uint32_t *v);
 int core_write32(struct core *c, uint64_t addr, uint32_t v);
 void core_update_deadline(struct core *c);
 void core_guest_error(struct core *c, uint64_t addr);
+/* A guest error with a note saying what was wrong (printf format), for Python to log. */
+void core_guest_note(struct core *c, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void core_charge_partial(struct core *c, uint64_t pc);
 void core_stop(struct core *c, int reason);
 uint64_t core_next_event_tick(struct core *c);
+/* stuck.c: 1 when a line event for `line` is scheduled or a storm source may request it. */
+int core_line_may_come(struct core *c, uint32_t line);
+/* stuck.c: the block at addr is a branch to itself: 1 when it stopped the run (STOP_STUCK). */
+int core_on_loop(struct core *c, uint64_t addr, uint32_t size);
 void core_enter_handler_mode(struct core *c);
 void core_leave_handler_mode(struct core *c);
 /* A line event made at `tick` (<= now): recorded, then handed to the controller of the line. */
@@ -232,10 +250,13 @@ int core_tlb_region(struct region *r);
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */
 int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
+void core_semihost_free(struct core *c);
 
 /* storm/sources.c: sources (no-ops while no storm is set up) */
 uint64_t storm_next_tick(struct core *c);
 void storm_deliver_one(struct core *c);
 void storm_free(struct core *c);
+/* 1 when a source of the storm may still request `line`. */
+int storm_may_request(struct core *c, uint32_t line);
 
 #endif /* SIM_NATIVE_CORE_H_ */

@@ -108,7 +108,7 @@ def build_report(m, sc, stop, paint, sp0, baseline):
         clock_hz=board.clock_hz, stop=stop.reason,
         offered_rate_hz=sc.offered_rate_hz(board.clock_hz),
         lines=lines, totals=totals, progress=progress, nesting=nest,
-        stack=stack,
+        stack=stack, stop_detail=None if stop.reason == "ticks" else stop.detail,
     )
 
 
@@ -126,10 +126,18 @@ class Report:
     progress: dict
     nesting: dict
     stack: dict
+    stop_detail: str | None = None   # why the run ended before its ticks (stuck, exit, idle)
+
+    @property
+    def exit_status(self) -> int:
+        """`irqsim storm`'s exit status: 1 when the firmware ended stuck or idle, else 0."""
+        return 1 if self.stop in ("stuck", "idle") else 0
 
     def to_dict(self):
         d = dataclasses.asdict(self)
         d["lines"] = {str(k): v for k, v in self.lines.items()}
+        if self.stop_detail is None:
+            del d["stop_detail"]       # a run that went its length: nothing to say
         return d
 
     def format(self) -> str:
@@ -176,4 +184,6 @@ class Report:
         if t["dropped"]:
             why = ", ".join(f"{k} {v}" for k, v in t["dropped_by"].items() if v)
             out.append(f"dropped: {why}")
+        if self.stop_detail:
+            out.append(f"stopped early: {self.stop_detail}")
         return "\n".join(out)

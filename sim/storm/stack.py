@@ -7,13 +7,7 @@ from __future__ import annotations
 def initial_sp(m):
     """The stack pointer the firmware starts with: Cortex-M loads it from the vector table at
     reset; RISC-V start-up code sets it from the linker script's stack symbol."""
-    sp = m.reg("sp")
-    if sp:
-        return sp
-    for name in ("_estack", "__stack_top", "_stack_top", "__StackTop"):
-        if name in m.symbols:
-            return m.symbols[name].address
-    return 0
+    return m.initial_sp
 
 
 PAINT = 0xA5

@@ -158,3 +158,17 @@ def test_latency_kinds_are_the_histograms_record_latency_uses():
         calls |= set(re.findall(r"record_latency\([^,;]+,[^,;]+,\s*(\d+)\s*,[^,;]+,"
                                 r"\s*&a->max_(\w+)_latency", _text(path)))
     assert {kind: int(which) for which, kind in calls} == codes.LATENCY_KINDS
+
+
+def test_fault_status_bit_names_cover_the_bits_the_model_sets():
+    arm = c_constants("armv7m")
+    for prefix, table in (("CFSR_", codes.ARMV7M_CFSR_BITS), ("HFSR_", codes.ARMV7M_HFSR_BITS)):
+        defined = prefixed(arm, prefix)
+        assert defined, f"no {prefix}* in armv7m.h"
+        for name, value in defined.items():
+            bit = value.bit_length() - 1
+            assert value == 1 << bit and table.get(bit) == name, (prefix + name, table.get(bit))
+
+
+def test_stop_stuck_is_a_stop_reason(c):
+    assert codes.STOP_REASONS[c["STOP_STUCK"]] == "stuck"

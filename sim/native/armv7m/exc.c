@@ -661,6 +661,40 @@ static int current_line(struct core *c)
 	return arm(c)->cur >= EXC_IRQ0 ? arm(c)->cur - EXC_IRQ0 : -1;
 }
 
+/* `b .`: B T2 with imm11 = -2 (0xE7FE), or B.W T4 to itself (0xF7FF 0xBFFE) (A7.7.12). */
+static int thumb_self_loop(const uint8_t *p, uint32_t size)
+{
+	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8);
+	if (size == 2)
+		return hw0 == 0xE7FE;
+	return size == 4 && hw0 == 0xF7FF && (p[2] | p[3] << 8) == 0xBFFE;
+}
+
+/* A `b .` nothing can leave (docs/semantics.md, "Stuck"): no pending exception preempts the
+ * execution priority (PRIMASK, FAULTMASK, BASEPRI and the active handlers; the loop changes
+ * none of them, nor any enable or priority), SysTick cannot fire one that does, and, when
+ * line events, storm requests or device timers are still to come, neither the NMI (unless one
+ * is scheduled only for other lines) nor any enabled external interrupt could. */
+static int armv7m_stuck(struct core *c, int quiet)
+{
+	struct armv7m *a = arm(c);
+	int p = v7m_exec_prio(c, NULL);
+	int e = v7m_highest_pending(a);
+	if (e && group_prio(a, e) < p)
+		return 0;
+	if ((a->st_csr & (SYST_ENABLE | SYST_TICKINT)) == (SYST_ENABLE | SYST_TICKINT) &&
+	    group_prio(a, EXC_SYSTICK) < p)
+		return 0;
+	if (quiet)
+		return 1;
+	if (p > -2 && core_line_may_come(c, LINE_NMI))
+		return 0;
+	for (int i = EXC_IRQ0; i < a->nexc; i++)
+		if (a->enabled[i] && group_prio(a, i) < p)
+			return 0;
+	return 1;
+}
+
 static const struct arch_ops armv7m_ops = {
 	.name = "armv7m",
 	.block_info = thumb_block_info,
@@ -671,6 +705,8 @@ static const struct arch_ops armv7m_ops = {
 	.deadline = systick_deadline,
 	.wakeable = armv7m_wakeable,
 	.current_line = current_line,
+	.self_loop = thumb_self_loop,
+	.stuck = armv7m_stuck,
 	.reg_pc = UC_ARM_REG_PC,
 	.reg_arg0 = UC_ARM_REG_R0,
 	.reg_arg1 = UC_ARM_REG_R1,
@@ -750,6 +786,15 @@ void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32
 int armv7m_exec_priority(struct core *c)
 {
 	return v7m_exec_prio(c, NULL);
+}
+
+void armv7m_fault_status(struct core *c, uint32_t *out)
+{
+	struct armv7m *a = arm(c);
+	out[0] = a->cfsr;
+	out[1] = a->hfsr;
+	out[2] = a->mmfar;
+	out[3] = a->bfar;
 }
 
 void armv7m_counters(struct core *c, struct nvic_counters *out)

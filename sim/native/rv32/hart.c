@@ -657,6 +657,32 @@ static int wakeable(struct core *c)
 	return (h->mip & mie) != 0;
 }
 
+/* `j .`: jal x0, 0 (0x0000006F) or c.j 0 (0xA001) (unprivileged spec 2.5, 16.4). */
+static int self_loop(const uint8_t *p, uint32_t size)
+{
+	uint32_t w = (uint32_t)(p[0] | p[1] << 8);
+	if (size == 2)
+		return w == 0xA001;
+	return size == 4 && (w | (uint32_t)(p[2] | p[3] << 8) << 16) == 0x0000006Fu;
+}
+
+/* A `j .` nothing can leave (docs/semantics.md, "Stuck"): in M-mode with mstatus.MIE clear no
+ * interrupt is taken (3.1.6.1); else none is pending and enabled in mie, and, when line
+ * events, storm requests or device timers (the CLINT's mtimecmp) are still to come, mie
+ * enables none of MSI, MTI, MEI. */
+static int stuck(struct core *c, int quiet)
+{
+	struct hart *h = c->cpu;
+	uint32_t priv, mstatus, mie;
+	hart_now(c, &priv, &mstatus, &mie);
+	if (priv == PRV_M && !(mstatus & MSTATUS_MIE))
+		return 1;
+	mie &= (1u << 3) | (1u << 7) | (1u << 11);
+	if (h->mip & mie)
+		return 0;
+	return quiet || !mie;
+}
+
 static void release(struct core *c)
 {
 	struct hart *h = c->cpu;
@@ -678,6 +704,8 @@ static const struct arch_ops rv32_ops = {
 	.device_written = hart_device_written,
 	.stop_after_access = hart_stop_after_access,
 	.release = release,
+	.self_loop = self_loop,
+	.stuck = stuck,
 	.reg_pc = UC_RISCV_REG_PC,
 	.reg_arg0 = UC_RISCV_REG_A0,
 	.reg_arg1 = UC_RISCV_REG_A1,

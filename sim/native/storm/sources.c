@@ -217,6 +217,16 @@ uint64_t storm_next_tick(struct core *c)
 	return t;
 }
 
+int storm_may_request(struct core *c, uint32_t line)
+{
+	struct storm *st = c->storm;
+	for (int i = 0; st && i < st->n; i++)
+		for (uint32_t k = 0; st->src[i].next != UINT64_MAX && k < st->src[i].spec.nlines; k++)
+			if (st->src[i].lines[k] == line)
+				return 1;
+	return 0;
+}
+
 /* Makes the earliest due source request (ties: the source added first). */
 void storm_deliver_one(struct core *c)
 {
