@@ -256,12 +256,6 @@ void core_charge_partial(struct core *c, uint64_t pc)
 	}
 }
 
-void core_request_drain(struct core *c)
-{
-	c->drain_asap = 1;
-	c->need_check = 1;
-}
-
 void core_stop(struct core *c, int reason)
 {
 	if (!c->stop)

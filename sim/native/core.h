@@ -221,7 +221,11 @@ void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
 /* Something Python should report soon (a guest note): the run pauses at the next block
  * boundary, as for a full trace (STOP_TRACE_FULL), so that Machine.run drains, logs and goes
  * on; the trace is the same as without the pause. */
-void core_request_drain(struct core *c);
+static inline void core_request_drain(struct core *c)
+{
+	c->drain_asap = 1;
+	c->need_check = 1;   /* service() at the next boundary */
+}
 /* A device's interrupt output: to the controller that takes device outputs. */
 void core_irq(struct core *c, int irq, int level);
 /* A device ends the run as a firmware exit with `code` (STOP_EXIT, EV_EXIT recorded), as a
