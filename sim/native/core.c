@@ -3,6 +3,7 @@
  * interrupt controllers through their line sets, devices through dev/dev.c. */
 #include "core.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,6 +17,11 @@
 
 void core_console_putc(struct core *c, char ch)
 {
+	if (c->console_total >= c->console_limit) {
+		core_stop(c, STOP_CONSOLE_FULL);  /* (outside a run: the next run's first write) */
+		return;
+	}
+	c->console_total++;
 	if (c->console_len == c->console_cap) {
 		size_t cap = c->console_cap ? 2 * c->console_cap : 4096;
 		char *p = realloc(c->console, cap);
@@ -89,6 +95,8 @@ static int ev_less(const struct sched_ev *a, const struct sched_ev *b)
 
 int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
 {
+	if (c->heap_len >= CORE_SCHED_MAX)
+		return -1;
 	if (c->heap_len == c->heap_cap) {
 		size_t cap = c->heap_cap ? 2 * c->heap_cap : 1024;
 		struct sched_ev *p = realloc(c->heap, cap * sizeof(*p));
@@ -107,6 +115,8 @@ int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
 		i = parent;
 	}
 	c->heap[i] = e;
+	if (e.tick < c->due)
+		c->due = e.tick;
 	if (e.tick < c->deadline)
 		c->deadline = e.tick;
 	return 0;
@@ -158,6 +168,13 @@ uint64_t core_next_event_tick(struct core *c)
 	return a < t ? a : t;
 }
 
+/* The block hook's next look: at `due`, or CORE_POLL_TICKS from now if sooner (signals). */
+static inline void set_poll_deadline(struct core *c)
+{
+	uint64_t poll = c->ticks + CORE_POLL_TICKS;
+	c->deadline = c->due < poll ? c->due : poll;
+}
+
 void core_update_deadline(struct core *c)
 {
 	uint64_t d = core_next_event_tick(c);
@@ -168,7 +185,56 @@ void core_update_deadline(struct core *c)
 		if (r < d)
 			d = r;
 	}
-	c->deadline = d;
+	c->due = d;
+	set_poll_deadline(c);
+}
+
+/* ---- signals ---------------------------------------------------------------------------- */
+
+/* SIGINT / SIGTERM while core_run runs: the handler only sets the flag; the block hook's slow
+ * path (reached at least every CORE_POLL_TICKS) and the run loop stop at the next boundary. */
+static volatile sig_atomic_t signal_flag;
+static int signal_last;
+
+static void on_signal(int sig)
+{
+	signal_flag = sig;
+}
+
+struct saved_signals {
+	struct sigaction sa_int, sa_term;
+	int have_int, have_term;
+};
+
+static int catch_one(int sig, struct sigaction *old)
+{
+	struct sigaction sa;
+	if (sigaction(sig, NULL, old) || old->sa_handler == SIG_IGN)
+		return 0;    /* an ignored signal stays ignored */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL) == 0;
+}
+
+static void catch_signals(struct saved_signals *s)
+{
+	signal_flag = 0;
+	s->have_int = catch_one(SIGINT, &s->sa_int);
+	s->have_term = catch_one(SIGTERM, &s->sa_term);
+}
+
+static void restore_signals(const struct saved_signals *s)
+{
+	if (s->have_int)
+		sigaction(SIGINT, &s->sa_int, NULL);
+	if (s->have_term)
+		sigaction(SIGTERM, &s->sa_term, NULL);
+}
+
+int core_signal_taken(void)
+{
+	return signal_last;
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -394,7 +460,13 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	c->blk = &no_block;
 	if (c->blk_end)
 		block_end(c);
-	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
+	if (signal_flag) {
+		core_stop(c, STOP_SIGNAL);   /* at this boundary: the block does not run */
+		return;
+	}
+	if (c->ticks >= c->deadline && c->ticks < c->due)
+		set_poll_deadline(c);        /* only the poll was due */
+	if (c->ticks >= c->due || c->need_check || c->recheck_masked) {
 		c->pc_redirected = 0;
 		service(c, addr);
 		if (c->stop || c->pc_redirected)
@@ -493,14 +565,18 @@ int core_bench_empty_block_hook(uintptr_t uc)
 
 struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 {
+	if (clock_hz < CORE_CLOCK_HZ_MIN || clock_hz > CORE_CLOCK_HZ_MAX)
+		return NULL;
 	struct core *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->uc = (uc_engine *)uc;
-	c->clock_hz = clock_hz ? clock_hz : 1000000;
+	c->clock_hz = clock_hz;
+	c->console_limit = CORE_CONSOLE_LIMIT_DEFAULT;
 	c->handler_since = UINT64_MAX;
 	c->blk = &no_block;
 	c->deadline = 0;
+	c->due = 0;
 	c->stop_tick = UINT64_MAX;
 	c->trace_enabled = 1;
 	c->trace_cap = 1 << 16;
@@ -561,6 +637,8 @@ int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregi
 
 int core_set_trace(struct core *c, int enabled, size_t cap)
 {
+	if (cap > CORE_TRACE_CAP_MAX)
+		return -2;
 	if (cap < 4 * TRACE_SLACK)
 		cap = 4 * TRACE_SLACK;
 	if (cap != c->trace_cap) {
@@ -597,6 +675,16 @@ size_t core_console_take(struct core *c, char *out, size_t max)
 size_t core_console_len(struct core *c)
 {
 	return c->console_len;
+}
+
+void core_set_console_limit(struct core *c, uint64_t bytes)
+{
+	c->console_limit = bytes;
+}
+
+uint64_t core_console_total(struct core *c)
+{
+	return c->console_total;
 }
 
 void core_set_runaway(struct core *c, uint64_t limit)
@@ -659,16 +747,38 @@ int core_set_arch(struct core *c, const struct arch_ops *ops, void *state)
 	return 0;
 }
 
+static int run(struct core *c, uint64_t max_ticks, uint64_t until);
+
 int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 {
+	if (c->locked_up)
+		return c->stop = STOP_LOCKUP;
 	if (!c->arch)
 		return c->stop = STOP_ERROR;
+	struct saved_signals saved;
+	catch_signals(&saved);
+	int r = run(c, max_ticks, until);
+	int sig = signal_flag;
+	signal_last = r == STOP_SIGNAL ? sig : 0;
+	signal_flag = 0;
+	restore_signals(&saved);
+	if (sig && r != STOP_SIGNAL)
+		raise(sig);   /* it came as the run ended: to the handler it would have reached */
+	if (r == STOP_LOCKUP)
+		c->locked_up = 1;
+	return r;
+}
+
+static int run(struct core *c, uint64_t max_ticks, uint64_t until)
+{
 	c->stop = STOP_NONE;
 	c->stop_tick = UINT64_MAX - c->ticks > max_ticks ? c->ticks + max_ticks : UINT64_MAX;
 	c->until = until;
 	c->need_check = 1;
 	core_update_deadline(c);
 	for (;;) {
+		if (signal_flag)
+			return c->stop = STOP_SIGNAL;
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;
 		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)

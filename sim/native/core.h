@@ -81,7 +81,9 @@ struct core {
 	uint64_t ticks;          /* instructions retired before the current block */
 	const struct icount_entry *blk;  /* the current block (its icache entry, or none), charged
 					  * when the next one starts */
-	uint64_t deadline;       /* earliest tick at which service() has work */
+	uint64_t deadline;       /* the next boundary the block hook must look at: `due`, or
+				  * sooner, CORE_POLL_TICKS after the last look (signals) */
+	uint64_t due;            /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
@@ -111,9 +113,11 @@ struct core {
 	/* console output, drained by Python */
 	char *console;
 	size_t console_len, console_cap;
+	uint64_t console_total, console_limit;   /* bytes ever written; the most kept */
 
 	/* run state */
 	int stop;                /* enum core_stop, set by hooks */
+	int locked_up;           /* STOP_LOCKUP was returned: every later run returns it again */
 	int exit_code;
 	uint64_t until;          /* stop when a block starts here (0 = none) */
 	uint64_t fault_pc, fault_addr;

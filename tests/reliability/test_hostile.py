@@ -1,0 +1,66 @@
+"""A corpus of hostile firmware (fw/hostile.c, one case each) and the stop reason each must
+give: a clear FirmwareError with its reason, or a clean stop, never a crash or a hang."""
+
+import pytest
+
+from sim.errors import FirmwareError
+
+# case: (stop reason, what the case does)
+CORPUS = {
+    0: ("exit", "exits with code 3"),
+    1: ("ticks", "spins in thread mode"),
+    2: ("lockup", "faults inside HardFault"),
+    3: ("runaway", "IRQ 0's handler never returns"),
+    4: ("console-full", "SYS_WRITE flood"),
+    5: ("lockup", "stack pointer below RAM, then SVC"),
+    6: ("ticks", "fault loop: HardFault returns to the faulting load"),
+    7: ("ticks", "trap storm: SVC in a loop"),
+    8: ("idle", "WFI with interrupts masked"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS), ids=[CORPUS[c][1] for c in sorted(CORPUS)])
+def test_hostile_firmware_gives_its_stop_reason(hostile, case):
+    want = CORPUS[case][0]
+    m = hostile(case, console_limit=1 << 20)
+    m.runaway_limit = 200_000
+    m.pulse_irq(0, at=1_000)
+    try:
+        stop = m.run(ticks=3_000_000)
+        reason = stop.reason
+    except FirmwareError as e:
+        reason = e.reason
+        assert str(e).startswith("hostile.elf: ")
+    assert reason == want
+    if want == "exit":
+        assert stop.exit_code == 3
+
+
+def test_a_lockup_stays_a_lockup(hostile):
+    m = hostile(2)
+    with pytest.raises(FirmwareError, match="lockup") as first:
+        m.run(ticks=1_000_000)
+    ticks = m.ticks
+    for _ in range(2):
+        with pytest.raises(FirmwareError, match="lockup") as again:
+            m.run(ticks=1_000_000)
+        assert again.value.reason == "lockup" and str(again.value) == str(first.value)
+    assert m.ticks == ticks                  # nothing ran after the lockup
+
+
+def test_stacking_fault_names_the_address_below_ram(hostile):
+    m = hostile(5)
+    with pytest.raises(FirmwareError, match="stacked to or unstacked from unmapped memory, "
+                                            "address 0x1fffffe0"):
+        m.run(ticks=1_000_000)
+
+
+def test_errors_show_the_last_events_even_with_a_trace_sink(hostile):
+    m = hostile(3)
+    m.runaway_limit = 10_000
+    m.set_trace_sink(lambda raw: None)       # as a storm streams the trace
+    m.pulse_irq(0, at=1_000)
+    with pytest.raises(FirmwareError) as e:
+        m.run(ticks=1_000_000)
+    assert "last events: none" not in str(e.value)
+    assert "entry 16" in str(e.value) and e.value.events
