@@ -7,17 +7,45 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
+import threading
 
 import click
 
-from sim.errors import ConfigError, SimError
+from sim.errors import ConfigError, Interrupted, SimError
+
+
+def _on_sigterm(signum, frame):
+    raise Interrupted("stopped by SIGTERM", signum=signum)
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM raises Interrupted (as SIGINT raises KeyboardInterrupt), so that every finally
+    block runs: temporary files are removed and no output is left half written. (A run in the
+    native core stops at its next block boundary: the core polls for both signals.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _sigterm_raises():
+                return super().invoke(ctx)
+        except Interrupted as e:          # exit status 128 + the signal: 130 SIGINT, 143 SIGTERM
+            click.echo(f"irqsim: interrupted: {e}", err=True)
+            ctx.exit(128 + e.signum)
+        except KeyboardInterrupt:
+            click.echo("irqsim: interrupted: stopped by SIGINT", err=True)
+            ctx.exit(128 + signal.SIGINT)
         except SimError as e:
             msg = str(e).strip().splitlines()
             click.echo(f"irqsim: error: {msg[0] if msg else type(e).__name__}", err=True)
@@ -156,12 +184,13 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
                                 (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto)) if v}}
     with _progress("storm") as update:
         report = st.run_storm_with_exports(sc, exports, progress=update)
+    to_err = "-" in exports.values()       # stdout carries an export: the report goes to stderr
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=1))
+        click.echo(json.dumps(report.to_dict(), indent=1), err=to_err)
     else:
-        click.echo(report.format())
+        click.echo(report.format(), err=to_err)
         for kind, path in exports.items():
-            click.echo(f"wrote {kind}: {path}")
+            click.echo(f"wrote {kind}: {path}", err=to_err)
 
 
 @main.command()

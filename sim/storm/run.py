@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from pathlib import Path
 
 from .. import demo
 from ..boards import get_board
@@ -105,10 +104,14 @@ def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseli
         raise ConfigError(f"unknown export {sorted(bad)[0]!r}; allowed: "
                           f"{', '.join(sorted(EXPORT_KEYS))}")
     for kind, path in exports.items():      # before the run, not after it
-        folder = Path(path).resolve().parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise ConfigError(f"{kind} export {path}: the folder {folder} does not exist or is "
-                              "not writable")
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"{kind} export: a path must be a string (got {path!r})")
+        try:
+            export.check_writable(path)
+        except ConfigError as e:
+            raise ConfigError(f"{kind} export: {e}") from None
+    if sum(os.fspath(p) == export.atomic.STDOUT for p in exports.values()) > 1:
+        raise ConfigError("only one export can go to standard output (-)")
     fd, raw = tempfile.mkstemp(prefix="irqsim-trace-", suffix=".bin")
     os.close(fd)
     try:

@@ -17,11 +17,19 @@ FW = Path(__file__).parent / "fw"
 CM = toolchain.firmware_dir() / "cortex_m"
 
 
+def build_hostile(case=None):
+    """fw/hostile.c built, with `case` compiled in (for the CLI) or chosen at run time."""
+    srcs = [CM / "startup.c", FW / "hostile.c", toolchain.firmware_dir() / "common" / "semihost.c"]
+    name, defines = ("hostile", []) if case is None else (f"hostile-{case}",
+                                                          [f"HOSTILE_CASE={case}"])
+    return toolchain.build_image("cortex-m3", name, srcs, linker_script=CM / "link.ld",
+                                 include_dirs=[CM, toolchain.firmware_dir() / "common"],
+                                 defines=defines)
+
+
 @pytest.fixture(scope="session")
 def hostile_image():
-    srcs = [CM / "startup.c", FW / "hostile.c", toolchain.firmware_dir() / "common" / "semihost.c"]
-    return toolchain.build_image("cortex-m3", "hostile", srcs, linker_script=CM / "link.ld",
-                                 include_dirs=[CM, toolchain.firmware_dir() / "common"])
+    return build_hostile()
 
 
 @pytest.fixture

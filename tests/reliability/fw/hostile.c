@@ -18,7 +18,11 @@ enum {
 	CASE_IDLE = 8,          /* WFI with every interrupt disabled: "idle" */
 };
 
-volatile uint32_t hostile_case = 99;   /* .data: the test writes it before boot */
+#ifndef HOSTILE_CASE
+#define HOSTILE_CASE 99                 /* no case: exits 99 */
+#endif
+volatile uint32_t hostile_case = HOSTILE_CASE;   /* .data: a test writes it before boot, or
+						  * builds the image with -DHOSTILE_CASE=n */
 volatile uint32_t traps;
 static char flood[65536];
 
