@@ -87,8 +87,10 @@ def test_machine_run_raises_interrupted_with_where_it_stopped(hostile):
 def test_an_ignored_signal_stays_ignored(hostile):
     m = hostile(SPIN)
     old = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
     try:
-        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
-        assert m.run(ticks=30_000_000).reason == "ticks"
+        timer.start()
+        assert m.run(ticks=300_000_000).reason == "ticks"
     finally:
+        timer.join()             # the signal came, ignored, before SIGTERM kills again
         signal.signal(signal.SIGTERM, old)
