@@ -11,16 +11,15 @@ from .boards import get_board
 from .errors import ConfigError
 
 
-def _sources(arch: str) -> tuple[list[Path], Path, list[Path]]:
+def _sources(board) -> tuple[list[Path], Path, list[Path]]:
+    """The demo's sources, linker script and include folders: the architecture's start-up
+    code and console (its adapter's firmware_folder and startup), the common demo, the table."""
     fw = toolchain.firmware_dir()
     common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
     table = toolchain.handlertable_dir() / "handler_table.c"
-    if arch == "armv7m":
-        d = fw / "cortex_m"
-        return [d / "startup.c", d / "console.c", d / "demo_main.c", *common, table], \
-            d / "link.ld", [d]
-    d = fw / "riscv"
-    return [d / "start.S", d / "console.c", d / "demo_main.c", *common, table], \
+    a = board.adapter
+    d = fw / a.firmware_folder
+    return [d / a.startup, d / "console.c", d / "demo_main.c", *common, table], \
         d / "link.ld", [d]
 
 
@@ -29,7 +28,7 @@ def demo_image(board="mps2-an385") -> Path:
     b = get_board(board)
     if not b.firmware_target:
         raise ConfigError(f"board {b.name} has no bundled demo firmware (no firmware_target)")
-    sources, ld, incs = _sources(b.arch)
+    sources, ld, incs = _sources(b)
     return toolchain.build_image(b.firmware_target, f"demo-{b.name}", sources, linker_script=ld,
                                  include_dirs=incs)
 

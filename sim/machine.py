@@ -291,6 +291,10 @@ class Machine:
                                                    for v in opts.values()):
                 raise ConfigError(f"{where}: irq and the options must be integers >= 0 "
                                   f"(got {d})")
+            if "irq" in d and not self.adapter.first_line <= irq < self.num_lines:
+                raise ConfigError(f"{where}: irq {irq} is no line of the board's interrupt "
+                                  f"controller (lines {self.adapter.first_line}.."
+                                  f"{self.num_lines - 1})")
             keys = [ffi.new("char[]", k.encode()) for k in opts]
             arr = ffi.new("struct dev_opt[]", max(1, len(opts)))
             for i, (k, v) in enumerate(opts.items()):
@@ -597,7 +601,7 @@ class Machine:
             raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
 
     def start_accounting(self):
-        """Sets up storm sources and outcome accounting on every line (sim/native/storm.c):
+        """Sets up storm sources and outcome accounting on every line (sim/native/storm/):
         from now on each request made by a source added with add_source is followed to exactly
         one outcome. Call once, before add_source."""
         if self._accounting:

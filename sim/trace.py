@@ -3,7 +3,7 @@
 `num` is the exception number on Cortex-M (external IRQ n is 16 + n) and the interrupt
 number on RISC-V; for requests and lowers it is the line.
 
-RISC-V (arch "rv32", sim/native/rv32.c; mcause codes from the privileged spec 3.1.15):
+RISC-V (arch "rv32", sim/native/rv32/ and dev/; mcause codes from the privileged spec 3.1.15):
     request, lower          num = line: PLIC source 1..num_sources, or 0xFFFE for the CLINT's
                             msip scheduled from Python (Clint.set_msip); arg = raise/lower/pulse
     pend, coalesce          num = PLIC source; arg = why (sim.codes.PEND_SOURCES): 0 an edge

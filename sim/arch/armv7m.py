@@ -20,7 +20,7 @@ from ..codes import (ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS, ARMV7M_SCS_BASE
                      ARMV7M_SYSTEM_EXCEPTIONS, LINE_NMI)
 from ..errors import ConfigError, FirmwareError
 from ..native import ffi, lib
-from .base import Arch
+from .base import Arch, read_struct
 
 EM_ARM = 40
 
@@ -29,6 +29,8 @@ class Armv7m(Arch):
     name = "armv7m"
     elf_machine = (EM_ARM, "ARM")
     code_bit = 1
+    firmware_folder = "cortex_m"
+    startup = "startup.c"
 
     regs = ("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
             "sp", "lr", "pc", "xpsr", "msp", "psp", "control", "primask", "basepri",
@@ -195,9 +197,7 @@ class Nvic:
     def counters(self) -> dict:
         """taken, preemptions, tail_chains, max_depth, min_frame_sp, active, prigroup, vtor
         (struct nvic_counters)."""
-        out = ffi.new("struct nvic_counters *")
-        lib.armv7m_counters(self._m._core, out)
-        return {name: getattr(out, name) for name, _ in ffi.typeof(out[0]).fields}
+        return read_struct(lib.armv7m_counters, self._m, "struct nvic_counters")
 
     @property
     def active_exception(self) -> int:

@@ -9,6 +9,14 @@ m.clint, m.hart) to the machine itself.
 from __future__ import annotations
 
 from ..errors import ArgumentError, ConfigError
+from ..native import ffi
+
+
+def read_struct(fn, m, ctype: str) -> dict:
+    """`fn(core, out)` fills a struct `ctype` of machine m's core: its fields by name."""
+    out = ffi.new(f"{ctype} *")
+    fn(m._core, out)
+    return {name: getattr(out, name) for name, _ in ffi.typeof(out[0]).fields}
 
 
 class Arch:
@@ -18,6 +26,8 @@ class Arch:
     name = ""                   # the board files' `arch`
     elf_machine = (0, "")       # ELF e_machine and its name for messages
     code_bit = 0                # set in a code address to run it (Cortex-M: the Thumb bit)
+    firmware_folder = ""        # firmware/<folder>: start-up code, console, linker script
+    startup = ""                # ... and its start-up file
 
     # registers: Machine.regs in this order; the general ones (no PC, no system registers)
     regs: tuple[str, ...] = ()

@@ -33,7 +33,7 @@ from ..codes import (LINE_KINDS, LINE_MSIP, RV32_EXCEPTION_NAMES,
                      RV32_NUM_EXCEPTION, RV32_NUM_LOCAL)
 from ..errors import ConfigError, FirmwareError
 from ..native import ffi, lib
-from .base import Arch
+from .base import Arch, read_struct
 
 EM_RISCV = 243
 PF_X = 1
@@ -42,6 +42,8 @@ PF_X = 1
 class Rv32(Arch):
     name = "rv32"
     elf_machine = (EM_RISCV, "RISC-V")
+    firmware_folder = "riscv"
+    startup = "start.S"
 
     regs = ("ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
             "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
@@ -366,9 +368,7 @@ class Hart:
     def counters(self) -> dict:
         """interrupts, exceptions, preemptions, max_depth, depth, mrets, hooked_sites, mip
         (struct hart_counters)."""
-        out = ffi.new("struct hart_counters *")
-        lib.rv32_counters(self._m._core, out)
-        return {name: getattr(out, name) for name, _ in ffi.typeof(out[0]).fields}
+        return read_struct(lib.rv32_counters, self._m, "struct hart_counters")
 
     def nesting_counters(self) -> dict:
         """Nesting for sim.storm reports, in the Cortex-M report's terms (RISC-V has no

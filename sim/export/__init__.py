@@ -19,7 +19,7 @@ exception 16+n. System exceptions keep their numbers: 2 NMI, 3 HardFault, 4 MemM
     tail-chain, return, exec-priority,
     fault                               num = exception number
     dispatch, table                     num = handler-table index
-RISC-V (arch "rv32", privileged spec 3.1.15 for mcause, PLIC spec 1.0.0; sim/native/rv32.c):
+RISC-V (arch "rv32", privileged spec 3.1.15 for mcause, PLIC spec 1.0.0; sim/native/rv32/, dev/plic.c):
     request, lower                      num = PLIC source id (1..num_lines-1), or 0xFFFE
                                         for the CLINT's msip driven from Python
     claim, complete                     num = PLIC source id

@@ -32,7 +32,7 @@
 struct core;
 
 /* The last instruction of a block, when the model must act once it has retired: values are
- * the architecture's own (RISC-V's are in rv32/hart.h); 0 means nothing. */
+ * the architecture's own (RISC-V's are in rv32/hart.c); 0 means nothing. */
 #define BLOCK_END_NONE 0
 
 struct arch_ops {
@@ -82,5 +82,7 @@ struct line_set {
 /* 0, or -1 when the table is full. `devices`: this controller takes devices' irq outputs. */
 int core_add_lines(struct core *c, uint32_t first, uint32_t count, uint32_t special,
 		   int devices, const struct line_ops *ops, void *ctl);
+/* Removes the line sets of controller `ctl` (a controller device's free(): its state goes). */
+void core_remove_lines(struct core *c, void *ctl);
 
 #endif /* SIM_NATIVE_ARCH_H_ */

@@ -332,6 +332,15 @@ int core_add_lines(struct core *c, uint32_t first, uint32_t count, uint32_t spec
 	return 0;
 }
 
+void core_remove_lines(struct core *c, void *ctl)
+{
+	int n = 0;
+	for (int i = 0; i < c->nline_sets; i++)
+		if (c->lines[i].ctl != ctl)
+			c->lines[n++] = c->lines[i];
+	c->nline_sets = n;
+}
+
 static struct line_set *line_set_of(struct core *c, uint32_t line)
 {
 	for (int i = 0; i < c->nline_sets; i++) {

@@ -140,6 +140,8 @@ struct core {
 	int nline_sets;
 	struct device *devs[CORE_MAX_DEVICES];
 	int ndevs;
+	struct device *timed[CORE_MAX_DEVICES];  /* those with a deadline (a timer), in order */
+	int ntimed;
 
 	struct storm *storm;     /* sources and accounting (storm/), NULL until storm_init */
 	uint64_t handler_ticks;  /* ticks spent in handler mode, up to the last return */

@@ -1,7 +1,7 @@
 """IRQ storms: seeded sources, outcome accounting, latency, nesting, stack and progress reports.
 
 A scenario names a board, an image (default: the bundled demo), a run length in ticks, a seed and
-a list of sources. The sources run in the native core (sim/native/storm.c): requests are made
+a list of sources. The sources run in the native core (sim/native/storm/): requests are made
 lazily at block boundaries, so a storm of millions of requests needs no memory per request, and
 every request is followed to exactly one outcome there.
 

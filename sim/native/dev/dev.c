@@ -125,6 +125,8 @@ int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
 		d->mapped = 1;
 	}
 	c->devs[c->ndevs] = d;
+	if (model->deadline)
+		c->timed[c->ntimed++] = d;
 	core_update_deadline(c);
 	return c->ndevs++;
 }
@@ -151,25 +153,24 @@ uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value,
 	return v;
 }
 
+/* (only the devices with a timer: these two run at every block boundary with work due) */
 uint64_t core_devices_deadline(struct core *c)
 {
 	uint64_t t = UINT64_MAX;
-	for (int i = 0; i < c->ndevs; i++) {
-		struct device *d = c->devs[i];
-		if (d->model->deadline) {
-			uint64_t u = d->model->deadline(d);
-			if (u < t)
-				t = u;
-		}
+	for (int i = 0; i < c->ntimed; i++) {
+		struct device *d = c->timed[i];
+		uint64_t u = d->model->deadline(d);
+		if (u < t)
+			t = u;
 	}
 	return t;
 }
 
 void core_advance_devices(struct core *c)
 {
-	for (int i = 0; i < c->ndevs; i++) {
-		struct device *d = c->devs[i];
-		if (d->model->deadline && c->ticks >= d->model->deadline(d))
+	for (int i = 0; i < c->ntimed; i++) {
+		struct device *d = c->timed[i];
+		if (c->ticks >= d->model->deadline(d))
 			d->model->advance(d);
 	}
 }
@@ -185,6 +186,7 @@ void core_free_devices(struct core *c)
 		free(d);
 	}
 	c->ndevs = 0;
+	c->ntimed = 0;
 }
 
 /* ---- an unimplemented range (QEMU's create_unimplemented_device) ------------------------- *
