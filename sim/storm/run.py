@@ -13,7 +13,8 @@ from ..errors import ConfigError
 from ..machine import Machine
 from ..trace import TraceWriter, read_events
 from .report import build_report
-from .scenario import DEMO_IMAGE, EXPORT_KEYS, Scenario, Source, check_against_board
+from .scenario import (DEMO_IMAGE, EXPORT_KEYS, Scenario, Source, check_against_board,
+                       check_limits)
 from .stack import initial_sp, paint_stack, stack_high_water
 
 MASK64 = (1 << 64) - 1
@@ -31,6 +32,7 @@ def prepare_machine(sc: Scenario, *, trace: bool):
     """A machine with the scenario's image, demo settings and sources, ready to run."""
     board = get_board(sc.board)
     check_against_board(sc, board)
+    check_limits(sc, board, tracing=trace)
     m = Machine.demo(board) if sc.image == DEMO_IMAGE else Machine.load(sc.image, board)
     demo.prepare_for_storm(m, sc.demo, sc.origin)
     if any(s.hold == "ack" for s in sc.sources):

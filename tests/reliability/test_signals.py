@@ -59,7 +59,7 @@ def test_storm_on_a_signal_removes_its_temporaries_and_keeps_old_outputs(tmp_pat
     old = {k: out / f"old.{k}" for k in ("jsonl", "vcd", "perfetto")}
     for k, f in old.items():
         f.write_text(f"previous {k}\n")
-    p = _start(["storm", "--ticks", str(1 << 40), "--jsonl", str(old["jsonl"]), "--vcd",
+    p = _start(["storm", "--ticks", str(1 << 30), "--jsonl", str(old["jsonl"]), "--vcd",
                 str(old["vcd"]), "--perfetto", str(old["perfetto"])], tmp_path)
     rc, err, _ = _stop_after_start(p, sig)
     assert rc == status, err
