@@ -498,7 +498,7 @@ class Machine:
                    f"than {self.runaway_limit} ticks, now at {where}; last events: {recent}. "
                    "Raise runaway_limit if the handler is meant to run that long")
         elif reason == "lockup":
-            msg = (f"{self.image.name}: lockup at {where}: {FAULT_CAUSES.get(cause[0], 'fault')}"
+            msg = (f"{self.image.name}: lockup at {where}: {self._cause(cause[0], addr[0])}"
                    f", address {addr[0]:#010x}; last events: {recent}. Check the handler at that "
                    "PC and the stack pointer")
         else:
@@ -507,6 +507,15 @@ class Machine:
         if reason == "lockup":
             msg += self.adapter.fault_detail(self)
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last, reason=reason)
+
+    def _cause(self, cause: int, addr: int) -> str:
+        """The fault cause in words; a fetch from mapped memory without execute permission
+        says so (the core reports it as a bus fault on fetch, as for unmapped memory)."""
+        r = self.board.region_of(addr)
+        if cause == lib.FAULT_BUS_FETCH and r is not None and "x" not in r.perms:
+            return (f"instruction fetch from memory {r.name}, which is mapped without execute "
+                    f"permission (perms = {r.perms!r})")
+        return FAULT_CAUSES.get(cause, "fault")
 
     def _where(self, addr) -> str:
         best = None

@@ -3,7 +3,6 @@
  * interrupt controllers through their line sets, devices through dev/dev.c. */
 #include "core.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -187,54 +186,6 @@ void core_update_deadline(struct core *c)
 	}
 	c->due = d;
 	set_poll_deadline(c);
-}
-
-/* ---- signals ---------------------------------------------------------------------------- */
-
-/* SIGINT / SIGTERM while core_run runs: the handler only sets the flag; the block hook's slow
- * path (reached at least every CORE_POLL_TICKS) and the run loop stop at the next boundary. */
-static volatile sig_atomic_t signal_flag;
-static int signal_last;
-
-static void on_signal(int sig)
-{
-	signal_flag = sig;
-}
-
-struct saved_signals {
-	struct sigaction sa_int, sa_term;
-	int have_int, have_term;
-};
-
-static int catch_one(int sig, struct sigaction *old)
-{
-	struct sigaction sa;
-	if (sigaction(sig, NULL, old) || old->sa_handler == SIG_IGN)
-		return 0;    /* an ignored signal stays ignored */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL) == 0;
-}
-
-static void catch_signals(struct saved_signals *s)
-{
-	signal_flag = 0;
-	s->have_int = catch_one(SIGINT, &s->sa_int);
-	s->have_term = catch_one(SIGTERM, &s->sa_term);
-}
-
-static void restore_signals(const struct saved_signals *s)
-{
-	if (s->have_int)
-		sigaction(SIGINT, &s->sa_int, NULL);
-	if (s->have_term)
-		sigaction(SIGTERM, &s->sa_term, NULL);
-}
-
-int core_signal_taken(void)
-{
-	return signal_last;
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -469,7 +420,7 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	c->blk = &no_block;
 	if (c->blk_end)
 		block_end(c);
-	if (signal_flag) {
+	if (core_signal_flag) {
 		core_stop(c, STOP_SIGNAL);   /* at this boundary: the block does not run */
 		return;
 	}
@@ -765,14 +716,9 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	if (!c->arch)
 		return c->stop = STOP_ERROR;
 	struct saved_signals saved;
-	catch_signals(&saved);
+	core_catch_signals(&saved);
 	int r = run(c, max_ticks, until);
-	int sig = signal_flag;
-	signal_last = r == STOP_SIGNAL ? sig : 0;
-	signal_flag = 0;
-	restore_signals(&saved);
-	if (sig && r != STOP_SIGNAL)
-		raise(sig);   /* it came as the run ended: to the handler it would have reached */
+	core_restore_signals(&saved, r == STOP_SIGNAL);
 	if (r == STOP_LOCKUP)
 		c->locked_up = 1;
 	return r;
@@ -786,7 +732,7 @@ static int run(struct core *c, uint64_t max_ticks, uint64_t until)
 	c->need_check = 1;
 	core_update_deadline(c);
 	for (;;) {
-		if (signal_flag)
+		if (core_signal_flag)
 			return c->stop = STOP_SIGNAL;
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;

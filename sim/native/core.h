@@ -211,6 +211,20 @@ void core_advance_devices(struct core *c);
 uint64_t core_devices_deadline(struct core *c);
 void core_free_devices(struct core *c);
 
+/* signals.c: SIGINT and SIGTERM while core_run runs (api.h, core_signal_taken). The handler
+ * sets core_signal_flag; the block hook's slow path and the run loop stop at it. */
+#include <signal.h>
+extern volatile sig_atomic_t core_signal_flag;
+struct saved_signals {
+	struct sigaction sa_int, sa_term;
+	int have_int, have_term;
+};
+/* Clears the flag and installs the handler for both signals (not where they are ignored). */
+void core_catch_signals(struct saved_signals *s);
+/* Puts the previous handlers back; `stopped`: the run ended with STOP_SIGNAL (the signal is
+ * what core_signal_taken reports), else a signal that came meanwhile is raised again to them. */
+void core_restore_signals(const struct saved_signals *s, int stopped);
+
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */
 int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
