@@ -41,6 +41,7 @@ def test_a_lockup_stays_a_lockup(hostile):
     with pytest.raises(FirmwareError, match="lockup") as first:
         m.run(ticks=1_000_000)
     ticks = m.ticks
+    m.set_reg("pc", m.symbols["main"].address | 1)   # a state that could run on: it must not
     for _ in range(2):
         with pytest.raises(FirmwareError, match="lockup") as again:
             m.run(ticks=1_000_000)
@@ -64,3 +65,19 @@ def test_errors_show_the_last_events_even_with_a_trace_sink(hostile):
         m.run(ticks=1_000_000)
     assert "last events: none" not in str(e.value)
     assert "entry 16" in str(e.value) and e.value.events
+
+
+def test_a_riscv_lockup_stays_a_lockup():
+    """Even when the state would let it run on (PC back at the entry point), a RISC-V machine
+    that locked up (a trap with no trap vector) reports the lockup again and runs nothing."""
+    import sim
+    with sim.Machine.demo("virt") as m:
+        m.set_reg("pc", 0x40000000)          # unmapped, before the firmware sets mtvec
+        with pytest.raises(FirmwareError) as first:
+            m.run(ticks=100_000)
+        assert first.value.reason == "lockup"
+        ticks = m.ticks
+        m.set_reg("pc", m.entry)
+        with pytest.raises(FirmwareError) as again:
+            m.run(ticks=100_000)
+        assert again.value.reason == "lockup" and m.ticks == ticks
