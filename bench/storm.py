@@ -13,8 +13,10 @@ reporting medians:
      interrupts per second of host time, and the thread's share of the simulated time;
   4. QEMU on the same handlers (SysTick / CLINT timer under -icount shift=0) when installed;
   5. RISC-V: the ceiling once requests come faster than the handler runs: the interrupt path
-     back to back on a bare Unicorn with no hooks and a free trap entry, for the storm's path
-     and for QEMU's benchmark path (handler_ceiling);
+     back to back on a bare Unicorn with the fast store path (as irqsim has it), no hooks and a
+     free trap entry, for the storm's path and for QEMU's benchmark path (handler_ceiling);
+  5b. bare Unicorn with the fast store path and no hooks (bare_fast_mips), the new ceiling
+     of plain code; a call-heavy loop (bench/fw/call_loop.c) on irqsim and on QEMU;
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
 Ratios are against the baselines measured in the same run, as the median of the ratios of
 runs made side by side (the machine's speed drifts between repetitions).
@@ -35,11 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import unicorn  # noqa: E402
 from unicorn import riscv_const  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm, toolchain  # noqa: E402
-from sim.arch import attach_empty_block_hook  # noqa: E402
+from sim.arch import attach_empty_block_hook, attach_fast_stores  # noqa: E402
 from sim.storm import Scenario, Source  # noqa: E402
 
 SPACINGS = (100, 1_000, 10_000)
@@ -102,6 +105,7 @@ def handler_ceiling(m, cause, counter, seconds=0.0, ram_pages=(), words=None, co
     from m's registers wherever it is (each round pushes and pops one frame). Runs for
     `seconds`, or `count` instructions; returns (rounds, seconds taken)."""
     uc, _ = bare_engine(m)
+    attach_fast_stores(uc)
     for page in ram_pages:
         uc.mem_map(page, 0x1000)
     for addr, value in (words or {}).items():
@@ -162,8 +166,13 @@ def measure_qemu_ceiling(seconds):
     return n / dt
 
 
-def measure_bare(board, seconds, ipl, empty_hook=False):
+def measure_bare(board, seconds, ipl, empty_hook=False, fast=False):
+    """Bare Unicorn on the demo's thread loop, MIPS: its default TLB (every store on the slow
+    path), or with the fast store path irqsim uses (`fast`); optionally one empty C block
+    hook."""
     uc, pc, counter = bare_snapshot(board)
+    if fast:
+        attach_fast_stores(uc)
     if empty_hook:
         attach_empty_block_hook(uc)
     l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
@@ -254,6 +263,79 @@ def measure_qemu(board, spacing, irqs):
     return {"irqs_per_s": (irqs - 10) / dt, "spacing": actual}
 
 
+# ---- the call loop -----------------------------------------------------------------------------
+
+CALL_FW = {"mps2-an385": ("cortex-m3", "cortex_m", "startup.c"),
+           "virt": ("rv32imac", "riscv", "start.S")}
+
+
+def call_loop_image(board, loops):
+    target, folder, start = CALL_FW[board]
+    fw = toolchain.firmware_dir()
+    d = fw / folder
+    return toolchain.build_image(
+        target, f"bench-call-loop-{loops}", [d / start, d / "console.c",
+                                             ROOT / "bench" / "fw" / "call_loop.c",
+                                             fw / "common" / "semihost.c",
+                                             fw / "common" / "console_common.c"],
+        linker_script=d / "link.ld", include_dirs=[d], defines=[f"CALL_LOOPS={loops}u"])
+
+
+def call_loop_ticks(board, loops):
+    """(ticks the call-loop image takes to exit on irqsim, seconds of host time)."""
+    m = sim.Machine.load(call_loop_image(board, loops), board)
+    m.set_trace(False, 1 << 10)
+    t = time.perf_counter()
+    stop = m.run(ticks=1 << 40)
+    dt = time.perf_counter() - t
+    if stop.reason != "exit" or "calls " not in m.console:
+        raise RuntimeError(f"call loop on {board} ended {stop}: {m.console!r}")
+    return stop.ticks, dt
+
+
+def measure_call_loop(board, loops):
+    ticks, dt = call_loop_ticks(board, loops)
+    return ticks / dt / 1e6
+
+
+def measure_call_loop_bare(board, loops):
+    """The call loop's ceiling on Unicorn: a bare engine with the fast store path and no hooks,
+    from the loop's first call to the end (it stops at the first device access, the print)."""
+    m = sim.Machine.load(call_loop_image(board, loops), board)
+    m.set_trace(False, 1 << 10)
+    total = call_loop_ticks(board, loops)[0]
+    m.run(until="work")
+    uc, pc = bare_engine(m)
+    attach_fast_stores(uc)
+    t = time.perf_counter()
+    try:
+        uc.emu_start(pc, 0xFFFFFFFE)
+    except unicorn.UcError:
+        pass                      # the UART is not mapped on the bare engine: the end
+    return (total - m.ticks) / (time.perf_counter() - t) / 1e6
+
+
+def measure_call_loop_qemu(board, loops):
+    """QEMU -icount shift=0 on the call loop: its instructions (as irqsim counts them, the same
+    retired instructions) per second, less start-up and boot (a short run subtracted)."""
+    exe = shutil.which(QEMU[board])
+    if exe is None:
+        return None
+
+    def wall(image):
+        t = time.perf_counter()
+        r = subprocess.run([exe, *QEMU_ARGS[board], "-nographic", "-semihosting", "-monitor",
+                            "none", "-serial", "stdio", "-icount", "shift=0", "-kernel",
+                            str(image)], capture_output=True, text=True, timeout=300)
+        if "calls " not in r.stdout + r.stderr:
+            raise RuntimeError(f"QEMU run of {image} printed no result: {r.stdout}{r.stderr}")
+        return time.perf_counter() - t
+    small = 1000
+    insns = call_loop_ticks(board, loops)[0] - call_loop_ticks(board, small)[0]
+    dt = wall(call_loop_image(board, loops)) - wall(call_loop_image(board, small))
+    return insns / dt / 1e6
+
+
 # ---- memory ------------------------------------------------------------------------------------
 
 MEM_CHILD = r"""
@@ -303,16 +385,24 @@ def main():
                "ticks_per_run": ticks, "boards": {}}
     for board in boards:
         ipl = insns_per_loop(board)
-        samples = {"bare": [], "bare_hook": [], "attached": [], "ceiling": [],
+        samples = {"bare": [], "bare_fast": [], "bare_hook": [], "attached": [], "ceiling": [],
+                   "call_loop": [], "call_loop_bare": [], "call_loop_qemu": [],
                    **{f"storm_{s}": [] for s in SPACINGS}}
+        call_loops = 2_000_000 if args.quick else 10_000_000   # QEMU: start-up is ~0.1 s
         for _ in range(reps):              # alternate configurations within each repetition
             samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
+            samples["bare_fast"].append(measure_bare(board, ticks / 150e6, ipl, fast=True))
             samples["bare_hook"].append(measure_bare(board, ticks / 150e6, ipl, empty_hook=True))
             samples["attached"].append(measure_attached(board, ticks))
             for s in SPACINGS:
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
             if board == "virt":
                 samples["ceiling"].append(measure_storm_ceiling(ticks / 40e6))
+            samples["call_loop"].append(measure_call_loop(board, call_loops))
+            samples["call_loop_bare"].append(measure_call_loop_bare(board, call_loops))
+            q = measure_call_loop_qemu(board, call_loops)
+            if q is not None:
+                samples["call_loop_qemu"].append(q)
         med = statistics.median
 
         def paired(a, b):
@@ -320,10 +410,21 @@ def main():
             speed drifts between repetitions, and a ratio of two medians would carry it."""
             return med(x / y for x, y in zip(a, b))
         res = {"insns_per_loop": ipl, "bare_mips": med(samples["bare"]),
+               "bare_fast_mips": med(samples["bare_fast"]),
+               "attached_vs_bare_fast": paired(samples["attached"], samples["bare_fast"]),
                "bare_empty_hook_mips": med(samples["bare_hook"]),
                "empty_hook_vs_bare": paired(samples["bare_hook"], samples["bare"]),
                "attached_mticks_per_s": med(samples["attached"]),
-               "attached_vs_bare": paired(samples["attached"], samples["bare"]), "storms": {}}
+               "attached_vs_bare": paired(samples["attached"], samples["bare"]), "storms": {},
+               "call_loop": {"irqsim_mticks_per_s": med(samples["call_loop"]),
+                             "bare_fast_mips": med(samples["call_loop_bare"]),
+                             "ceiling_ratio": (paired(samples["call_loop_bare"],
+                                                      samples["call_loop_qemu"])
+                                               if samples["call_loop_qemu"] else None),
+                             "qemu_mips": (med(samples["call_loop_qemu"])
+                                           if samples["call_loop_qemu"] else None),
+                             "ratio": (paired(samples["call_loop"], samples["call_loop_qemu"])
+                                       if samples["call_loop_qemu"] else None)}}
         for s in SPACINGS:
             runs = samples[f"storm_{s}"]
             res["storms"][s] = {k: med(r[k] for r in runs) for k in runs[0]}
@@ -370,6 +471,8 @@ def format_table(r) -> str:
         lines.append("| configuration | speed | ratio |")
         lines.append("|---|---|---|")
         lines.append(f"| bare Unicorn, demo thread loop, no hooks | {b['bare_mips']:.1f} MIPS | 1.00 |")
+        lines.append(f"| bare Unicorn with the fast store path, no hooks (the ceiling of plain code) | "
+                     f"{b['bare_fast_mips']:.1f} MIPS | {b['bare_fast_mips'] / b['bare_mips']:.2f} |")
         lines.append(f"| bare Unicorn + one empty C block hook (the floor of a block-hook time base) | "
                      f"{b['bare_empty_hook_mips']:.1f} MIPS | {b['empty_hook_vs_bare']:.2f} |")
         lines.append(f"| irqsim, controller attached, no requests | {b['attached_mticks_per_s']:.1f} Mticks/s | "
@@ -377,8 +480,16 @@ def format_table(r) -> str:
         for s, v in b["storms"].items():
             lines.append(f"| irqsim, one request every {int(s):,} ticks | {v['handled_per_s'] / 1e3:.0f}k IRQ/s "
                          f"handled, thread {v['thread_share'] * 100:.0f}% | |")
+        cl = b["call_loop"]
+        lines.append(f"| irqsim, call loop (a call with push/pop per iteration) | "
+                     f"{cl['irqsim_mticks_per_s']:.1f} Mticks/s | " +
+                     (f"irqsim/QEMU {cl['ratio']:.2f} (QEMU -icount {cl['qemu_mips']:.0f} MIPS) |"
+                      if cl["ratio"] else "QEMU not installed |"))
+        lines.append(f"| bare Unicorn with fast stores, no hooks, the call loop (its ceiling) | "
+                     f"{cl['bare_fast_mips']:.1f} MIPS | " +
+                     (f"ceiling/QEMU {cl['ceiling_ratio']:.2f} |" if cl["ceiling_ratio"] else "|"))
         if "handler_ceiling_irqs_per_s" in b:
-            lines.append(f"| bare Unicorn, the demo's interrupt path back to back, trap entry free "
+            lines.append(f"| bare Unicorn with fast stores, the demo's interrupt path back to back, trap entry free "
                          f"(the ceiling once requests outpace the handler) | "
                          f"{b['handler_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
                          f"irqsim at 1/100: {b['storm_100_vs_ceiling']:.2f} of it |")
@@ -388,7 +499,7 @@ def format_table(r) -> str:
                              f"{q['qemu_irqs_per_s'] / 1e3:.0f}k IRQ/s (irqsim {q['irqsim_irqs_per_s'] / 1e3:.0f}k) "
                              f"| irqsim/QEMU {q['ratio']:.2f} |")
                 if "ceiling_ratio" in q:
-                    lines.append(f"| bare Unicorn, QEMU's benchmark interrupt path back to back, trap entry "
+                    lines.append(f"| bare Unicorn with fast stores, QEMU's benchmark interrupt path back to back, trap entry "
                                  f"free | {q['qemu_path_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
                                  f"ceiling/QEMU {q['ceiling_ratio']:.2f} |")
         else:

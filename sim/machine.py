@@ -58,7 +58,8 @@ _SOURCE_ERRORS = {
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped: reason is one of ticks, until, exit, idle."""
+    """Why a run stopped: reason is one of ticks, until, exit (exit_code: semihosting or a test
+    finisher), idle, reset (the firmware asked a test finisher for a machine reset)."""
     reason: str
     ticks: int
     pc: int
@@ -568,6 +569,20 @@ class Machine:
     def take_events(self) -> list:
         ev, self.events = self.events, []
         return ev
+
+    def console_input(self, data: bytes | str):
+        """Sends `data` to the firmware's console: the receiver of the board's first device
+        that takes console input (virt: the NS16550A UART), which delivers it at its line rate
+        as the run goes on (a str is sent as latin-1). ConfigError when the board has no such
+        device, or its input queue cannot take all of it (run the firmware so it reads)."""
+        raw = data.encode("latin-1") if isinstance(data, str) else bytes(data)
+        n = lib.core_console_input(self._core, raw, len(raw))
+        if n < 0:
+            raise ConfigError(f"board {self.board.name} has no device that takes console input "
+                              "(a UART with a receive path, such as kind = \"ns16550a\")")
+        if n < len(raw):
+            raise ConfigError(f"console input: the receiver's queue took {n} of {len(raw)} "
+                              "bytes; run the firmware so that it reads some, then send the rest")
 
     @property
     def console(self) -> str:

@@ -2,8 +2,9 @@
  *
  * The machine external interrupt handler claims from the PLIC, calls the handler table with
  * the claimed source id and completes. The machine timer and software interrupts go through
- * the same table at their own indices: 62 (MTI) and 63 (MSI), above every PLIC source of virt
- * (1-53) and below DEMO_NLINES (64). PLIC sources 1-8 are enabled with mixed priorities; the
+ * the same table at their own indices: 62 (MTI) and 63 (MSI), below DEMO_NLINES (64), above
+ * every PLIC source a virt device uses below the platform bus (64-95). virt's PLIC has sources
+ * 1-96: 62 and 63 share the local interrupts' slots, 64-96 have none. PLIC sources 1-8 are enabled with mixed priorities; the
  * handler of source 3 is left unregistered, so requests on it count as unhandled. The UART
  * (source 10) is enabled too, for the self-test.
  *

@@ -22,6 +22,9 @@
 #define FRAME_MCAUSE  72
 #define FRAME_SIZE    80
 
+#define TEST_BASE     0x00100000u /* the SiFive test finisher */
+#define RTC_BASE      0x00101000u /* the Goldfish RTC */
+#define RTC_IRQ       11          /* PLIC source of the RTC on virt */
 #define CLINT_BASE    0x02000000u
 #define PLIC_BASE     0x0C000000u
 #define UART0_BASE    0x10000000u
@@ -41,6 +44,24 @@
 
 #define REG32(a) (*(volatile uint32_t *)(a))
 #define REG8(a)  (*(volatile uint8_t *)(a))
+
+/* SiFive test finisher (QEMU hw/misc/sifive_test.c): command in the low halfword, exit code
+ * in the high one */
+#define FINISHER      REG32(TEST_BASE)
+#define FINISHER_FAIL  0x3333u
+#define FINISHER_PASS  0x5555u
+#define FINISHER_RESET 0x7777u
+
+/* Goldfish RTC (QEMU hw/rtc/goldfish_rtc.c): nanoseconds; read TIME_LOW first (it latches
+ * TIME_HIGH), write ALARM_HIGH first (ALARM_LOW arms the alarm) */
+#define RTC_TIME_LOW        REG32(RTC_BASE + 0x00u)
+#define RTC_TIME_HIGH       REG32(RTC_BASE + 0x04u)
+#define RTC_ALARM_LOW       REG32(RTC_BASE + 0x08u)
+#define RTC_ALARM_HIGH      REG32(RTC_BASE + 0x0Cu)
+#define RTC_IRQ_ENABLED     REG32(RTC_BASE + 0x10u)
+#define RTC_CLEAR_ALARM     REG32(RTC_BASE + 0x14u)
+#define RTC_ALARM_STATUS    REG32(RTC_BASE + 0x18u)
+#define RTC_CLEAR_INTERRUPT REG32(RTC_BASE + 0x1Cu)
 
 /* CLINT: msip, mtimecmp and mtime of hart 0 (Privileged 3.2.1 for mtime/mtimecmp) */
 #define CLINT_MSIP        REG32(CLINT_BASE + 0x0000u)

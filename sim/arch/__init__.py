@@ -44,4 +44,11 @@ def attach_empty_block_hook(uc) -> None:
         raise ConfigError("cannot add a block hook to this engine")
 
 
-__all__ = ["Arch", "attach_empty_block_hook", "for_board", "get", "names"]
+def attach_fast_stores(uc) -> None:
+    """Gives the bare engine `uc` (a unicorn.Uc) the fast store path that every Machine has
+    (sim/native/tlb.c): for bench/storm.py's bare_fast_mips row."""
+    if lib.core_bench_fast_stores(uc._uch.value):
+        raise ConfigError("cannot set the fast store path up on this engine")
+
+
+__all__ = ["Arch", "attach_empty_block_hook", "attach_fast_stores", "for_board", "get", "names"]

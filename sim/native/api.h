@@ -13,14 +13,15 @@ enum core_stop {
 	STOP_NONE = 0,
 	STOP_TICKS = 1,       /* the tick budget ran out */
 	STOP_UNTIL = 2,       /* PC reached the `until` address */
-	STOP_EXIT = 3,        /* the firmware exited through semihosting */
+	STOP_EXIT = 3,        /* the firmware exited (semihosting, a test finisher) */
 	STOP_IDLE = 4,        /* waiting for an interrupt that can never come */
 	STOP_TRACE_FULL = 5,  /* the trace buffer needs draining; call core_run again */
 	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
 	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
 	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
-	STOP_CONSOLE_FULL = 9,/* the console output reached its limit (core_set_console_limit) */
-	STOP_SIGNAL = 10      /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
+	STOP_RESET = 9,       /* the firmware asked for a machine reset (a test finisher) */
+	STOP_CONSOLE_FULL = 10,/* the console output reached its limit (core_set_console_limit) */
+	STOP_SIGNAL = 11      /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
 };
 
 /* Limits of the core (README "Limits"). Every size the core allocates is bounded by one of
@@ -60,7 +61,7 @@ enum core_event {
 	EV_LOWER = 9,          /* a level line was lowered: num = line */
 	EV_FAULT = 10,         /* a fault was taken: num = fault exception, arg = faulting address */
 	EV_GUEST_ERROR = 11,   /* the firmware did something the model rejects: arg = address */
-	EV_EXIT = 12,          /* semihosting exit: arg = exit code */
+	EV_EXIT = 12,          /* the firmware exited (semihosting, a finisher): arg = exit code */
 	EV_CLAIM = 13,         /* PLIC claim: num = source (0 = none), arg = context */
 	EV_COMPLETE = 14,      /* PLIC complete: num = source, arg = context */
 	EV_EXEC_PRIORITY = 15, /* execution priority changed: Cortex-M arg = priority + 256 (256:
@@ -216,6 +217,8 @@ void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
  * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
 int core_line_masked(struct core *c, uint32_t line);
 int core_bench_empty_block_hook(uintptr_t uc);
+/* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
+int core_bench_fast_stores(uintptr_t uc);
 
 /* ---- devices (dev/dev.c): a board file's [[devices]] entry each ------------------------- */
 
@@ -228,6 +231,11 @@ int core_add_device(struct core *c, const char *kind, uint64_t base, int irq,
  * answers. */
 uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value, int write,
 		   int *ok);
+
+/* Console input: bytes for the receiver of the board's first device that takes console input
+ * (a UART), which delivers them to the firmware at its line rate. The number of bytes it
+ * took (fewer when its queue is full), or -1 when no device takes console input. */
+long core_console_input(struct core *c, const uint8_t *data, size_t n);
 
 /* ---- storms (storm/) -------------------------------------------------------------------- */
 

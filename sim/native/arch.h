@@ -20,6 +20,9 @@
  *   current_line the controller line whose handler runs now, -1 for none (accounting)
  *   device_written  a device register write may have changed an interrupt input; `in_api`
  *                set when Python made it
+ *   stop_after_access  a device access from the guest ends the run (core_end_run): stop
+ *                emulation so that the accessing instruction retires and PC is past it (resume
+ *                finishes it); NULL: the run stops with PC at the instruction, not retired
  *   release      core_free: give back engine resources (may be NULL)
  */
 #ifndef SIM_NATIVE_ARCH_H_
@@ -48,6 +51,7 @@ struct arch_ops {
 	int (*wakeable)(struct core *c);
 	int (*current_line)(struct core *c);
 	void (*device_written)(struct core *c);
+	void (*stop_after_access)(struct core *c);
 	void (*release)(struct core *c);
 	int reg_pc;              /* Unicorn register ids: PC, and the first two argument registers */
 	int reg_arg0, reg_arg1;

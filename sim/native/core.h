@@ -36,6 +36,8 @@ struct sched_ev {
 struct region {
 	uint64_t base, size;
 	uint8_t *host;
+	uint32_t perms;          /* UC_PROT_* as the board maps it */
+	uint64_t *executed;      /* a bit per TLB_GRAIN bytes: code was fetched there (tlb.c) */
 };
 
 #define CORE_MAX_REGIONS 8
@@ -95,7 +97,8 @@ struct core {
 			uint8_t recheck_masked; /* a pending exception waits on a mask: every block */
 			uint8_t blk_end;        /* block-end code of the current block, done when it
 						 * completes */
-			uint8_t attn_spare;
+			uint8_t probing;        /* probe_fault_address is re-running one
+						 * instruction: the core's hooks stand aside */
 		};
 		uint32_t attn;
 	};
@@ -119,10 +122,12 @@ struct core {
 	int stop;                /* enum core_stop, set by hooks */
 	int locked_up;           /* STOP_LOCKUP was returned: every later run returns it again */
 	int exit_code;
+	int ending;              /* a device ends the run (core_end_run): its stop reason */
+	int pending_stop;        /* ... from Python, between runs: the next core_run returns it */
 	uint64_t until;          /* stop when a block starts here (0 = none) */
 	uint64_t fault_pc, fault_addr;
 	uint32_t fault_cause;
-	uint64_t mem_fault_addr; /* address of the last invalid access (UC_HOOK_MEM_INVALID) */
+	uint64_t mem_fault_addr; /* address of the last data access fault (probe_fault_address) */
 	int mem_fault_seen;
 	uint32_t clock_hz;       /* ticks per simulated second (semihosting clocks) */
 	int pc_redirected;       /* service() moved PC: the block it was called for does not run */
@@ -133,7 +138,7 @@ struct core {
 	int nregions;
 	struct icount_entry icache[ICOUNT_CACHE];
 
-	uc_hook h_block, h_intr, h_inval;
+	uc_hook h_block, h_intr, h_tlb;
 	uint64_t dispatch_addr, table_register_addr, table_unregister_addr;  /* 0 = not watched */
 
 	struct line_set lines[CORE_MAX_LINE_SETS];   /* interrupt controllers' inputs */
@@ -200,6 +205,14 @@ void core_leave_handler_mode(struct core *c);
 void core_request(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
 /* A device's interrupt output: to the controller that takes device outputs. */
 void core_irq(struct core *c, int irq, int level);
+/* A device ends the run as a firmware exit with `code` (STOP_EXIT, EV_EXIT recorded), as a
+ * semihosting exit does: a test finisher. From a guest store, the store retires first (the
+ * architecture's stop_after_access) and the exit is recorded at the tick after it; from
+ * Python (core_mmio, between runs), the exit is recorded now and the next core_run returns
+ * STOP_EXIT at once. */
+void core_exit(struct core *c, int code);
+/* The same with another stop reason (STOP_RESET) and no EV_EXIT. */
+void core_end_run(struct core *c, int reason);
 /* After a device register write that may have changed an interrupt input (dev/dev.h). */
 void core_device_written(struct core *c);
 /* A level line lowered by the firmware (an acknowledge register): the controller's own
@@ -224,6 +237,10 @@ void core_catch_signals(struct saved_signals *s);
 /* Puts the previous handlers back; `stopped`: the run ended with STOP_SIGNAL (the signal is
  * what core_signal_taken reports), else a signal that came meanwhile is raised again to them. */
 void core_restore_signals(const struct saved_signals *s, int stopped);
+
+/* tlb.c: the fast store path (Unicorn's virtual TLB, filled here) */
+int core_tlb_init(struct core *c);
+int core_tlb_region(struct region *r);
 
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */

@@ -27,6 +27,7 @@ EXPECTED = {
     "pending_after_level_fell": 1,
     "claim_after_level_fell": 10,
     "priority_warl": 7,
+    "priority_source96": 7, "priority_source97": 0,   # virt: sources 1..96 (riscv,ndev = 96)
     "ecall_mcause": 11, "ecall_mepc_ok": 1,
     "illegal_mcause": 2, "illegal_mtval": 0xFFFFFFFF,
     "ebreak_mcause": 3, "ebreak_mtval_is_pc": 1, "ebreak_mtval_is_0": 0,

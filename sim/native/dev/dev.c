@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const struct device_model *const models[] = {
-	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_ack, &dev_unimplemented,
+	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_ack, &dev_sifive_test,
+	&dev_goldfish_rtc, &dev_unimplemented,
 };
 
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)
@@ -151,6 +152,19 @@ uint32_t core_mmio(struct core *c, uint64_t addr, uint32_t size, uint32_t value,
 	}
 	core_update_deadline(c);
 	return v;
+}
+
+long core_console_input(struct core *c, const uint8_t *data, size_t n)
+{
+	for (int i = 0; i < c->ndevs; i++) {
+		struct device *d = c->devs[i];
+		if (d->model->input) {
+			long r = d->model->input(d, data, n);
+			core_update_deadline(c);
+			return r;
+		}
+	}
+	return -1;
 }
 
 /* (only the devices with a timer: these two run at every block boundary with work due) */

@@ -1,11 +1,13 @@
 /* Board devices: one model per file in this folder, one instance per [[devices]] entry of a
  * board file (sim/machine.py calls core_add_device for each). A model maps its registers
  * through dev.c, which gives it the Unicorn MMIO callbacks, and reaches the rest of the board
- * through three calls only:
+ * through these calls only:
  *   core_irq(c, d->irq, level)   its interrupt output, to the controller input the board
  *                                wires it to (a PLIC source, an NVIC line)
  *   core_device_written(c)       after a register write that may have changed an interrupt
  *                                output: the architecture takes what became takeable
+ *   core_update_deadline(c)      after a read that moved its deadline (a UART's receiver)
+ *   core_exit / core_end_run     it ends the run (a test finisher), as a firmware exit
  *   core_emit / core_trace / core_guest_error / core_console_putc   events and console
  * An interrupt controller modelled as a device (the PLIC, the CLINT) drives the CPU's inputs
  * through the CPU's one input call (rv32/hart.h), never by writing its state.
@@ -16,6 +18,7 @@
 #ifndef SIM_NATIVE_DEV_DEV_H_
 #define SIM_NATIVE_DEV_DEV_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../api.h"
@@ -35,6 +38,9 @@ struct device_model {
 	uint64_t (*deadline)(struct device *d);
 	/* time reached its deadline (or the CPU needs its inputs up to date) */
 	void (*advance)(struct device *d);
+	/* console input for its receiver (core_console_input): the bytes it took, which it
+	 * delivers to the firmware in its own time; NULL for a device that takes none */
+	long (*input)(struct device *d, const uint8_t *data, size_t n);
 	void (*free)(struct device *d);
 };
 
@@ -60,6 +66,6 @@ uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct dev
 		       uint32_t off, unsigned size);
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_ack,
-	dev_unimplemented;
+	dev_sifive_test, dev_goldfish_rtc, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

@@ -426,6 +426,15 @@ static void hart_device_written(struct core *c)
 	}
 }
 
+/* A device store ends the run (core_end_run, a test finisher): the store retires, as when it
+ * makes an interrupt takeable (resume steps past it). */
+static void hart_stop_after_access(struct core *c)
+{
+	struct hart *h = c->cpu;
+	if (h->resume == RESUME_NONE)
+		h->resume = RESUME_STORE;
+}
+
 /* mret (3.3.2) has retired (Unicorn executes it natively): it ended the block that just ran,
  * and that block is charged. */
 static void on_mret(struct core *c)
@@ -667,6 +676,7 @@ static const struct arch_ops rv32_ops = {
 	.wakeable = wakeable,
 	.current_line = current_line,
 	.device_written = hart_device_written,
+	.stop_after_access = hart_stop_after_access,
 	.release = release,
 	.reg_pc = UC_RISCV_REG_PC,
 	.reg_arg0 = UC_RISCV_REG_A0,

@@ -126,6 +126,13 @@ int main(void)
 	plic_complete(UART0_IRQ);
 	plic_set_priority(UART0_IRQ, 0xFF);
 	put("priority_warl", PLIC_PRIORITY(UART0_IRQ));
+	/* the highest source of virt's PLIC (device tree: riscv,ndev = 96) and the first beyond
+	 * (a guest error: no such source), left at 0 after */
+	plic_set_priority(96, 7);
+	plic_set_priority(97, 7);
+	put("priority_source96", PLIC_PRIORITY(96));
+	put("priority_source97", PLIC_PRIORITY(97));
+	plic_set_priority(96, 0);
 
 	/* Synchronous exceptions. */
 	__asm__ volatile(".globl probe_ecall\nprobe_ecall: ecall" : : : "memory");
