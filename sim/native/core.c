@@ -12,25 +12,7 @@
 #define TRACE_SLACK 64   /* records one block boundary may add beyond the drain mark */
 #define NO_UNTIL 0xFFFFFFFEull
 
-/* ---- trace and console ---------------------------------------------------------------- */
-
-void core_console_putc(struct core *c, char ch)
-{
-	if (c->console_total >= c->console_limit) {
-		core_stop(c, STOP_CONSOLE_FULL);  /* (outside a run: the next run's first write) */
-		return;
-	}
-	c->console_total++;
-	if (c->console_len == c->console_cap) {
-		size_t cap = c->console_cap ? 2 * c->console_cap : 4096;
-		char *p = realloc(c->console, cap);
-		if (!p)
-			return;
-		c->console = p;
-		c->console_cap = cap;
-	}
-	c->console[c->console_len++] = ch;
-}
+/* ---- guest errors ------------------------------------------------------------------------- */
 
 void core_guest_error(struct core *c, uint64_t addr)
 {
@@ -89,75 +71,6 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 	}
 	c->regions[c->nregions++] = r;
 	return 0;
-}
-
-/* ---- scheduled line events ------------------------------------------------------------ */
-
-static int ev_less(const struct sched_ev *a, const struct sched_ev *b)
-{
-	return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
-}
-
-int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
-{
-	if (c->heap_len >= CORE_SCHED_MAX)
-		return -1;
-	if (c->heap_len == c->heap_cap) {
-		size_t cap = c->heap_cap ? 2 * c->heap_cap : 1024;
-		struct sched_ev *p = realloc(c->heap, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		c->heap = p;
-		c->heap_cap = cap;
-	}
-	size_t i = c->heap_len++;
-	struct sched_ev e = {tick < c->ticks ? c->ticks : tick, c->heap_seq++, line, kind};
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!ev_less(&e, &c->heap[parent]))
-			break;
-		c->heap[i] = c->heap[parent];
-		i = parent;
-	}
-	c->heap[i] = e;
-	if (e.tick < c->due)
-		c->due = e.tick;
-	if (e.tick < c->deadline)
-		c->deadline = e.tick;
-	return 0;
-}
-
-int core_schedule_many(struct core *c, const uint64_t *ticks, const uint32_t *lines,
-		       const uint32_t *kinds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (core_schedule(c, ticks[i], lines[i], kinds[i]))
-			return -1;
-	return 0;
-}
-
-static struct sched_ev heap_pop(struct core *c)
-{
-	struct sched_ev top = c->heap[0];
-	struct sched_ev last = c->heap[--c->heap_len];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct sched_ev *best = &last;
-		if (l < c->heap_len && ev_less(&c->heap[l], best)) {
-			m = l;
-			best = &c->heap[l];
-		}
-		if (r < c->heap_len && ev_less(&c->heap[r], best))
-			m = r;
-		if (m == i)
-			break;
-		c->heap[i] = c->heap[m];
-		i = m;
-	}
-	if (c->heap_len)
-		c->heap[i] = last;
-	return top;
 }
 
 uint64_t core_next_event_tick(struct core *c)
@@ -409,7 +322,7 @@ static int deliver_due(struct core *c)
 		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)
 			return -1;
 		if (th <= ts) {
-			struct sched_ev e = heap_pop(c);
+			struct sched_ev e = core_heap_pop(c);
 			core_request(c, e.tick, e.line, e.kind);
 		} else {
 			storm_deliver_one(c);
@@ -689,30 +602,6 @@ size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max)
 	memmove(c->trace, c->trace + n, (c->trace_len - n) * sizeof(*out));
 	c->trace_len -= n;
 	return n;
-}
-
-size_t core_console_take(struct core *c, char *out, size_t max)
-{
-	size_t n = c->console_len < max ? c->console_len : max;
-	memcpy(out, c->console, n);
-	memmove(c->console, c->console + n, c->console_len - n);
-	c->console_len -= n;
-	return n;
-}
-
-size_t core_console_len(struct core *c)
-{
-	return c->console_len;
-}
-
-void core_set_console_limit(struct core *c, uint64_t bytes)
-{
-	c->console_limit = bytes;
-}
-
-uint64_t core_console_total(struct core *c)
-{
-	return c->console_total;
 }
 
 void core_set_runaway(struct core *c, uint64_t limit)

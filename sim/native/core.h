@@ -190,6 +190,9 @@ static inline void core_trace(struct core *c, uint16_t kind, uint16_t num, uint3
 
 /* ---- the rest of the core (core.c) ---------------------------------------------------------- */
 
+/* sched.c: the earliest scheduled line event, taken off the heap (heap_len > 0) */
+struct sched_ev core_heap_pop(struct core *c);
+
 void core_console_putc(struct core *c, char ch);
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
 int core_read32(struct core *c, uint64_t addr, uint32_t *v);
