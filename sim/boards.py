@@ -169,8 +169,9 @@ def _parse(d: dict, path: Path) -> Board:
         if not 0 <= base < ADDRESS_END:
             raise bad(f"{ctx}base must be an address 0..{ADDRESS_END - 1:#x} (got {base:#x})")
         for k, v in e.items():
-            if k not in ("kind", "base") and (not is_int(v) or not 0 <= v < ADDRESS_END):
-                raise bad(f"{ctx}{k} must be an integer 0..{ADDRESS_END - 1:#x} (got {v!r})")
+            hi = (1 << 31) - 1 if k == "irq" else (1 << 64) - 1   # an irq is a C int
+            if k not in ("kind", "base") and (not is_int(v) or not 0 <= v <= hi):
+                raise bad(f"{ctx}{k} must be an integer 0..{hi} (got {v!r})")
     return Board(name=name, arch=arch, cpu=d.get("cpu", ""),
                  firmware_target=d.get("firmware_target", ""), clock_hz=clock,
                  controller=ctrl, memory=tuple(regions), devices=tuple(devices), path=path)

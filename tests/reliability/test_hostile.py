@@ -81,3 +81,36 @@ def test_a_riscv_lockup_stays_a_lockup():
         with pytest.raises(FirmwareError) as again:
             m.run(ticks=100_000)
         assert again.value.reason == "lockup" and m.ticks == ticks
+
+
+RV_CODE = 0x80100000                         # free RAM of the virt demo
+
+
+def _virt_at_main():
+    import sim
+    m = sim.Machine.demo("virt")
+    m.symbols["demo_loops"].write("<I", 0)
+    assert m.run(until="main").reason == "until"
+    return m
+
+
+def test_riscv_trap_loop_is_a_lockup_naming_it():
+    """An illegal instruction at mtvec: every trap traps again at once."""
+    import struct
+    with _virt_at_main() as m:
+        m.mem_write(RV_CODE, struct.pack("<I", 0))
+        m.set_reg("mtvec", RV_CODE)
+        m.set_reg("pc", RV_CODE)
+        with pytest.raises(FirmwareError, match="trap loop: the trap handler traps again") as e:
+            m.run(ticks=1_000_000)
+        assert e.value.reason == "lockup"
+
+
+def test_riscv_ecall_storm_ends_in_the_demo_trap_handler():
+    """ecall in a loop: the demo's trap handler reports the unexpected exception and exits 70."""
+    import struct
+    with _virt_at_main() as m:
+        m.mem_write(RV_CODE, struct.pack("<II", 0x00000073, 0xFFDFF06F))   # ecall; j .-4
+        m.set_reg("pc", RV_CODE)
+        stop = m.run(ticks=1_000_000)
+        assert (stop.reason, stop.exit_code) == ("exit", 70)

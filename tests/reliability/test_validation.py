@@ -42,6 +42,8 @@ def board_with(tmp_path, text, old, new):
     (AN385, "base = 0x40004000", "base = -4", "devices[0].base must be an address"),
     (AN385, "clock_hz = 25_000_000", "clock_hz = 50", "clock_hz must be an integer 100.."),
     (VIRT, "contexts = 2", "contexts = 0", "controller.contexts must be 1..16"),
+    (VIRT, "epoch = 1767225600", "epoch = -1", "devices[3].epoch must be an integer 0.."),
+    (VIRT, "irq = 11", "irq = 1.5", "devices[3].irq must be an integer 0..2147483647"),
     (VIRT, "prio_bits = 3", "prio_bits = 40", "controller.prio_bits must be 1..8"),
     (VIRT, "mtime_per_tick = 1", "mtime_per_tick = inf", "controller.mtime_per_tick must be"),
     (VIRT, "mtime_per_tick = 1", "mtime_per_tick = nan", "controller.mtime_per_tick must be"),
