@@ -182,6 +182,8 @@ struct trace_rec { uint64_t tick; uint16_t kind; uint16_t num; uint32_t arg; };
  * CORE_CLOCK_HZ_MIN..CORE_CLOCK_HZ_MAX. */
 struct core *core_new(uintptr_t uc, uint32_t clock_hz);
 void core_free(struct core *c);
+/* Maps [base, base + size) of host memory: 0, -1 more than 8 regions or out of memory, -2 an
+ * empty range, one past the 32-bit address space, or one Unicorn refuses (an overlap). */
 int core_map(struct core *c, uint64_t base, uint64_t size, int perms);
 /* 0, or -1 when CORE_SCHED_MAX events wait already (or out of memory). */
 int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);

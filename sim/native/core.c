@@ -54,6 +54,8 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 {
 	if (c->nregions == CORE_MAX_REGIONS)
 		return -1;
+	if (!size || size > (1ull << 32) || base > (1ull << 32) - size)
+		return -2;   /* empty, or past the 32-bit address space (also: no overflow below) */
 	/* Anonymous pages read as zero and cost nothing until touched: a board's 128 MiB of RAM
 	 * is cheap. core_free unmaps them. */
 	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -115,3 +115,16 @@ for f in (lambda: nvic.irq(1), lambda: m.run(ticks=5), lambda: m.mem_read(0, 4))
 """)
     assert_clean(p)
     assert p.stdout.count("closed") == 3
+
+
+def test_the_core_refuses_a_mapping_past_the_address_space():
+    import unicorn
+    from sim.native import lib
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
+    c = lib.core_new(uc._uch.value, 1_000_000)
+    try:
+        assert lib.core_map(c, 0xFFFFF000, 1 << 63, 7) == -2     # base + size overflows
+        assert lib.core_map(c, 0, 0, 7) == -2
+        assert lib.core_map(c, 0x20000000, 0x1000, 7) == 0
+    finally:
+        lib.core_free(c)
