@@ -7,17 +7,67 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import signal
 import sys
+import threading
 
 import click
 
-from sim.errors import ConfigError, SimError
+from sim.errors import ConfigError, Interrupted, SimError
+
+
+def _on_sigterm(signum, frame):
+    raise Interrupted("stopped by SIGTERM", signum=signum)
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM raises Interrupted (as SIGINT raises KeyboardInterrupt), so that every finally
+    block runs: temporary files are removed and no output is left half written. (A run in the
+    native core stops at its next block boundary: the core polls for both signals.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+U64 = (1 << 64) - 1
+TICKS = click.IntRange(1, 1 << 63)       # run lengths: at least one tick
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number > 0 (click's FloatRange lets inf and nan through)."""
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(v) or v <= 0:
+            self.fail(f"{value!r} must be a finite number > 0", param, ctx)
+        return v
+
+
+POSITIVE = FiniteFloat()
 
 
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _sigterm_raises():
+                return super().invoke(ctx)
+        except Interrupted as e:          # exit status 128 + the signal: 130 SIGINT, 143 SIGTERM
+            click.echo(f"irqsim: interrupted: {e}", err=True)
+            ctx.exit(128 + e.signum)
+        except KeyboardInterrupt:
+            click.echo("irqsim: interrupted: stopped by SIGINT", err=True)
+            ctx.exit(128 + signal.SIGINT)
         except SimError as e:
             msg = str(e).strip().splitlines()
             click.echo(f"irqsim: error: {msg[0] if msg else type(e).__name__}", err=True)
@@ -64,7 +114,7 @@ def _parse_irq(spec: str):
 @click.argument("elf", required=False, type=click.Path(dir_okay=False))
 @click.option("--board", default="mps2-an385", show_default=True,
               help="Board name (see `irqsim boards`) or a board .toml file.")
-@click.option("--ticks", default=None, type=click.IntRange(min=1),
+@click.option("--ticks", default=None, type=TICKS,
               help="Stop after this many retired instructions (default: no limit).")
 @click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True),
               help="Stop after this many seconds of host time (default: no limit).")
@@ -154,15 +204,13 @@ def _scenario(scenario, board, ticks, default, *, elf=None, seed=None, rate=None
     if elf:
         sc.image = elf
     if ticks is not None:
-        if ticks < 1:
-            raise ConfigError(f"--ticks must be >= 1 (got {ticks})")
         sc.ticks = ticks
     if seed is not None:
         sc.seed = seed
     if rate is not None:
-        if not rate > 0:
-            raise ConfigError(f"--rate must be a positive number of requests per second (got {rate})")
         sc = scaled(sc, rate)
+    if elf and not scenario:
+        sc.demo = {}        # the default storm's [demo] settings are for the bundled demo only
     return sc
 
 
@@ -170,9 +218,9 @@ def _scenario(scenario, board, ticks, default, *, elf=None, seed=None, rate=None
 @click.argument("elf", required=False, type=click.Path(dir_okay=False))
 @click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
-@click.option("--ticks", type=int, default=None, help="Run length in ticks.")
-@click.option("--seed", type=int, default=None, help="Seed of all randomness.")
-@click.option("--rate", type=float, default=None,
+@click.option("--ticks", type=TICKS, default=None, help="Run length in ticks.")
+@click.option("--seed", type=click.IntRange(0, U64), default=None, help="Seed of all randomness.")
+@click.option("--rate", type=POSITIVE, default=None,
               help="Total rate of the Poisson sources, requests per simulated second.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--jsonl", type=click.Path(dir_okay=False), help="Export the trace as JSON lines.")
@@ -189,12 +237,13 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
                                 (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto)) if v}}
     with _progress("storm") as update:
         report = st.run_storm_with_exports(sc, exports, progress=update)
+    to_err = "-" in exports.values()       # stdout carries an export: the report goes to stderr
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=1))
+        click.echo(json.dumps(report.to_dict(), indent=1), err=to_err)
     else:
-        click.echo(report.format())
+        click.echo(report.format(), err=to_err)
         for kind, path in exports.items():
-            click.echo(f"wrote {kind}: {path}")
+            click.echo(f"wrote {kind}: {path}", err=to_err)
     if report.exit_status:
         click.echo(f"irqsim: {report.stop_detail}", err=True)
         sys.exit(report.exit_status)
@@ -203,13 +252,15 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
 @main.command()
 @click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
-@click.option("--from", "lo", type=float, default=2_000, show_default=True,
+@click.option("--from", "lo", type=POSITIVE, default=2_000, show_default=True,
               help="Lowest offered rate, requests per simulated second.")
-@click.option("--to", "hi", type=float, default=1_500_000, show_default=True,
+@click.option("--to", "hi", type=POSITIVE, default=1_500_000, show_default=True,
               help="Highest offered rate.")
-@click.option("--points", type=int, default=12, show_default=True, help="Rates, log-spaced.")
-@click.option("--ticks", type=int, default=None, help="Run length of each point.")
-@click.option("--jobs", type=int, default=None, help="Worker processes (default: every core).")
+@click.option("--points", type=click.IntRange(2, 1000), default=12, show_default=True,
+              help="Rates, log-spaced (2..1000).")
+@click.option("--ticks", type=TICKS, default=None, help="Run length of each point.")
+@click.option("--jobs", type=click.IntRange(1, 1024), default=None,
+              help="Worker processes (default: every core).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the table as CSV.")
 @click.option("--png", type=click.Path(dir_okay=False), help="Write the plot as PNG.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write a page with plot and table.")
@@ -220,8 +271,6 @@ def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_
     from sim import sweep as sw
 
     sc = _scenario(scenario, board, ticks, sw.default_sweep_scenario)
-    if jobs is not None and jobs < 1:
-        raise ConfigError(f"--jobs must be >= 1 (got {jobs})")
     rates = sw.log_rates(lo, hi, points)
     with _progress("sweep") as update:
         pts = sw.run_sweep(sc, rates, jobs=jobs, progress=update)

@@ -74,6 +74,8 @@ LATENCY_KINDS = {"entry": 0, "return": 1}
 # ---- Cortex-M trace numbers (ARMv7-M ARM B1.5.2; EXC_* in sim/native/armv7m/armv7m.h) -------------
 
 ARMV7M_EXC_IRQ0 = lib.ARMV7M_EXC_IRQ0   # external IRQ n is exception 16 + n
+ARMV7M_SCS_BASE = lib.ARMV7M_SCS_BASE   # the System Control Space the core maps itself
+ARMV7M_SCS_SIZE = lib.ARMV7M_SCS_SIZE
 # system exceptions (table B1-4): number -> (display name, VCD stem)
 ARMV7M_SYSTEM_EXCEPTIONS = {
     2: ("NMI", "exc2_nmi"),

@@ -14,6 +14,26 @@ class ConfigError(SimError):
     """Bad configuration: unknown board, IRQ out of range, bad scenario file, bad argument."""
 
 
+class ArgumentError(ConfigError, TypeError, ValueError):
+    """A bad argument to the API (a wrong type, a value out of range); it is also a TypeError and
+    a ValueError, so code that catches those catches it too."""
+
+
+class ClosedError(ConfigError):
+    """The Machine was closed (Machine.close(), or the end of its `with` block)."""
+
+
+class Interrupted(SimError):
+    """A run stopped by SIGINT or SIGTERM. `signum`, `tick` and `pc` say which and where; the
+    CLI exits with 128 + signum."""
+
+    def __init__(self, message, *, signum, tick=None, pc=None):
+        super().__init__(message)
+        self.signum = signum
+        self.tick = tick
+        self.pc = pc
+
+
 class ToolchainError(SimError):
     """The cross compiler is missing or a firmware build failed."""
 
@@ -21,11 +41,13 @@ class ToolchainError(SimError):
 class FirmwareError(SimError):
     """Bad firmware: not an ELF, wrong architecture, a fault, a lockup, a runaway handler.
 
-    `pc`, `address` and `events` (the last trace events, newest last) are filled in where known.
+    `pc`, `address` and `events` (the last trace events, newest last) are filled in where known;
+    `reason` is the stop reason of a run that ended in it (lockup, runaway, console-full, error).
     """
 
-    def __init__(self, message, *, pc=None, address=None, events=()):
+    def __init__(self, message, *, pc=None, address=None, events=(), reason=None):
         super().__init__(message)
+        self.reason = reason
         self.pc = pc
         self.address = address
         self.events = list(events)

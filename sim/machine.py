@@ -16,7 +16,9 @@ latency_histogram, thread_ticks.
 
 from __future__ import annotations
 
+import collections
 import logging
+import signal
 import struct
 import time
 import weakref
@@ -28,11 +30,12 @@ import unicorn
 
 from . import arch as arch_mod
 from . import trace as trace_mod
+from .checks import U32_MAX, U64_MAX, check_int, check_number, is_int
 from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
                     STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
-from .errors import ConfigError, FirmwareError, SymbolError
+from .errors import ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted, SymbolError
 from .native import ffi, lib
 
 guest_log = logging.getLogger("sim.guest")
@@ -40,11 +43,20 @@ guest_log = logging.getLogger("sim.guest")
 TRACE_CHUNK = 1 << 15
 # ticks per core_run between drains (console streaming, time limit): ~20-50 ms of host time
 CHUNK_TICKS = 2_000_000
+TRACE_CAPACITY_MAX = lib.CORE_TRACE_CAP_MAX       # records in the core's trace buffer
+CONSOLE_LIMIT_DEFAULT = lib.CORE_CONSOLE_LIMIT_DEFAULT   # console bytes a machine keeps
 _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -2: "bad or unknown options for this model",
                   -3: "its address range overlaps memory or another device",
                   -4: "out of memory (or more than 16 devices)",
                   -5: "it has an irq but the board has no controller that takes device outputs"}
+_SOURCE_ERRORS = {
+    lib.SOURCE_ERR_FULL: f"more than {lib.STORM_MAX_SOURCES} sources on one machine",
+    lib.SOURCE_ERR_LINES: f"a source needs 1..{lib.STORM_MAX_TARGETS} lines, each a line of the "
+                          "board",
+    lib.SOURCE_ERR_WEIGHTS: "the weights are all zero",
+    lib.SOURCE_ERR_RATE: "a poisson rate must be > 0 and a periodic period >= 1 tick",
+    lib.SOURCE_ERR_REPLAY: f"a replay source holds at most {lib.STORM_MAX_REPLAY} ticks"}
 
 
 @dataclass(frozen=True)
@@ -87,14 +99,24 @@ class Symbol:
 
     def read(self, fmt: str = "<I"):
         """Reads the symbol with a struct format; one value, or a tuple for several."""
-        data = self.machine.mem_read(self.address, struct.calcsize(fmt))
+        try:
+            n = struct.calcsize(fmt)
+        except (struct.error, TypeError) as e:
+            raise ArgumentError(f"{self.name}.read({fmt!r}): {e}") from None
+        data = self.machine.mem_read(self.address, n)
         vals = struct.unpack(fmt, data)
         return vals[0] if len(vals) == 1 else vals
 
     def write(self, fmt: str, *values):
-        """Writes the symbol. Initialised data is patched in its load image too, so a value
-        written before boot survives the startup code's copy of .data."""
-        data = struct.pack(fmt, *values)
+        """Writes the symbol (no more than its size). Initialised data is patched in its load
+        image too, so a value written before boot survives the startup code's copy of .data."""
+        try:
+            data = struct.pack(fmt, *values)
+        except (struct.error, TypeError) as e:
+            raise ArgumentError(f"{self.name}.write({fmt!r}, ...): {e}") from None
+        if self.size and len(data) > self.size:
+            raise ArgumentError(f"{self.name}.write: {len(data)} bytes do not fit the symbol's "
+                                f"{self.size} bytes")
         m = self.machine
         if m.ticks == 0 and any(a <= self.address < a + n for a, n in m._zeroed):
             raise ConfigError(f"{self.name} is in .bss, which the firmware's start-up code zeroes: "
@@ -172,7 +194,11 @@ class Machine:
     """One board, one image, one native core."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
-                 semihost_root=None, semihost_args=None):
+                 semihost_root=None, semihost_args=None,
+                 console_limit: int = CONSOLE_LIMIT_DEFAULT):
+        self._closed = True              # until the core exists
+        check_int("Machine: trace_capacity", trace_capacity, 1, TRACE_CAPACITY_MAX)
+        check_int("Machine: console_limit", console_limit, 0, U64_MAX)
         self.board: Board = get_board(board)
         self.image = Path(image)
         loaded = load_elf(self.image, self.board)
@@ -188,22 +214,31 @@ class Machine:
         self._observers = []
         self.strict = strict             # guest errors raise FirmwareError instead of a warning
         self._console = bytearray()
+        self._recent = collections.deque(maxlen=8)   # the last trace events, wherever they went
         self.exit_code: int | None = None
         self._warned_guest = 0
         self.notes: list[str] = []       # guest notes logged on sim.guest, each once
         self.guest_note: str | None = None   # what the last noted guest error was about
+        self._lockup: FirmwareError | None = None
 
-        self.uc = self.adapter.new_engine()
-        core = lib.core_new(self.uc._uch.value, self.board.clock_hz)
+        uc = self.adapter.new_engine()
+        core = lib.core_new(uc._uch.value, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")
-        self._core = core
+        self._uc, self._core_ptr, self._closed = uc, core, False
         # one finalizer frees the core, then drops the engine it holds: hooks are removed
         # from a live engine (GC would otherwise be free to close the engine first)
-        self._finalizer = weakref.finalize(self, _release, core, self.uc)
+        self._finalizer = weakref.finalize(self, _release, core, uc)
+        lib.core_set_console_limit(core, console_limit)
+        self.console_limit = console_limit
         for r in self.board.memory:
-            if lib.core_map(self._core, r.base, r.size, _perms(r.perms)):
-                raise ConfigError(f"board {self.board.name}: cannot map {r.name} at {r.base:#x}")
+            err = lib.core_map(self._core, r.base, r.size, _perms(r.perms))
+            if err:
+                why = {-1: "more than 8 memory regions, or the host is out of memory",
+                       -2: "Unicorn refused the range (it overlaps another region or leaves "
+                           "the 32-bit address space)"}.get(err, f"code {err}")
+                raise ConfigError(f"board {self.board.name}: cannot map memory {r.name} at "
+                                  f"{r.base:#x}..{r.base + r.size:#x}: {why}")
         for seg_addr, data in loaded.segments:
             self.uc.mem_write(seg_addr, data)
         self.devices: dict[str, list[int]] = {}   # device kind -> indices in the core
@@ -221,6 +256,39 @@ class Machine:
         self.runaway_limit = 0
         self.initial_sp = self._find_initial_sp()
         self._setup_semihosting(semihost_root, semihost_args)
+
+    # ---- lifetime ------------------------------------------------------------------------
+
+    @property
+    def _core(self):
+        if self._closed:
+            raise ClosedError(f"this Machine ({self.image.name}) is closed: create a new one")
+        return self._core_ptr
+
+    @property
+    def uc(self):
+        """The Unicorn engine (for what the Machine API does not cover)."""
+        self._core         # noqa: B018 (raises ClosedError once closed)
+        return self._uc
+
+    def close(self):
+        """Frees the native core and the engine; every later use raises ClosedError. Closing
+        twice is allowed."""
+        if not self._closed:
+            self._closed = True
+            self._finalizer()
+            self._uc = self._core_ptr = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self):
+        self._core         # noqa: B018
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     # ---- construction ------------------------------------------------------------------
 
@@ -370,6 +438,8 @@ class Machine:
     # ---- memory and registers ------------------------------------------------------------
 
     def mem_read(self, addr: int, size: int) -> bytes:
+        check_int("mem_read: addr", addr, 0, U32_MAX)
+        check_int("mem_read: size", size, 0, U32_MAX + 1 - addr)
         try:
             return bytes(self.uc.mem_read(addr, size))
         except unicorn.UcError:
@@ -377,6 +447,10 @@ class Machine:
                               f"{self.board.name}") from None
 
     def mem_write(self, addr: int, data: bytes):
+        check_int("mem_write: addr", addr, 0, U32_MAX)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ArgumentError(f"mem_write: data must be bytes (got {type(data).__name__})")
+        check_int("mem_write: len(data)", len(data), 0, U32_MAX + 1 - addr)
         try:
             self.uc.mem_write(addr, bytes(data))
         except unicorn.UcError:
@@ -384,10 +458,16 @@ class Machine:
                               f"{self.board.name}") from None
 
     def reg(self, name: str) -> int:
-        return self.uc.reg_read(self.adapter.reg_id(name))
+        return self.uc.reg_read(self._reg_id(name))
 
     def set_reg(self, name: str, value: int):
-        self.uc.reg_write(self.adapter.reg_id(name), value)
+        reg = self._reg_id(name)
+        self.uc.reg_write(reg, check_int(f"set_reg({name!r}): value", value, 0, U32_MAX))
+
+    def _reg_id(self, name):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ArgumentError(f"a register name must be a string such as 'pc' (got {name!r})")
+        return self.adapter.reg_id(name)
 
     @property
     def regs(self) -> dict[str, int]:
@@ -403,19 +483,27 @@ class Machine:
 
     # ---- lines -------------------------------------------------------------------------
 
-    def _line(self, line, kind, at):
+    def _check_line(self, line, what="IRQ"):
+        """The core's number of `line`: an int in range, or a name the adapter knows."""
         lo = self.adapter.first_line
         named = self.adapter.named_lines.get(line) if isinstance(line, str) else None
         if named is not None:
-            line = named
-        elif not isinstance(line, int) or not lo <= line < self.num_lines:
-            raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}: lines "
-                              f"are {lo}..{self.num_lines - 1}")
-        tick = self.ticks if at is None else int(at)
-        if tick < 0:
-            raise ConfigError(f"tick {tick} is negative")
+            return named
+        names = "".join(f", or {n!r}" for n in self.adapter.named_lines)
+        if not is_int(line):
+            raise ArgumentError(f"{what} {line!r} is not a line: give an integer "
+                                f"{lo}..{self.num_lines - 1}{names}")
+        if not lo <= line < self.num_lines:
+            raise ArgumentError(f"{what} {line} is out of range for board {self.board.name}: "
+                                f"lines are {lo}..{self.num_lines - 1}{names}")
+        return line
+
+    def _line(self, line, kind, at):
+        line = self._check_line(line)
+        tick = self.ticks if at is None else check_int("at (a tick)", at, 0, U64_MAX - 1)
         if lib.core_schedule(self._core, tick, line, LINE_KINDS[kind]):
-            raise MemoryError("cannot schedule more line events")
+            raise ConfigError(f"cannot schedule more than {lib.CORE_SCHED_MAX} line events "
+                              "ahead: run the machine past some of them first")
 
     def raise_irq(self, line, at=None):
         """Drives line high (level request) now or at tick `at`."""
@@ -430,18 +518,29 @@ class Machine:
 
     def schedule(self, ticks, lines, kinds):
         """Bulk scheduling: parallel sequences of ticks, lines and kinds ("pulse", ...)."""
+        try:
+            ticks, lines, kinds = list(ticks), list(lines), list(kinds)
+        except TypeError:
+            raise ArgumentError("schedule: ticks, lines and kinds must be sequences") from None
         n = len(ticks)
         if not (len(lines) == len(kinds) == n):
-            raise ConfigError("schedule: ticks, lines and kinds must have the same length")
-        lo = self.adapter.first_line
-        for line in set(lines):
-            if not lo <= line < self.num_lines:
-                raise ConfigError(f"IRQ {line} is out of range for board {self.board.name}")
-        t = ffi.new("uint64_t[]", list(ticks))
-        ln = ffi.new("uint32_t[]", list(lines))
-        k = ffi.new("uint32_t[]", [LINE_KINDS[x] if isinstance(x, str) else x for x in kinds])
+            raise ArgumentError("schedule: ticks, lines and kinds must have the same length")
+        for t in ticks:
+            check_int("schedule: a tick", t, 0, U64_MAX - 1)
+        lines = [self._check_line(x, "schedule: line") for x in lines]
+        codes = {**LINE_KINDS, **{v: v for v in LINE_KINDS.values()}}
+        for x in kinds:
+            if isinstance(x, bool) or not isinstance(x, (str, int)) or x not in codes:
+                raise ArgumentError(f"schedule: kind {x!r} is not one of "
+                                    f"{', '.join(LINE_KINDS)}")
+        if lib.CORE_SCHED_MAX < n:
+            raise ConfigError(f"schedule: {n} events; at most {lib.CORE_SCHED_MAX} wait at once")
+        t = ffi.new("uint64_t[]", ticks or [0])
+        ln = ffi.new("uint32_t[]", lines or [0])
+        k = ffi.new("uint32_t[]", [codes[x] for x in kinds] or [0])
         if lib.core_schedule_many(self._core, t, ln, k, n):
-            raise MemoryError("cannot schedule more line events")
+            raise ConfigError(f"cannot schedule more than {lib.CORE_SCHED_MAX} line events "
+                              "ahead: run the machine past some of them first")
 
     # ---- running -----------------------------------------------------------------------
 
@@ -452,17 +551,31 @@ class Machine:
         or spins in a loop nothing can leave (stuck), or until `timeout` seconds of host time
         have passed. The run goes in chunks of CHUNK_TICKS: between them the console and the
         trace are drained and `on_chunk(machine)` is called (to stream the console); chunks
-        change neither the trace nor the timing. A lockup, a runaway handler or an emulator
-        failure raises FirmwareError."""
+        change neither the trace nor the timing. A lockup, a runaway handler, a full console
+        or an emulator failure raises FirmwareError (a lockup stays one: every later run raises
+        it again); SIGINT/SIGTERM raise Interrupted."""
+        core = self._core
+        if self._lockup is not None:     # a lockup stays a lockup
+            raise self._lockup
         until_addr = 0
         if until is not None:
-            until_addr = self.symbols.address(until) & ~1
-        end = None if ticks is None else self.ticks + int(ticks)
+            if not (is_int(until) or isinstance(until, str)):
+                raise ArgumentError(f"until must be a symbol name or an address (got {until!r})")
+            until_addr = check_int("until (an address)", self.symbols.address(until), 0,
+                                   U32_MAX) & ~1
+        if ticks is not None:
+            check_int("ticks", ticks, 1, U64_MAX - self.ticks)
+        if timeout is not None and (isinstance(timeout, bool) or
+                                    not isinstance(timeout, (int, float)) or
+                                    not 0 < timeout < float("inf")):
+            raise ArgumentError(f"timeout must be a positive number of seconds (got {timeout!r})")
+        end = None if ticks is None else self.ticks + ticks
         deadline = None if timeout is None else time.monotonic() + float(timeout)
-        lib.core_set_runaway(self._core, self.runaway_limit)
+        check_int("runaway_limit", self.runaway_limit, 0, U64_MAX)
+        lib.core_set_runaway(core, self.runaway_limit)
         while True:
             left = (1 << 63) if end is None else max(0, end - self.ticks)
-            r = lib.core_run(self._core, min(left, CHUNK_TICKS), until_addr)
+            r = lib.core_run(core, min(left, CHUNK_TICKS), until_addr)
             self._drain()
             if on_chunk is not None:
                 on_chunk(self)
@@ -474,9 +587,18 @@ class Machine:
                 return self._stop("timeout", timeout=timeout)
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
-            self.exit_code = lib.core_exit_code(self._core)
-        if reason in ("lockup", "runaway", "error"):
-            raise self._firmware_error(reason)
+            self.exit_code = lib.core_exit_code(core)
+        if reason == "signal":
+            sig = lib.core_signal_taken()
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+            raise Interrupted(f"{self.image.name}: stopped by {name} at tick {self.ticks}, "
+                              f"{self.where(self.pc)}", signum=sig, tick=self.ticks,
+                              pc=self.pc)
+        if reason in ("lockup", "runaway", "error", "console-full"):
+            err = self._firmware_error(reason)
+            if reason == "lockup":
+                self._lockup = err
+            raise err
         return self._stop(reason, ticks=ticks, until=until)
 
     def _stop(self, reason, *, ticks=None, until=None, timeout=None) -> Stop:
@@ -523,16 +645,22 @@ class Machine:
 
     def _firmware_error(self, reason) -> FirmwareError:
         pc, addr, cause = (ffi.new("uint64_t *", v) for v in self.fault_info())
-        last = self.events[-8:]
+        last = list(self._recent)
         where = self.where(pc[0])
         recent = "; ".join(str(e) for e in last[-4:]) or (
             "none" if self._trace_on else "not kept (the trace is off)")
+        if reason == "console-full":
+            where = self.where(self.pc)
+            msg = (f"{self.image.name}: the console output reached its limit of "
+                   f"{self.console_limit} bytes (console_limit) at tick {self.ticks}, {where}: a "
+                   "write flood? Give Machine(..., console_limit=N) to keep more")
+            return FirmwareError(msg, pc=self.pc, events=last, reason=reason)
         if reason == "runaway":
             msg = (f"{self.image.name}: runaway handler: the core stayed in handler mode for more "
                    f"than {self.runaway_limit} ticks, now at {where}; last events: {recent}. "
                    "Raise runaway_limit if the handler is meant to run that long")
         elif reason == "lockup":
-            msg = (f"{self.image.name}: lockup at {where}: {FAULT_CAUSES.get(cause[0], 'fault')}"
+            msg = (f"{self.image.name}: lockup at {where}: {self._cause(cause[0], addr[0])}"
                    f", {self.where(addr[0], 'address')}; last events: {recent}. Check the handler "
                    "at that "
                    "PC and the stack pointer")
@@ -541,7 +669,16 @@ class Machine:
                    f"({FAULT_CAUSES.get(cause[0], 'unknown')}); last events: {recent}")
         if reason == "lockup":
             msg += self.adapter.fault_detail(self)
-        return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
+        return FirmwareError(msg, pc=pc[0], address=addr[0], events=last, reason=reason)
+
+    def _cause(self, cause: int, addr: int) -> str:
+        """The fault cause in words; a fetch from mapped memory without execute permission
+        says so (the core reports it as a bus fault on fetch, as for unmapped memory)."""
+        r = self.board.region_of(addr)
+        if cause == lib.FAULT_BUS_FETCH and r is not None and "x" not in r.perms:
+            return (f"instruction fetch from memory {r.name}, which is mapped without execute "
+                    f"permission (perms = {r.perms!r})")
+        return FAULT_CAUSES.get(cause, "fault")
 
     def function_at(self, addr) -> str | None:
         """The function holding `addr`, as "name+0xoffset", or None (no function symbol)."""
@@ -569,6 +706,7 @@ class Machine:
             if not got:
                 break
             raw = ffi.buffer(self._trace_buf, got * 16)[:]
+            self._recent.extend(trace_mod.decode(raw[-16 * self._recent.maxlen:], self.arch))
             if self._sink is not None:
                 self._sink(raw)
             else:
@@ -580,7 +718,7 @@ class Machine:
         errs = lib.core_guest_errors(self._core)
         if errs > self._warned_guest:
             new, self._warned_guest = errs - self._warned_guest, errs
-            last = next((e for e in reversed(self.events) if e.kind == "guest-error"), None)
+            last = next((e for e in reversed(self._recent) if e.kind == "guest-error"), None)
             where = (f", the last at {self.where(last.arg, 'address')} (tick {last.tick})"
                      if last else "")
             note = ffi.new("char[]", 256)
@@ -666,7 +804,9 @@ class Machine:
 
     def set_trace(self, enabled: bool, capacity: int = 1 << 16):
         """Turns the event trace on or off; `capacity` is how many records the core holds
-        before a run pauses to drain them (into `events`, or the trace sink)."""
+        before a run pauses to drain them (into `events`, or the trace sink): 1..
+        TRACE_CAPACITY_MAX."""
+        check_int("trace_capacity", capacity, 1, TRACE_CAPACITY_MAX)
         if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
             raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
         self._trace_on = bool(enabled)
@@ -700,6 +840,31 @@ class Machine:
         "pulse" is an edge; "level" holds the line high for `hold` ticks, or with hold 0
         until the handler acknowledges it (ack_register)."""
         self._need_accounting("add_source")
+        if kind not in SOURCE_KINDS or trigger not in ("pulse", "level"):
+            raise ArgumentError(f"add_source: kind must be one of {', '.join(SOURCE_KINDS)} and "
+                                f"trigger pulse or level (got {kind!r}, {trigger!r})")
+        try:
+            lines, ticks = list(lines), list(ticks)
+            weights = None if weights is None else list(weights)
+        except TypeError:
+            raise ArgumentError("add_source: lines, weights and ticks must be sequences") from None
+        if not 1 <= len(lines) <= lib.STORM_MAX_TARGETS:
+            raise ArgumentError(f"add_source: {len(lines)} lines; a source has 1.."
+                                f"{lib.STORM_MAX_TARGETS}")
+        lines = [self._check_line(x, "add_source: line") for x in lines]
+        for name, v in (("hold", hold), ("start", start), ("stop", stop), ("period", period),
+                        ("phase", phase), ("jitter", jitter), ("spacing", spacing), ("gap", gap),
+                        ("seed", seed)):
+            check_int(f"add_source: {name}", v, 0, U64_MAX)
+        check_int("add_source: count", count, 0, U32_MAX)
+        check_number("add_source: rate_hz", rate_hz)
+        for t in ticks:
+            check_int("add_source: a replay tick", t, 0, U64_MAX)
+        if weights is not None:
+            if len(weights) != len(lines):
+                raise ArgumentError("add_source: one weight per line")
+            for w in weights:
+                check_number("add_source: a weight", w)
         spec = ffi.new("struct storm_spec *")
         spec.kind = SOURCE_KINDS[kind]
         spec.trigger = LINE_KINDS["raise" if trigger == "level" else "pulse"]
@@ -713,14 +878,13 @@ class Machine:
         spec.nreplay = len(ticks)
         # integer weights: the weights scaled to 2^32 in total, rounded (deterministic)
         w = weights or [1] * len(lines)
-        total = float(sum(w))
+        total = float(sum(w)) or 1.0
         r = lib.core_add_source(self._core, spec, ffi.new("uint32_t[]", list(lines)),
                                 ffi.new("uint64_t[]", [max(0, round(x / total * (1 << 32)))
                                                        for x in w]),
                                 ffi.new("uint64_t[]", list(ticks) or [0]))
         if r:
-            raise ConfigError(f"rejected by the core (code {r}): check its lines, weights and "
-                              "rates")
+            raise ConfigError("add_source: " + _SOURCE_ERRORS.get(r, f"refused (code {r})"))
 
     def line_accounting(self) -> list[LineAccount]:
         """The storm accounting of every line, 0..num_lines-1, as it stands now."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 import unicorn
 from unicorn import arm_const
 
+from ..checks import is_int
 from ..codes import (ARMV7M_CFSR_BITS, ARMV7M_EXC_IRQ0, ARMV7M_EXEC_PRIORITY_BIAS,
-                     ARMV7M_HFSR_BITS, ARMV7M_PRIO_NOTE_REGS, ARMV7M_SYSTEM_EXCEPTIONS,
-                     FAULT_CAUSES, LINE_NMI)
+                     ARMV7M_HFSR_BITS, ARMV7M_PRIO_NOTE_REGS, ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
+                     ARMV7M_SYSTEM_EXCEPTIONS, FAULT_CAUSES, LINE_NMI)
 from ..errors import ConfigError, FirmwareError
 from ..native import ffi, lib
 from .base import Arch, read_struct
@@ -51,13 +52,29 @@ class Armv7m(Arch):
 
     # ---- boards -------------------------------------------------------------------------------
 
-    def check_controller(self, need, where):
+    reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
+                 "the System Control Space (NVIC, SCB, SysTick)"),)
+    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
+    EXCEPTION_TICKS = ("entry", "tail_chain", "return")
+    EXCEPTION_TICKS_MAX = 1000
+
+    def check_controller(self, ctrl, need, bad):
+        if need("kind", str) != "nvic":
+            raise bad("controller.kind must be \"nvic\" on armv7m")
         n = need("num_irq", int)
         bits = need("prio_bits", int)
         if not 1 <= n <= 496:
-            raise ConfigError(f"board file {where}: controller.num_irq must be 1..496")
+            raise bad(f"controller.num_irq must be 1..496 (got {n})")
         if not 2 <= bits <= 8:
-            raise ConfigError(f"board file {where}: controller.prio_bits must be 2..8 (ARMv7-M)")
+            raise bad(f"controller.prio_bits must be 2..8 (ARMv7-M; got {bits})")
+        costs = need("exception_ticks", dict) if "exception_ticks" in ctrl else {}
+        for k, v in costs.items():
+            if k not in self.EXCEPTION_TICKS:
+                raise bad(f"unknown key controller.exception_ticks.{k}; allowed: "
+                          f"{', '.join(self.EXCEPTION_TICKS)}")
+            if not is_int(v) or not 0 <= v <= self.EXCEPTION_TICKS_MAX:
+                raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
+                          f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
 
     def num_lines(self, controller):
         return controller["num_irq"]
@@ -73,7 +90,7 @@ class Armv7m(Arch):
     def init(self, m):
         c = m.board.controller
         if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"]):
-            raise ConfigError(f"board {m.board.name}: bad NVIC parameters {c}")
+            raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
         r = lib.armv7m_reset(m._core)
         if r == -2:

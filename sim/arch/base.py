@@ -8,7 +8,7 @@ m.clint, m.hart) to the machine itself.
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from ..errors import ArgumentError
 from ..native import ffi
 
 
@@ -47,8 +47,14 @@ class Arch:
 
     # ---- boards -------------------------------------------------------------------------------
 
-    def check_controller(self, need, where: str) -> None:
-        """Checks a board file's [controller] table; `need(key, type)` reads a required key."""
+    # what the core maps itself, where no board memory may be: (base, size, what)
+    reserved: tuple = ()
+    # the keys a board file's [controller] table may have
+    controller_keys: frozenset = frozenset()
+
+    def check_controller(self, ctrl: dict, need, bad) -> None:
+        """Checks a board file's [controller] table `ctrl`: `need(key, type)` reads a required key
+        (type-checked), `bad(message)` is the ConfigError naming the file to raise."""
         raise NotImplementedError
 
     def num_lines(self, controller: dict) -> int:
@@ -65,7 +71,8 @@ class Arch:
         try:
             return getattr(self._reg_consts, self._reg_prefix + name.upper())
         except AttributeError:
-            raise ConfigError(f"unknown register {name!r} for {self.name}") from None
+            raise ArgumentError(f"unknown register {name!r} for {self.name}: registers are "
+                                f"{', '.join(self.regs)}") from None
 
     def init(self, m) -> None:
         """Installs the CPU model and its interrupt controller in machine `m`'s core, adds the

@@ -60,10 +60,23 @@ class Rv32(Arch):
 
     # ---- boards -------------------------------------------------------------------------------
 
-    def check_controller(self, need, where):
-        n = need("num_sources", int)
-        if not 1 <= n <= 1023:
-            raise ConfigError(f"board file {where}: controller.num_sources must be 1..1023")
+    controller_keys = frozenset({"kind", "num_sources", "prio_bits", "contexts",
+                                 "mtime_per_tick"})
+    # the PLIC model's limits (PLIC_MAX_SOURCES, PLIC_MAX_CONTEXTS and prio_bits in dev/plic.c)
+    LIMITS = {"num_sources": (1, 1023), "prio_bits": (1, 8), "contexts": (1, 16)}
+
+    def check_controller(self, ctrl, need, bad):
+        if need("kind", str) != "plic":
+            raise bad("controller.kind must be \"plic\" on rv32")
+        for key, (lo, hi) in self.LIMITS.items():
+            if key == "num_sources" or key in ctrl:
+                v = need(key, int)
+                if not lo <= v <= hi:
+                    raise bad(f"controller.{key} must be {lo}..{hi} (got {v})")
+        if _mtime_rate(ctrl.get("mtime_per_tick", 1)) is None:
+            raise bad("controller.mtime_per_tick must be a positive finite number below 2^32 "
+                      f"(an integer, a float or a fraction such as \"1/10\"; got "
+                      f"{ctrl['mtime_per_tick']!r})")
 
     def num_lines(self, controller):
         return controller["num_sources"] + 1
@@ -83,13 +96,8 @@ class Rv32(Arch):
             if kind not in kinds:
                 raise ConfigError(f"board {b.name}: an rv32 board needs a [[devices]] entry with "
                                   f"kind = {kind!r} and an integer base")
-        rate = c.get("mtime_per_tick", 1)
-        try:
-            rate = Fraction(rate).limit_denominator(1 << 20) if not isinstance(rate, str) \
-                else Fraction(rate)
-        except (ValueError, ZeroDivisionError, TypeError):
-            rate = Fraction(0)
-        if rate <= 0 or rate.numerator >= 1 << 32 or rate.denominator >= 1 << 32:
+        rate = _mtime_rate(c.get("mtime_per_tick", 1))
+        if rate is None:
             raise ConfigError(f"board {b.name}: controller.mtime_per_tick must be a positive "
                               "number (an integer, a float or a fraction such as \"1/10\")")
         options = {"plic": {"num_sources": c["num_sources"], "prio_bits": c.get("prio_bits", 3),
@@ -206,6 +214,21 @@ def _code_ranges(m):
                 if s["p_type"] == "PT_LOAD" and s["p_filesz"]]
     code = [(a, n) for a, n, fl in segs if fl & PF_X]
     return code or [(a, n) for a, n, _ in segs]
+
+
+def _mtime_rate(rate) -> Fraction | None:
+    """A board's mtime_per_tick as a fraction (numerator and denominator below 2^32), or None
+    when it is no positive finite number."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, str)):
+        return None
+    try:
+        rate = Fraction(rate).limit_denominator(1 << 20) if not isinstance(rate, str) \
+            else Fraction(rate)
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+        return None
+    if rate <= 0 or rate.numerator >= 1 << 32 or rate.denominator >= 1 << 32:
+        return None
+    return rate
 
 
 @dataclass(frozen=True)

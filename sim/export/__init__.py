@@ -77,13 +77,14 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..codes import ARMV7M_SYSTEM_EXCEPTIONS
-from .atomic import atomic_output
+from .atomic import atomic_output, check_writable, output_kind
 from .common import REORDER_TICKS, check, exception_name, in_tick_order
 from .jsonl import write_jsonl
 from .perfetto import write_perfetto
 from .vcd import vcd_signal_names, vcd_timescale, write_vcd
 
-__all__ = ["ARMV7M_SYSTEM_EXCEPTIONS", "REORDER_TICKS", "atomic_output", "exception_name",
+__all__ = ["ARMV7M_SYSTEM_EXCEPTIONS", "REORDER_TICKS", "atomic_output", "check_writable",
+           "exception_name", "output_kind",
            "export_all", "in_tick_order", "vcd_signal_names", "vcd_timescale", "write_jsonl",
            "write_perfetto", "write_vcd"]
 

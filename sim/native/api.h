@@ -20,8 +20,31 @@ enum core_stop {
 	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
 	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
 	STOP_RESET = 9,       /* the firmware asked for a machine reset (a test finisher) */
-	STOP_STUCK = 10       /* a loop nothing can ever leave (docs/semantics.md, "How a run
+	STOP_STUCK = 10,      /* a loop nothing can ever leave (docs/semantics.md, "How a run
 	                       * ends"): core_loop_info gives its address range */
+	STOP_CONSOLE_FULL = 11,/* the console output reached its limit (core_set_console_limit) */
+	STOP_SIGNAL = 12      /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
+};
+
+/* Limits of the core (README "Limits"). Every size the core allocates is bounded by one of
+ * these, and every size computation is checked against them before it is made. */
+#define CORE_CLOCK_HZ_MIN 100            /* ticks per simulated second: SYS_CLOCK counts */
+#define CORE_CLOCK_HZ_MAX 4000000000     /* centiseconds (clock_hz / 100 must not be 0) */
+#define CORE_TRACE_CAP_MAX 16777216      /* trace buffer records (16 B each: 256 MiB) */
+#define CORE_CONSOLE_LIMIT_DEFAULT 67108864  /* console bytes a machine keeps (64 MiB) */
+#define CORE_SCHED_MAX 16777216          /* line events scheduled and not yet delivered */
+#define CORE_POLL_TICKS 1048576          /* the longest run between two looks at signals */
+#define STORM_MAX_SOURCES 64             /* sources per machine (core_add_source) */
+#define STORM_MAX_TARGETS 64             /* lines per source */
+#define STORM_MAX_REPLAY 16777216        /* ticks of a replay source */
+
+/* What core_add_source refuses (its negative results). */
+enum source_error {
+	SOURCE_ERR_FULL = -1,     /* no storm set up, STORM_MAX_SOURCES reached, or out of memory */
+	SOURCE_ERR_LINES = -2,    /* no lines, more than STORM_MAX_TARGETS, or a line out of range */
+	SOURCE_ERR_WEIGHTS = -3,  /* the weights are all zero */
+	SOURCE_ERR_RATE = -4,     /* a poisson rate <= 0 or a periodic period of 0 */
+	SOURCE_ERR_REPLAY = -5    /* more than STORM_MAX_REPLAY replay ticks */
 };
 
 /* Events. Those below EV_RECORDED_END are trace records (sim/trace.py names them: the enum
@@ -90,6 +113,8 @@ enum fault_cause {
 #define ARMV7M_EXC_IRQ0 16    /* Cortex-M: external line n is exception 16 + n */
 #define RV32_NUM_EXCEPTION 0x100 /* RISC-V: a synchronous trap's num is 0x100 + its code */
 #define RV32_NUM_LOCAL 0x8000 /* RISC-V: pend of a hart-local interrupt: 0x8000 | its code */
+#define ARMV7M_SCS_BASE 0xE000E000  /* Cortex-M: the System Control Space (NVIC, SCB, SysTick) */
+#define ARMV7M_SCS_SIZE 0x1000      /* ... the core maps it: no board memory may overlap it */
 /* Special line numbers */
 #define LINE_NMI 0xFFFF       /* Cortex-M: the NMI input */
 #define LINE_MSIP 0xFFFE      /* RISC-V: the CLINT's MSIP bit of hart 0, as a schedulable line */
@@ -169,14 +194,32 @@ struct trace_rec { uint64_t tick; uint16_t kind; uint16_t num; uint32_t arg; };
 
 /* ---- the core (core.c) ------------------------------------------------------------------ */
 
+/* A core on engine uc; NULL when out of memory or clock_hz is outside
+ * CORE_CLOCK_HZ_MIN..CORE_CLOCK_HZ_MAX. */
 struct core *core_new(uintptr_t uc, uint32_t clock_hz);
 void core_free(struct core *c);
+/* Maps [base, base + size) of host memory: 0, -1 more than 8 regions or out of memory, -2 an
+ * empty range, one past the 32-bit address space, or one Unicorn refuses (an overlap). */
 int core_map(struct core *c, uint64_t base, uint64_t size, int perms);
+/* 0, or -1 when CORE_SCHED_MAX events wait already (or out of memory). */
 int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind);
 int core_schedule_many(struct core *c, const uint64_t *ticks, const uint32_t *lines,
 		       const uint32_t *kinds, size_t n);
+/* Runs at most max_ticks ticks: an enum core_stop. A core that locked up stays locked up:
+ * every later call returns STOP_LOCKUP at once. */
 int core_run(struct core *c, uint64_t max_ticks, uint64_t until);
+/* 0, -1 out of memory, -2 cap above CORE_TRACE_CAP_MAX. */
 int core_set_trace(struct core *c, int enabled, size_t cap);
+/* The console keeps at most `bytes` bytes over the core's life (taken or not): the write that
+ * would pass it stops the run with STOP_CONSOLE_FULL, and what passes it is dropped. */
+void core_set_console_limit(struct core *c, uint64_t bytes);
+uint64_t core_console_total(struct core *c);
+/* The signal (SIGINT, SIGTERM) that stopped the last run with STOP_SIGNAL, 0 for none. While
+ * core_run runs it handles both (unless ignored): the handler sets a flag that the run loop
+ * polls at block boundaries (at most CORE_POLL_TICKS apart), and the previous handlers are
+ * back when it returns (one that came as the run ended for another reason is raised again, to
+ * them). */
+int core_signal_taken(void);
 size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max);
 size_t core_console_take(struct core *c, char *out, size_t max);
 size_t core_console_len(struct core *c);

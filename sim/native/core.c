@@ -12,20 +12,7 @@
 #define TRACE_SLACK 64   /* records one block boundary may add beyond the drain mark */
 #define NO_UNTIL 0xFFFFFFFEull
 
-/* ---- trace and console ---------------------------------------------------------------- */
-
-void core_console_putc(struct core *c, char ch)
-{
-	if (c->console_len == c->console_cap) {
-		size_t cap = c->console_cap ? 2 * c->console_cap : 4096;
-		char *p = realloc(c->console, cap);
-		if (!p)
-			return;
-		c->console = p;
-		c->console_cap = cap;
-	}
-	c->console[c->console_len++] = ch;
-}
+/* ---- guest errors ------------------------------------------------------------------------- */
 
 /* ---- memory ----------------------------------------------------------------------------- */
 
@@ -67,6 +54,8 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 {
 	if (c->nregions == CORE_MAX_REGIONS)
 		return -1;
+	if (!size || size > (1ull << 32) || base > (1ull << 32) - size)
+		return -2;   /* empty, or past the 32-bit address space (also: no overflow below) */
 	/* Anonymous pages read as zero and cost nothing until touched: a board's 128 MiB of RAM
 	 * is cheap. core_free unmaps them. */
 	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -86,71 +75,6 @@ int core_map(struct core *c, uint64_t base, uint64_t size, int perms)
 	return 0;
 }
 
-/* ---- scheduled line events ------------------------------------------------------------ */
-
-static int ev_less(const struct sched_ev *a, const struct sched_ev *b)
-{
-	return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
-}
-
-int core_schedule(struct core *c, uint64_t tick, uint32_t line, uint32_t kind)
-{
-	if (c->heap_len == c->heap_cap) {
-		size_t cap = c->heap_cap ? 2 * c->heap_cap : 1024;
-		struct sched_ev *p = realloc(c->heap, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		c->heap = p;
-		c->heap_cap = cap;
-	}
-	size_t i = c->heap_len++;
-	struct sched_ev e = {tick < c->ticks ? c->ticks : tick, c->heap_seq++, line, kind};
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!ev_less(&e, &c->heap[parent]))
-			break;
-		c->heap[i] = c->heap[parent];
-		i = parent;
-	}
-	c->heap[i] = e;
-	if (e.tick < c->deadline)
-		c->deadline = e.tick;
-	return 0;
-}
-
-int core_schedule_many(struct core *c, const uint64_t *ticks, const uint32_t *lines,
-		       const uint32_t *kinds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (core_schedule(c, ticks[i], lines[i], kinds[i]))
-			return -1;
-	return 0;
-}
-
-static struct sched_ev heap_pop(struct core *c)
-{
-	struct sched_ev top = c->heap[0];
-	struct sched_ev last = c->heap[--c->heap_len];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct sched_ev *best = &last;
-		if (l < c->heap_len && ev_less(&c->heap[l], best)) {
-			m = l;
-			best = &c->heap[l];
-		}
-		if (r < c->heap_len && ev_less(&c->heap[r], best))
-			m = r;
-		if (m == i)
-			break;
-		c->heap[i] = c->heap[m];
-		i = m;
-	}
-	if (c->heap_len)
-		c->heap[i] = last;
-	return top;
-}
-
 uint64_t core_next_event_tick(struct core *c)
 {
 	uint64_t t = c->heap_len ? c->heap[0].tick : UINT64_MAX;
@@ -164,6 +88,13 @@ uint64_t core_next_event_tick(struct core *c)
 	return a < t ? a : t;
 }
 
+/* The block hook's next look: at `due`, or CORE_POLL_TICKS from now if sooner (signals). */
+static inline void set_poll_deadline(struct core *c)
+{
+	uint64_t poll = c->ticks + CORE_POLL_TICKS;
+	c->deadline = c->due < poll ? c->due : poll;
+}
+
 void core_update_deadline(struct core *c)
 {
 	uint64_t d = core_next_event_tick(c);
@@ -174,7 +105,8 @@ void core_update_deadline(struct core *c)
 		if (r < d)
 			d = r;
 	}
-	c->deadline = d;
+	c->due = d;
+	set_poll_deadline(c);
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -331,7 +263,7 @@ static int deliver_due(struct core *c)
 		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)
 			return -1;
 		if (th <= ts) {
-			struct sched_ev e = heap_pop(c);
+			struct sched_ev e = core_heap_pop(c);
 			core_request(c, e.tick, e.line, e.kind);
 		} else {
 			storm_deliver_one(c);
@@ -381,7 +313,13 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	c->blk = &no_block;
 	if (c->blk_end)
 		block_end(c);
-	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
+	if (core_signal_flag) {
+		core_stop(c, STOP_SIGNAL);   /* at this boundary: the block does not run */
+		return;
+	}
+	if (c->ticks >= c->deadline && c->ticks < c->due)
+		set_poll_deadline(c);        /* only the poll was due */
+	if (c->ticks >= c->due || c->need_check || c->recheck_masked) {
 		c->pc_redirected = 0;
 		service(c, addr);
 		if (c->stop || c->pc_redirected)
@@ -515,16 +453,20 @@ int core_bench_empty_block_hook(uintptr_t uc)
 
 struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 {
+	if (clock_hz < CORE_CLOCK_HZ_MIN || clock_hz > CORE_CLOCK_HZ_MAX)
+		return NULL;
 	struct core *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->uc = (uc_engine *)uc;
-	c->clock_hz = clock_hz ? clock_hz : 1000000;
+	c->clock_hz = clock_hz;
+	c->console_limit = CORE_CONSOLE_LIMIT_DEFAULT;
 	c->handler_since = UINT64_MAX;
 	c->loop_ok = NO_LOOP;
 	c->wait_pc = NO_LOOP;
 	c->blk = &no_block;
 	c->deadline = 0;
+	c->due = 0;
 	c->stop_tick = UINT64_MAX;
 	c->trace_enabled = 1;
 	c->trace_cap = 1 << 16;
@@ -588,6 +530,8 @@ int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregi
 
 int core_set_trace(struct core *c, int enabled, size_t cap)
 {
+	if (cap > CORE_TRACE_CAP_MAX)
+		return -2;
 	if (cap < 4 * TRACE_SLACK)
 		cap = 4 * TRACE_SLACK;
 	if (cap != c->trace_cap) {
@@ -610,20 +554,6 @@ size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max)
 	memmove(c->trace, c->trace + n, (c->trace_len - n) * sizeof(*out));
 	c->trace_len -= n;
 	return n;
-}
-
-size_t core_console_take(struct core *c, char *out, size_t max)
-{
-	size_t n = c->console_len < max ? c->console_len : max;
-	memcpy(out, c->console, n);
-	memmove(c->console, c->console + n, c->console_len - n);
-	c->console_len -= n;
-	return n;
-}
-
-size_t core_console_len(struct core *c)
-{
-	return c->console_len;
 }
 
 void core_set_runaway(struct core *c, uint64_t limit)
@@ -691,10 +621,25 @@ int core_set_arch(struct core *c, const struct arch_ops *ops, void *state)
 	return 0;
 }
 
+static int run(struct core *c, uint64_t max_ticks, uint64_t until);
+
 int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 {
+	if (c->locked_up)
+		return c->stop = STOP_LOCKUP;
 	if (!c->arch)
 		return c->stop = STOP_ERROR;
+	struct saved_signals saved;
+	core_catch_signals(&saved);
+	int r = run(c, max_ticks, until);
+	core_restore_signals(&saved, r == STOP_SIGNAL);
+	if (r == STOP_LOCKUP)
+		c->locked_up = 1;
+	return r;
+}
+
+static int run(struct core *c, uint64_t max_ticks, uint64_t until)
+{
 	c->stop = STOP_NONE;
 	if (c->pending_stop) {   /* a device ended the run from Python (core_end_run) */
 		c->stop = c->pending_stop;
@@ -715,6 +660,8 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 			return c->stop = r;
 	}
 	for (;;) {
+		if (core_signal_flag)
+			return c->stop = STOP_SIGNAL;
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;
 		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)

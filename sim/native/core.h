@@ -87,7 +87,9 @@ struct core {
 	uint64_t ticks;          /* instructions retired before the current block */
 	const struct icount_entry *blk;  /* the current block (its icache entry, or none), charged
 					  * when the next one starts */
-	uint64_t deadline;       /* earliest tick at which service() has work */
+	uint64_t deadline;       /* the next boundary the block hook must look at: `due`, or
+				  * sooner, CORE_POLL_TICKS after the last look (signals) */
+	uint64_t due;            /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
@@ -118,9 +120,11 @@ struct core {
 	/* console output, drained by Python */
 	char *console;
 	size_t console_len, console_cap;
+	uint64_t console_total, console_limit;   /* bytes ever written; the most kept */
 
 	/* run state */
 	int stop;                /* enum core_stop, set by hooks */
+	int locked_up;           /* STOP_LOCKUP was returned: every later run returns it again */
 	int exit_code;
 	int ending;              /* a device ends the run (core_end_run): its stop reason */
 	int pending_stop;        /* ... from Python, between runs: the next core_run returns it */
@@ -196,6 +200,9 @@ static inline void core_trace(struct core *c, uint16_t kind, uint16_t num, uint3
 
 /* ---- the rest of the core (core.c) ---------------------------------------------------------- */
 
+/* sched.c: the earliest scheduled line event, taken off the heap (heap_len > 0) */
+struct sched_ev core_heap_pop(struct core *c);
+
 void core_console_putc(struct core *c, char ch);
 uint8_t *core_host_ptr(struct core *c, uint64_t addr, uint32_t len);
 /* The RAM/flash region holding all of [addr, addr + len), or NULL. */
@@ -246,6 +253,20 @@ void core_lower_line(struct core *c, uint32_t line);
 void core_advance_devices(struct core *c);
 uint64_t core_devices_deadline(struct core *c);
 void core_free_devices(struct core *c);
+
+/* signals.c: SIGINT and SIGTERM while core_run runs (api.h, core_signal_taken). The handler
+ * sets core_signal_flag; the block hook's slow path and the run loop stop at it. */
+#include <signal.h>
+extern volatile sig_atomic_t core_signal_flag;
+struct saved_signals {
+	struct sigaction sa_int, sa_term;
+	int have_int, have_term;
+};
+/* Clears the flag and installs the handler for both signals (not where they are ignored). */
+void core_catch_signals(struct saved_signals *s);
+/* Puts the previous handlers back; `stopped`: the run ended with STOP_SIGNAL (the signal is
+ * what core_signal_taken reports), else a signal that came meanwhile is raised again to them. */
+void core_restore_signals(const struct saved_signals *s, int stopped);
 
 /* tlb.c: the fast store path (Unicorn's virtual TLB, filled here) */
 int core_tlb_init(struct core *c);

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from pathlib import Path
 
 from .. import demo
 from ..boards import get_board
@@ -14,7 +13,8 @@ from ..errors import ConfigError
 from ..machine import Machine
 from ..trace import TraceWriter, read_events
 from .report import build_report
-from .scenario import DEMO_IMAGE, EXPORT_KEYS, Scenario, Source, check_against_board
+from .scenario import (DEMO_IMAGE, EXPORT_KEYS, Scenario, Source, check_against_board,
+                       check_limits)
 from .stack import initial_sp, paint_stack, stack_high_water
 
 MASK64 = (1 << 64) - 1
@@ -32,6 +32,7 @@ def prepare_machine(sc: Scenario, *, trace: bool):
     """A machine with the scenario's image, demo settings and sources, ready to run."""
     board = get_board(sc.board)
     check_against_board(sc, board)
+    check_limits(sc, board, tracing=trace)
     m = Machine.demo(board) if sc.image == DEMO_IMAGE else Machine.load(sc.image, board)
     demo.prepare_for_storm(m, sc.demo, sc.origin)
     if any(s.hold == "ack" for s in sc.sources):
@@ -105,10 +106,14 @@ def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseli
         raise ConfigError(f"unknown export {sorted(bad)[0]!r}; allowed: "
                           f"{', '.join(sorted(EXPORT_KEYS))}")
     for kind, path in exports.items():      # before the run, not after it
-        folder = Path(path).resolve().parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise ConfigError(f"{kind} export {path}: the folder {folder} does not exist or is "
-                              "not writable")
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"{kind} export: a path must be a string (got {path!r})")
+        try:
+            export.check_writable(path)
+        except ConfigError as e:
+            raise ConfigError(f"{kind} export: {e}") from None
+    if sum(os.fspath(p) == export.atomic.STDOUT for p in exports.values()) > 1:
+        raise ConfigError("only one export can go to standard output (-)")
     fd, raw = tempfile.mkstemp(prefix="irqsim-trace-", suffix=".bin")
     os.close(fd)
     try:

@@ -4,11 +4,11 @@ with their validation. Every mistake in a file is a ConfigError naming the file 
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..boards import get_board
+from ..boards import get_board, read_toml
+from ..checks import U32_MAX, U64_MAX, is_int
 from ..codes import SOURCE_KINDS
 from ..demo import STORM_SETTINGS
 from ..errors import ConfigError
@@ -26,6 +26,12 @@ SOURCE_KEYS = {
 COMMON_SOURCE_KEYS = {"kind", "line", "lines", "weights", "trigger", "hold", "start", "stop"}
 SCENARIO_KEYS = {"board", "image", "ticks", "seed", "source", "export", "demo", "runaway_limit"}
 EXPORT_KEYS = {"jsonl", "vcd", "perfetto"}
+
+# Limits a scenario is checked against before it runs (README "Limits")
+MAX_REQUESTS_PER_TICK = 16      # the mean offered rate of all sources together
+MAX_BURST_COUNT = 1 << 20       # requests in one burst
+TRACE_BYTES_PER_REQUEST = 128   # about 8 trace records of 16 bytes follow one request
+MAX_TRACE_BYTES = 4 << 30       # the estimated trace of a run with exports
 
 
 @dataclass
@@ -62,20 +68,7 @@ class Scenario:
 
     def offered_rate_hz(self, clock_hz: int) -> float:
         """Mean requests per simulated second over the run, all sources together."""
-        total = 0.0
-        for s in self.sources:
-            span = max(1, (s.stop or self.ticks) - s.start)
-            if s.kind == "poisson":
-                total += s.rate_hz
-            elif s.kind == "periodic":
-                total += clock_hz / s.period
-            elif s.kind == "burst":
-                total += clock_hz * s.count / max(1, (s.count - 1) * s.spacing + s.gap)
-            elif s.kind == "once":
-                total += clock_hz / span
-            else:
-                total += clock_hz * len(s.ticks) / span
-        return total
+        return sum(source_rate_hz(self, s, clock_hz) for s in self.sources)
 
 
 def default_scenario(board: str = "mps2-an385") -> Scenario:
@@ -100,24 +93,20 @@ def default_scenario(board: str = "mps2-an385") -> Scenario:
 
 def load_scenario(path) -> Scenario:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"scenario file {path} does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-    return scenario_from_dict(data, str(path))
+    return scenario_from_dict(read_toml(path, "scenario file"), str(path))
 
 
 def _bad(origin, key, msg):
     return ConfigError(f"{origin}: {key}: {msg}")
 
 
-def _int(origin, key, v, lo=0):
-    if isinstance(v, bool) or not isinstance(v, int):
+def _int(origin, key, v, lo=0, hi=U64_MAX):
+    if not is_int(v):
         raise _bad(origin, key, f"must be an integer (got {v!r})")
     if v < lo:
         raise _bad(origin, key, f"must be >= {lo} (got {v})")
+    if v > hi:
+        raise _bad(origin, key, f"must be <= {hi} (got {v})")
     return v
 
 
@@ -150,7 +139,10 @@ def scenario_from_dict(d: dict, origin: str = "scenario") -> Scenario:
     exp = d.get("export", {})
     if not isinstance(exp, dict) or set(exp) - EXPORT_KEYS:
         raise _bad(origin, "export", f"allowed keys: {', '.join(sorted(EXPORT_KEYS))} (file paths)")
-    sc.export = {k: str(v) for k, v in exp.items()}
+    for k, v in exp.items():
+        if not isinstance(v, str) or not v:
+            raise _bad(origin, f"export.{k}", f"must be a file path, a string (got {v!r})")
+    sc.export = dict(exp)
     demo = d.get("demo", {})
     if not isinstance(demo, dict) or set(demo) - STORM_SETTINGS:
         raise _bad(origin, "demo", f"allowed keys: {', '.join(sorted(STORM_SETTINGS))}")
@@ -159,10 +151,13 @@ def scenario_from_dict(d: dict, origin: str = "scenario") -> Scenario:
         if not isinstance(hw, dict):
             raise _bad(origin, "demo.handler_work", "must be a table of line = iterations")
         try:
-            demo["handler_work"] = {int(k): _int(origin, f"demo.handler_work.{k}", v)
+            demo["handler_work"] = {int(k): _int(origin, f"demo.handler_work.{k}", v, 0, U32_MAX)
                                     for k, v in hw.items()}
         except ValueError:
             raise _bad(origin, "demo.handler_work", "keys must be line numbers") from None
+    for k, lo in (("toggle_line", 0), ("toggle_period", 1)):
+        if k in demo:
+            _int(origin, f"demo.{k}", demo[k], lo, U32_MAX)
     sc.demo = demo
     return sc
 
@@ -189,7 +184,8 @@ def _source(origin, i, s) -> Source:
     if "weights" in s:
         w = s["weights"]
         if (not isinstance(w, list) or len(w) != len(lines)
-                or not all(isinstance(x, (int, float)) and x >= 0 for x in w) or sum(w) <= 0):
+                or not all((is_int(x) or isinstance(x, float)) and 0 <= x < 1e300 for x in w)
+                or sum(w) <= 0):
             raise _bad(origin, f"{where}.weights", "must be non-negative numbers, one per line, "
                        "not all zero")
         src.weights = list(w)
@@ -220,8 +216,8 @@ def _source(origin, i, s) -> Source:
                        f"simulated second (got {r!r})")
         src.rate_hz = float(r)
     if kind == "burst":
-        if src.count < 1:
-            raise _bad(origin, f"{where}.count", "must be >= 1")
+        if not 1 <= src.count <= MAX_BURST_COUNT:
+            raise _bad(origin, f"{where}.count", f"must be 1..{MAX_BURST_COUNT} (got {src.count})")
         if src.gap < 1:
             raise _bad(origin, f"{where}.gap", "must be >= 1 tick")
     if kind == "replay":
@@ -237,6 +233,43 @@ def _source(origin, i, s) -> Source:
     if src.stop and src.stop <= src.start:
         raise _bad(origin, f"{where}.stop", "must be after start")
     return src
+
+
+def source_rate_hz(sc: Scenario, s: Source, clock_hz: int) -> float:
+    """Mean requests per simulated second that source `s` offers over the run."""
+    span = max(1, (s.stop or sc.ticks) - s.start)
+    if s.kind == "poisson":
+        return s.rate_hz
+    if s.kind == "periodic":
+        return clock_hz / max(1, s.period)
+    if s.kind == "burst":
+        return clock_hz * s.count / max(1, (s.count - 1) * s.spacing + s.gap)
+    if s.kind == "once":
+        return clock_hz / span
+    return clock_hz * len(s.ticks) / span
+
+
+def check_limits(sc: Scenario, board, *, tracing: bool) -> None:
+    """Refuses, before the run, a scenario whose request rate (or, with `tracing`, whose trace)
+    would pass the limits above; the message names the source and the figure."""
+    clock = board.clock_hz
+    rates = [source_rate_hz(sc, s, clock) / clock for s in sc.sources]
+    total = sum(rates)
+    if not rates:
+        return
+    i = max(range(len(rates)), key=rates.__getitem__)
+    keys = {"poisson": "rate_hz", "periodic": "period", "burst": "count, spacing and gap",
+            "once": "at", "replay": "ticks"}[sc.sources[i].kind]
+    if total > MAX_REQUESTS_PER_TICK:
+        raise ConfigError(f"{sc.origin}: the sources offer {total:.3g} requests per tick (the "
+                          f"most, source[{i}], through its {keys}: {rates[i]:.3g}); at most "
+                          f"{MAX_REQUESTS_PER_TICK} per tick are allowed")
+    trace = total * sc.ticks * TRACE_BYTES_PER_REQUEST
+    if tracing and trace > MAX_TRACE_BYTES:
+        raise ConfigError(f"{sc.origin}: the trace of this run would be about {trace / 2**30:.1f} "
+                          f"GiB ({total * sc.ticks:.3g} requests over ticks = {sc.ticks}, "
+                          f"source[{i}]'s {keys} the most); exports allow at most "
+                          f"{MAX_TRACE_BYTES / 2**30:.0f} GiB: shorten the run or lower the rate")
 
 
 def check_against_board(sc: Scenario, board) -> None:

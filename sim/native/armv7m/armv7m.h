@@ -33,7 +33,7 @@
 #define EXC_IRQ0 ARMV7M_EXC_IRQ0
 
 /* System Control Space offsets from 0xE000E000 */
-#define SCS_BASE 0xE000E000u
+#define SCS_BASE ARMV7M_SCS_BASE
 #define ICTR 0x004          /* Interrupt Controller Type (B3.4.3) */
 #define SYST_CSR 0x010      /* SysTick Control and Status (B3.3.3) */
 #define SYST_RVR 0x014      /* SysTick Reload Value (B3.3.4) */

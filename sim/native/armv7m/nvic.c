@@ -258,5 +258,5 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 
 int v7m_scs_map(struct core *c)
 {
-	return uc_mmio_map(c->uc, SCS_BASE, 0x1000, scs_read, c, scs_write, c) ? -1 : 0;
+	return uc_mmio_map(c->uc, SCS_BASE, ARMV7M_SCS_SIZE, scs_read, c, scs_write, c) ? -1 : 0;
 }

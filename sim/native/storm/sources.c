@@ -167,31 +167,35 @@ int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_
 		    const uint64_t *weights, const uint64_t *replay)
 {
 	struct storm *st = c->storm;
-	if (!st || st->n == MAX_SOURCES || !spec->nlines || spec->nlines > MAX_TARGETS)
-		return -1;
+	if (!st || st->n == MAX_SOURCES)
+		return SOURCE_ERR_FULL;
+	if (!spec->nlines || spec->nlines > MAX_TARGETS)
+		return SOURCE_ERR_LINES;
+	if (spec->kind == SRC_REPLAY && spec->nreplay > STORM_MAX_REPLAY)
+		return SOURCE_ERR_REPLAY;
 	struct source *s = &st->src[st->n];
 	memset(s, 0, sizeof(*s));
 	s->spec = *spec;
 	uint64_t sum = 0;
 	for (uint32_t i = 0; i < spec->nlines; i++) {
 		if (lines[i] >= st->nlines)
-			return -2;
+			return SOURCE_ERR_LINES;
 		s->lines[i] = lines[i];
 		sum += weights ? weights[i] : 1;
 		s->cumw[i] = sum;
 	}
 	if (!sum)
-		return -3;
+		return SOURCE_ERR_WEIGHTS;
 	if (spec->kind == SRC_REPLAY && spec->nreplay) {
 		s->replay = malloc(spec->nreplay * sizeof(uint64_t));
 		if (!s->replay)
-			return -1;
+			return SOURCE_ERR_FULL;
 		memcpy(s->replay, replay, spec->nreplay * sizeof(uint64_t));
 	}
 	if (spec->kind == SRC_POISSON && !(spec->rate_per_tick > 0))
-		return -4;
+		return SOURCE_ERR_RATE;
 	if (spec->kind == SRC_PERIODIC && !spec->period)
-		return -4;
+		return SOURCE_ERR_RATE;
 	rng_seed(s->rng, spec->seed);
 	s->next = source_first(s);
 	if (spec->kind == SRC_POISSON) {   /* the first arrival is one gap after start */

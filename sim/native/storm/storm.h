@@ -7,8 +7,8 @@
 
 #include "../api.h"
 
-#define MAX_SOURCES 64
-#define MAX_TARGETS 64
+#define MAX_SOURCES STORM_MAX_SOURCES
+#define MAX_TARGETS STORM_MAX_TARGETS
 
 struct source {
 	struct storm_spec spec;
