@@ -27,7 +27,7 @@ import unicorn
 
 from . import arch as arch_mod
 from . import trace as trace_mod
-from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
+from .codes import (EVENT_KINDS, FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
                     STOP_REASONS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
@@ -37,6 +37,7 @@ from .native import ffi, lib
 guest_log = logging.getLogger("sim.guest")
 
 TRACE_CHUNK = 1 << 15
+EVENT_CODES = {name: code for code, name in EVENT_KINDS.items()}
 _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -2: "bad or unknown options for this model",
                   -3: "its address range overlaps memory or another device",
@@ -46,7 +47,7 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
 
 @dataclass(frozen=True)
 class Stop:
-    """Why a run stopped: reason is one of ticks, until, exit, idle."""
+    """Why a run stopped: reason is one of ticks, until, exit, idle, event (run's stop_on)."""
     reason: str
     ticks: int
     pc: int
@@ -341,20 +342,35 @@ class Machine:
 
     # ---- running -----------------------------------------------------------------------
 
-    def run(self, ticks: int | None = None, until=None) -> Stop:
+    def run(self, ticks: int | None = None, until=None, stop_on=()) -> Stop:
         """Runs for at most `ticks` ticks, until PC reaches `until` (symbol or address), until
-        the firmware exits, or until it waits for an interrupt that can never come."""
+        the firmware exits, or until it waits for an interrupt that can never come.
+
+        `stop_on`: trace record kinds ("entry", "preempt", "tail-chain", ...; sim.codes
+        EVENT_KINDS) that end the run (reason "event") as soon as one is recorded, once the
+        model has finished that step: after an exception entry the frame is stacked and PC is
+        the handler's first instruction, not yet run. The records of that step end `events`."""
         until_addr = 0
         if until is not None:
             until_addr = self.symbols.address(until) & ~1
         end = None if ticks is None else self.ticks + int(ticks)
         lib.core_set_runaway(self._core, self.runaway_limit)
-        while True:
-            budget = (1 << 63) if end is None else max(0, end - self.ticks)
-            r = lib.core_run(self._core, budget, until_addr)
-            self._drain()
-            if r != STOP_TRACE_FULL:     # drained: go on
-                break
+        mask = 0
+        for kind in stop_on:
+            if kind not in EVENT_CODES:
+                raise ConfigError(f"stop_on: {kind!r} is no trace record kind; use one of "
+                                  f"{', '.join(EVENT_CODES)}")
+            mask |= 1 << EVENT_CODES[kind]
+        lib.core_set_stop_on(self._core, mask)
+        try:
+            while True:
+                budget = (1 << 63) if end is None else max(0, end - self.ticks)
+                r = lib.core_run(self._core, budget, until_addr)
+                self._drain()
+                if r != STOP_TRACE_FULL:     # drained: go on
+                    break
+        finally:
+            lib.core_set_stop_on(self._core, 0)
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(self._core)

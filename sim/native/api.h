@@ -18,7 +18,8 @@ enum core_stop {
 	STOP_TRACE_FULL = 5,  /* the trace buffer needs draining; call core_run again */
 	STOP_LOCKUP = 6,      /* a fault that cannot be handled (lockup / no trap vector) */
 	STOP_RUNAWAY = 7,     /* a handler ran longer than the runaway limit */
-	STOP_ERROR = 8        /* the emulator failed in a way we cannot map to the architecture */
+	STOP_ERROR = 8,       /* the emulator failed in a way we cannot map to the architecture */
+	STOP_EVENT = 9        /* a trace record of a kind asked for (core_set_stop_on) was made */
 };
 
 /* Events. Those below EV_RECORDED_END are trace records (sim/trace.py names them: the enum
@@ -166,6 +167,10 @@ size_t core_console_len(struct core *c);
 int core_set_dispatch(struct core *c, uint64_t fn_addr);
 int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregister_addr);
 void core_set_runaway(struct core *c, uint64_t limit);
+/* core_run ends with STOP_EVENT right after a trace record of a kind whose bit (1 << kind) is
+ * set in `kinds` is made, once the model has finished what made it (an exception entry: the
+ * frame stacked, PC at the vector); 0 turns it off. Only kinds below EV_RECORDED_END. */
+void core_set_stop_on(struct core *c, uint32_t kinds);
 uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);
 void core_fault_info(struct core *c, uint64_t *pc, uint64_t *addr, uint32_t *cause);

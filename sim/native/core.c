@@ -656,6 +656,11 @@ void core_set_runaway(struct core *c, uint64_t limit)
 	c->runaway_limit = limit;
 }
 
+void core_set_stop_on(struct core *c, uint32_t kinds)
+{
+	c->stop_on = kinds & ((1u << EV_RECORDED_END) - 1);
+}
+
 uint64_t core_ticks(struct core *c)
 {
 	return c->ticks;

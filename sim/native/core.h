@@ -86,6 +86,7 @@ struct core {
 	uint64_t deadline;       /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
+	uint32_t stop_on;        /* record kinds (bit 1 << kind) that end core_run: STOP_EVENT */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
 	/* What the next block boundary must see to (any byte non-zero: the block hook tests the
 	 * word `attn` at once) */
@@ -149,6 +150,7 @@ struct core {
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
 void acct_observe(struct core *c, const struct event *e);   /* storm/acct.c */
+void core_stop(struct core *c, int reason);
 
 /* Reports event `e`: into the trace if it is a record kind, and to the accounting if it
  * concerns a line. The one way anything reports what happened. */
@@ -158,6 +160,8 @@ static inline void core_emit(struct core *c, const struct event *e)
 	 * the records of one boundary. Dropping a record here would be a bug. */
 	if (e->kind < EV_RECORDED_END && c->trace_enabled && c->trace_len < c->trace_cap)
 		c->trace[c->trace_len++] = (struct trace_rec){e->tick, e->kind, e->num, e->arg};
+	if (c->stop_on && e->kind < EV_RECORDED_END && (c->stop_on >> e->kind & 1))
+		core_stop(c, STOP_EVENT);   /* the model finishes its step; core_run then returns */
 	if (e->line != NO_LINE && c->storm)
 		acct_observe(c, e);
 }
@@ -191,7 +195,6 @@ int core_write32(struct core *c, uint64_t addr, uint32_t v);
 void core_update_deadline(struct core *c);
 void core_guest_error(struct core *c, uint64_t addr);
 void core_charge_partial(struct core *c, uint64_t pc);
-void core_stop(struct core *c, int reason);
 uint64_t core_next_event_tick(struct core *c);
 void core_enter_handler_mode(struct core *c);
 void core_leave_handler_mode(struct core *c);

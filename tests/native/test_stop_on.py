@@ -1,0 +1,51 @@
+"""Machine.run(stop_on=...): a run ends right after a record of a kind asked for (STOP_EVENT),
+with the model's step finished, and a run split there gives the same trace as one run."""
+
+import pytest
+
+import sim
+from sim.errors import ConfigError
+
+AT = 10_000
+
+
+def _reference(board, line):
+    m = sim.Machine.demo(board)
+    m.pulse_irq(line, at=AT)
+    m.run(ticks=AT + 3000)
+    return m
+
+
+@pytest.mark.parametrize("board,line", [("mps2-an385", 5), ("virt", 5)])
+def test_stop_after_entry_leaves_pc_at_the_vector_and_keeps_the_trace(board, line):
+    ref = _reference(board, line)
+    entry = next(e for e in ref.events if e.kind == "entry" and e.tick >= AT)
+    m = sim.Machine.demo(board)
+    m.pulse_irq(line, at=AT)
+    m.run(ticks=AT - 100)
+    stop = m.run(ticks=2000, stop_on=("entry", "preempt"))
+    assert stop.reason == "event"
+    assert m.ticks == entry.tick
+    assert [e for e in m.events if e.kind == "entry"][-1] == entry
+    if board == "virt":
+        assert m.pc == (m.csr("mtvec") & ~3) + 4 * entry.num   # vectored: BASE + 4 * code
+        assert m.csr("mepc") == entry.arg
+    else:
+        vtor = m.nvic.counters()["vtor"]
+        vector = int.from_bytes(m.mem_read(vtor + 4 * entry.num, 4), "little")
+        assert m.pc == vector & ~1
+        assert m.reg("lr") == 0xFFFFFFF9
+    m.run(ticks=ref.ticks - m.ticks)
+    assert m.events == ref.events
+
+
+def test_stop_on_is_off_after_the_run():
+    m = sim.Machine.demo("mps2-an385")
+    assert m.run(ticks=50_000, stop_on=("entry",)).reason == "event"
+    assert m.run(ticks=50_000).reason != "event"
+
+
+def test_stop_on_an_unknown_kind_is_a_config_error():
+    m = sim.Machine.demo("mps2-an385")
+    with pytest.raises(ConfigError, match="no trace record kind"):
+        m.run(ticks=10, stop_on=("entree",))
