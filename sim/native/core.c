@@ -408,6 +408,10 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 {
 	if (c->probing)
 		return;   /* probe_fault_address re-runs one instruction */
+	/* a run that stopped (STOP_EVENT) at a watched block's start resumes at that block: its
+	 * start is noted already. The first block of every run comes here (need_check). */
+	uint64_t noted = c->start_noted;
+	c->start_noted = UINT64_MAX;
 	c->blk = &no_block;
 	if (c->blk_end)
 		block_end(c);
@@ -420,8 +424,11 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	struct icount_entry *e = block_info(c, addr, size);
 	c->blk = e;
 	c->blk_end = e->end;
-	if (e->start)
+	if (e->start && noted != addr) {
 		block_start(c, e->start);
+		if (c->stop == STOP_EVENT)
+			c->start_noted = addr;   /* this block does not run now */
+	}
 }
 
 /* The time base: called by Unicorn before every translation block runs. The previous block ran
@@ -551,6 +558,7 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 	c->handler_since = UINT64_MAX;
 	c->blk = &no_block;
 	c->deadline = 0;
+	c->start_noted = UINT64_MAX;
 	c->stop_tick = UINT64_MAX;
 	c->trace_enabled = 1;
 	c->trace_cap = 1 << 16;

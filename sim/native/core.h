@@ -87,6 +87,8 @@ struct core {
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
 	uint32_t stop_on;        /* record kinds (bit 1 << kind) that end core_run: STOP_EVENT */
+	uint64_t start_noted;    /* a watched block whose start was recorded when STOP_EVENT
+				  * stopped the run before it ran (UINT64_MAX: none) */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
 	/* What the next block boundary must see to (any byte non-zero: the block hook tests the
 	 * word `attn` at once) */

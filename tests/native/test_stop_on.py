@@ -49,3 +49,22 @@ def test_stop_on_an_unknown_kind_is_a_config_error():
     m = sim.Machine.demo("mps2-an385")
     with pytest.raises(ConfigError, match="no trace record kind"):
         m.run(ticks=10, stop_on=("entree",))
+
+
+@pytest.mark.parametrize("board", ["mps2-an385", "virt"])
+def test_a_run_stopped_at_every_entry_dispatch_and_return_keeps_the_trace(board):
+    """A stop at a dispatch comes before handler_table_handle's first block runs: the run
+    resumes at that block without recording the dispatch twice."""
+    ref = _reference(board, 5)
+    m = sim.Machine.demo(board)
+    m.pulse_irq(5, at=AT)
+    stops = []
+    while m.ticks < ref.ticks:
+        stop = m.run(ticks=ref.ticks - m.ticks, stop_on=("entry", "dispatch", "return"))
+        if stop.reason == "event":
+            stops.append(m.events[-1].kind if m.events[-1].kind != "exec-priority"
+                         else m.events[-2].kind)
+        if stops and stops[-1] == "dispatch":
+            assert m.pc == m.symbols["handler_table_handle"].address & ~1
+    assert stops.count("dispatch") == sum(e.kind == "dispatch" for e in ref.events) >= 4
+    assert m.events == ref.events
