@@ -139,6 +139,15 @@ class Symbols:
     def __iter__(self):
         return iter(self._t)
 
+    def at(self, addr: int) -> str | None:
+        """The function containing code address `addr` as "name" or "name+0x4", or None."""
+        addr &= ~self._m.adapter.code_bit
+        for name, (a, size, kind) in self._t.items():
+            a &= ~self._m.adapter.code_bit
+            if kind == "FUNC" and a <= addr < a + max(size, 1):
+                return name if addr == a else f"{name}+{addr - a:#x}"
+        return None
+
     def address(self, name_or_addr) -> int:
         if isinstance(name_or_addr, int):
             return name_or_addr
@@ -402,10 +411,7 @@ class Machine:
         return FirmwareError(msg, pc=pc[0], address=addr[0], events=last)
 
     def _where(self, addr) -> str:
-        best = None
-        for name, (a, size, kind) in self.symbols._t.items():
-            if kind == "FUNC" and a <= addr < a + max(size, 1):
-                best = f"{name}+{addr - a:#x}"
+        best = self.symbols.at(addr)
         return f"pc {addr:#010x}" + (f" ({best})" if best else "")
 
     def _drain(self):
