@@ -6,16 +6,8 @@ from __future__ import annotations
 
 from ..codes import ARMV7M_EXC_IRQ0, LINE_NMI
 from . import Step
-from .common import (
-    dispatch_steps,
-    hx,
-    latency_step,
-    later,
-    pend_source,
-    read_dispatch,
-    request_step,
-    table_code_steps,
-)
+from .common import (dispatch_steps, hx, latency_step, later, pend_source, read_dispatch,
+                     request_step, table_code_steps)
 from .run import request_moments
 
 FRAME = ("r0", "r1", "r2", "r3", "r12", "lr", "pc", "xpsr")    # B1.5.6, lowest address first
@@ -100,6 +92,7 @@ class Narrator:
             st["vector_addr"] = c["vtor"] + 4 * n
             st["vector"] = int.from_bytes(m.mem_read(st["vector_addr"], 4), "little")
             st["handler"] = m.symbols.at(st["vector"])
+            st["interrupted"] = m.symbols.at(st["frame"][6])
         return st
 
     # ---- priorities (B1.5.4) ---------------------------------------------------------------
@@ -232,8 +225,9 @@ class Narrator:
         text = f"{self.prio_text(exc, prio, st['prigroup'])}. {self.exec_text(st)}. "
         if taken is not None and taken.kind != "tail-chain" and boundary == e.tick:
             how = "preempts the running handler" if st["active"] else "preempts the thread"
-            text += (f"Its group priority {g:#04x} is lower (more urgent) than {st['exec_priority']}"
-                     f": it {how} at once. (B1.5.4: only a group priority strictly lower than "
+            text += (f"Its group priority {g:#04x} is lower (more urgent) than "
+                     f"{st['exec_priority']}: it {how} at once. (B1.5.4: only a group priority "
+                     "strictly lower than "
                      "the execution priority preempts; among pending exceptions the lowest group "
                      "priority wins, then the lowest subpriority, then the lowest number.)")
             facts.update(outcome="taken", taken_kind=taken.kind)
@@ -280,7 +274,8 @@ class Narrator:
         frame = post["frame"]
         rows = []
         for i, (name, val) in enumerate(zip(FRAME, frame)):
-            note = {"pc": " (the return address: the next instruction of the interrupted code)",
+            note = {"pc": " (the return address: the next instruction of the interrupted code"
+                          f"{', in ' + post['interrupted'] if post['interrupted'] else ''})",
                     "xpsr": f" (bit 9 = {int(bool(val & XPSR_ALIGN))}"
                             f"{': 4 bytes of padding' if pad else ''})"}.get(name, "")
             rows.append(f"  {hx(r['sp'] + 4 * i)}  {name:<4} {hx(val)}{note}")
@@ -294,8 +289,9 @@ class Narrator:
                    "sets bit 9 of the stacked xPSR. " if pad else
                    "it is 8-byte aligned: no padding, bit 9 of the stacked xPSR is 0. ")
                 + f"The 8-word frame at {hx(r['sp'])}:\n" + "\n".join(rows) +
-                f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = {int(er['return_to'] == 'thread')}"
-                f" return to {er['return_to']} mode, bit 2 = {int(er['stack'] == 'PSP')} "
+                f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
+                f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, bit 2 = "
+                f"{int(er['stack'] == 'PSP')} "
                 f"unstack from {er['stack']}, bit 4 = 1 no floating-point frame. "
                 f"The vector: VTOR {hx(post['vtor'])} + 4 * {exc} = {hx(post['vector_addr'])} "
                 f"holds {hx(post['vector'])} (bit 0: Thumb), so PC = {hx(r['pc'])} "
@@ -311,6 +307,7 @@ class Narrator:
                  "before": {n: p[n] for n in FRAME}, "exc_return": er,
                  "vtor": post["vtor"], "vector_addr": post["vector_addr"],
                  "vector": post["vector"], "handler": post["handler"], "pc": r["pc"],
+                 "interrupted": post["interrupted"],
                  "ipsr": r["xpsr"] & 0x1FF, "ticks": self.cost["entry"],
                  "handler_tick": t.tick}
         title = (f"Preemption: {nm} over {self.name(t.arg)}" if from_handler
@@ -371,7 +368,8 @@ class Narrator:
                      "resume_tick": e.tick})
 
     def _latency(self, f, events, exc, pre) -> Step:
-        r, p, t = events[f.request], events[f.pend], events[f.taken] if f.taken is not None else None
+        r, p = events[f.request], events[f.pend]
+        t = events[f.taken] if f.taken is not None else None
         if t is None:
             return Step("latency", p.tick, f"Latency of the request on line {f.line}",
                         "Not taken: no latency.", {"entry_latency": None})

@@ -104,15 +104,16 @@ def table_code_steps(m, followed, events, first_dispatch) -> list[tuple[float, S
         if e.kind != "table":
             continue
         fn = TABLE_FUNCTIONS[1] if e.arg else TABLE_FUNCTIONS[2]
-        boot_fill = (first_dispatch is not None and i < lo and e.arg
-                     and e.num == events[first_dispatch].num
-                     and not any(x.kind == "table" and x.num == e.num
-                                 for x in events[i + 1:lo]))
-        if (i >= lo or boot_fill) and fn not in shown and fn in m.symbols:
+        last_change = (first_dispatch is not None and i < lo
+                       and e.num == events[first_dispatch].num
+                       and not any(x.kind == "table" and x.num == e.num
+                                   for x in events[i + 1:lo]))
+        if (i >= lo or last_change) and fn not in shown and fn in m.symbols:
             shown.add(fn)
+            how = (f"this is how slot {e.num} got its handler" if e.arg else
+                   f"this is why slot {e.num} is empty")
             why = (f"{fn}(idx {e.num}) ran at tick {e.tick:,}"
-                   + (", before the request: this is how slot "
-                      f"{e.num} got its handler." if i < lo else "."))
+                   + (f", before the request: {how}." if i < lo else "."))
             # the slot's registration reads best after the dispatch that used it
             out.append((first_dispatch + 0.2 if i < lo else i, code_step(m, fn, e.tick, why)))
     return out
@@ -125,9 +126,10 @@ def latency_step(f, events, parts: list[tuple[str, int, str]], taken_tick, end_t
     entry_latency = taken_tick - r
     assert sum(p[1] for p in parts) == entry_latency, (parts, entry_latency)
     rows = "\n".join(f"  {n:<28} {t:>6}  {w}" for n, t, w in parts)
-    text = (f"Entry latency {entry_latency} tick{'s' if entry_latency != 1 else ''} (request at {r:,}, handler's first instruction "
-            f"at {taken_tick:,}), made of:\n{rows}")
-    facts = {"line": f.line, "request_tick": r, "entry_tick": taken_tick, "entry_latency": entry_latency,
+    text = (f"Entry latency {entry_latency} tick{'s' if entry_latency != 1 else ''} (request "
+            f"at {r:,}, handler's first instruction at {taken_tick:,}), made of:\n{rows}")
+    facts = {"line": f.line, "request_tick": r, "entry_tick": taken_tick,
+             "entry_latency": entry_latency,
              "parts": [{"name": n, "ticks": t, "why": w} for n, t, w in parts]}
     if f.dispatch is not None:
         d = events[f.dispatch].tick

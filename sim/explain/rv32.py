@@ -8,22 +8,15 @@ from __future__ import annotations
 from ..arch.rv32 import mcause_name
 from . import Step
 from .code import disassemble
-from .common import (
-    dispatch_steps,
-    hx,
-    latency_step,
-    later,
-    pend_source,
-    read_dispatch,
-    request_step,
-    table_code_steps,
-)
+from .common import (dispatch_steps, hx, latency_step, later, pend_source, read_dispatch,
+                     request_step, table_code_steps)
 from .run import request_moments
 
 # mstatus fields (privileged spec 3.1.6.1) and the interrupt enable bits of mie/mip (3.1.9)
 MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP_SHIFT = 1 << 3, 1 << 7, 11
 MEI = 11                                  # machine external interrupt: mcause code 11
 PRIV = {0: "U", 1: "S", 3: "M"}
+VECTORED, DIRECT = "vectored: interrupts jump to BASE + 4 * code", "direct: every trap to BASE"
 
 
 def mstatus_fields(v: int) -> dict:
@@ -93,6 +86,7 @@ class Narrator:
                 target = st["pc"] + int(ops, 0)
                 st["slot_insn"] += f" (to {hx(target)}, {m.symbols.at(target)})"
             st["where"] = m.symbols.at(st["pc"])
+            st["interrupted"] = m.symbols.at(st["mepc"])
         return st
 
     # ---- the steps ----------------------------------------------------------------------------
@@ -118,7 +112,8 @@ class Narrator:
                 out.append((len(events), Step(
                     "waiting", m.ticks, f"Source {f.line} still pending at the end",
                     f"Source {f.line} was not claimed by tick {m.ticks:,}"
-                    f"{': held off by a mask (disabled, priority, threshold, MEIE or MIE)' if masked else ''}.",
+                    + (": held off by a mask (disabled, priority, threshold, MEIE or MIE)."
+                       if masked else "."),
                     {"source": f.line, "masked": masked})))
                 continue
             if (k, "entry") in states:
@@ -200,8 +195,10 @@ class Narrator:
             elif not meie:
                 why = "mie.MEIE is clear"
             elif not ms["MIE"]:
-                why = (f"mstatus.MIE is clear ({'inside a trap: entry cleared it' if st['depth'] else 'the firmware masked interrupts'})"
-                       ", so it waits for MIE to be set again (an mret or csrs mstatus)")
+                who = ("inside a trap: entry cleared it" if st["depth"]
+                       else "the firmware masked interrupts")
+                why = (f"mstatus.MIE is clear ({who}), so it waits for MIE to be set again (an "
+                       "mret or csrs mstatus)")
             else:
                 why = f"source {best} wins the PLIC arbitration first"
             at = max(taken.tick, e.tick)
@@ -224,13 +221,14 @@ class Narrator:
                 f"{' over the running one (its handler had set MIE)' if nested else ''}: "
                 f"mcause = {hx(post['mcause'])} (bit 31: interrupt; code {code}: "
                 f"{mcause_name(post['mcause'])}), mepc = {hx(post['mepc'])} "
-                f"(the interrupted instruction, not yet run: it runs after mret"
+                f"(the interrupted instruction, in {post['interrupted'] or 'no function'}, not "
+                "yet run: it runs after mret"
                 + (f"; PC was {hx(pre['pc'])} at the boundary" if pre else "") + "). "
                 f"mstatus {_fields_text(before) if before is not None else '?'} -> "
                 f"{_fields_text(post['mstatus'])}: MPIE takes the old MIE, MIE is cleared, MPP "
                 f"records the privilege (3.1.6.1). mtvec = {hx(mtvec)}: MODE {mode} "
-                f"({'vectored: interrupts jump to BASE + 4 * code' if mode == 1 else 'direct: every trap jumps to BASE'}"
-                f", 3.1.7), BASE {hx(base)}, so PC = {hx(slot)} ({post['where']}), which holds "
+                f"({VECTORED if mode == 1 else DIRECT}, 3.1.7), BASE {hx(base)}, so PC = "
+                f"{hx(slot)} ({post['where']}), which holds "
                 f"`{post['slot_insn']}`. The hardware stacks nothing and the trap costs no "
                 "tick: the trap entry code saves the registers.")
         return Step("preempt" if nested else "entry", t.tick,
@@ -288,6 +286,7 @@ class Narrator:
         parts.append(("trap entry", 0, "the hardware stacks nothing"))
         step = latency_step(f, events, parts, start,
                             events[f.end].tick if f.end is not None else None)
-        step.text += f"\nThe claim came {c.tick - start} ticks after the handler's first instruction."
+        step.text += (f"\nThe claim came {c.tick - start} ticks after the handler's first "
+                      "instruction.")
         step.facts["claim_latency"] = c.tick - r.tick
         return step
