@@ -24,6 +24,7 @@ late-arrival, claim, dispatch, code, return, complete, waiting, latency.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
@@ -70,10 +71,13 @@ def explain(board: str | None = None, *, image=None, requests=(), scenario=None)
     return explain_run(board=board, image=image, requests=list(requests), scenario=scenario)
 
 
-def format_step(step: Step, number: int | None = None) -> str:
-    """A step as text for a terminal: its title line, then its text."""
+def format_step(step: Step, number: int | None = None, width: int = 100) -> str:
+    """A step as text for a terminal: its title line, then its text, prose wrapped at `width`
+    (indented lines, the frame and the code listings, as they are)."""
     head = f"[{number}] " if number is not None else ""
-    return f"{head}{step.title}  (tick {step.tick:,})\n{step.text}\n"
+    body = "\n".join(line if line.startswith("  ") else textwrap.fill(line, width)
+                     for line in step.text.splitlines())
+    return f"{head}{step.title}  (tick {step.tick:,})\n{body}\n"
 
 
 __all__ = ["DEFAULT_REQUEST", "Step", "explain", "format_step", "parse_irq"]
