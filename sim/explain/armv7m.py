@@ -133,12 +133,16 @@ class Narrator:
         if r["basepri"] and g >= self.split(r["basepri"], st["prigroup"])[0]:
             return (f"BASEPRI {r['basepri']:#04x} masks group priorities {r['basepri']:#04x} "
                     "and above (numerically): it waits until BASEPRI is lowered")
+        if exc >= ARMV7M_EXC_IRQ0 and not any(n == exc - ARMV7M_EXC_IRQ0 and en
+                                              for n, _, en in st["pending"]):
+            return ("it is not enabled (NVIC ISER): pending stays set, and it is taken only "
+                    "once the firmware enables it")
         act = st["active"]
         if act:
             return (f"its group priority {g:#04x} is not lower than the running "
                     f"{self.name(act)}'s: no preemption (only a strictly lower group priority "
                     "preempts, B1.5.4); it waits until that handler returns")
-        return "it is not enabled (NVIC ISER), or another exception won"
+        return "another pending exception has precedence (lower group priority, subpriority, number)"
 
     # ---- the steps ----------------------------------------------------------------------------
 

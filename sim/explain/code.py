@@ -11,6 +11,7 @@ it contains, not by what the demo's compiler happened to emit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import capstone
@@ -65,6 +66,10 @@ def _near(raw, i, span, pred):
     return any(pred(raw[j][1], raw[j][2]) for j in rng)
 
 
+_REG_OFFSET = re.compile(r"\[\w+, \w+\]$")     # [r3, r4]: slots + idx * 4 computed before
+_NO_OFFSET = re.compile(r"\[\w+\]$")
+
+
 def _is_load(mn, ops):
     return mn.startswith("ldr") and not mn.startswith("ldrex")
 
@@ -95,12 +100,15 @@ def _thumb_role(raw, i) -> str:
         return (f"ARMv6-M critical section: {what}; with no exclusive access the "
                 "read-modify-write is atomic because no interrupt can come between")
     if _is_load(mn, ops):
-        if "lsl #2" in ops:
+        first = not any(_is_load(m2, o) for _, m2, o in raw[:i])
+        if "lsl #2" in ops or _REG_OFFSET.search(ops) or not first and _NO_OFFSET.search(ops):
             acq = _near(raw, i, 2, lambda m2, o: m2 == "dmb")
             return "loads the slot (slots[idx])" + (": the acquire load" if acq else "")
         if ops.endswith("#4]"):
             return "loads t->slots (the slot array)"
         return "loads t->len"
+    if mn == "str" and _near(raw, i, -8, lambda m2, o: m2 == "cpsid"):
+        return "stores the slot while interrupts are masked"
     if mn == "cmp" and _near(raw, i, 3, lambda m2, o: m2.endswith("hs") or m2 == "bhs"):
         return "bounds check: idx >= len returns false"
     if mn in ("cbz", "cbnz") and _near(raw, i, -2, lambda m2, o: m2 == "ldrex"):

@@ -198,3 +198,12 @@ def test_riscv_second_source_waits_for_mret_while_mie_is_clear():
     assert [s.facts["source"] for s in steps if s.kind == "claim"] == [5, 6]
     lat6 = [s for s in steps if s.kind == "latency"][-1].facts
     assert lat6["entry_latency"] == _accounted_latency(RV, reqs, 6)
+
+
+def test_cortex_m_request_on_a_disabled_line_stays_pending():
+    steps = explain(CM, requests=[(9, 10_000)])       # the demo enables lines 0-7 only
+    arb = _one(steps, "arbitration")
+    assert arb.facts["outcome"] == "waits" and "not enabled" in arb.facts["reason"]
+    end = _one(steps, "waiting")
+    assert end.facts["masked"] is True
+    assert not [s for s in steps if s.kind in ("entry", "dispatch", "return")]

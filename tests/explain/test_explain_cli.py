@@ -75,3 +75,29 @@ def test_exclusive_and_amo_instructions_are_named():
     assert arm[2].role.startswith("store-exclusive") and "r1 = 0 stored" in arm[2].role
     rv = with_roles("rv32", [(0, "amoswap.w.aqrl", "a0, zero, (a0)")])
     assert rv[0].role.endswith(".aqrl: acquire and release")
+
+
+def test_armv6m_table_code_is_read_as_a_primask_critical_section():
+    """handler_table.c built for Cortex-M0 (no LDREX/STREX): the compiled register function,
+    disassembled from the object file, is described as the critical section it is."""
+    from elftools.elf.elffile import ELFFile
+
+    from sim import toolchain
+    from sim.explain.code import disassemble
+
+    ht = toolchain.handlertable_dir()
+    obj = toolchain.build_image("cortex-m0", "explain-table-v6m", [ht / "handler_table.c"],
+                                include_dirs=[ht], defines=["HANDLER_TABLE_PRIMASK_ATOMICS"],
+                                link=False)
+    with open(obj, "rb") as f:
+        elf = ELFFile(f)
+        sym = elf.get_section_by_name(".symtab").get_symbol_by_name("handler_table_register")[0]
+        start = sym["st_value"] & ~1
+        code = elf.get_section(sym["st_shndx"]).data()[start:start + sym["st_size"]]
+    insns = with_roles("armv7m", disassemble("armv7m", code, start))
+    roles = {i.text.split()[0]: i.role for i in insns if i.role}
+    assert not any(i.text.startswith(("ldrex", "strex", "dmb")) for i in insns)
+    assert roles["cpsid"].startswith("ARMv6-M critical section: masks interrupts")
+    assert roles["msr"].startswith("ARMv6-M critical section: restores PRIMASK")
+    assert roles["str"] == "stores the slot while interrupts are masked"
+    assert [i.role for i in insns if i.text.startswith("ldr")][-1] == "loads the slot (slots[idx])"
