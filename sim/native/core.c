@@ -413,8 +413,11 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	uint64_t noted = c->start_noted;
 	c->start_noted = UINT64_MAX;
 	c->blk = &no_block;
-	if (c->blk_end)
+	if (c->blk_end) {
 		block_end(c);
+		if (c->stop == STOP_EVENT)
+			return;  /* after its record (an mret): the next run services this boundary */
+	}
 	if (c->ticks >= c->deadline || c->need_check || c->recheck_masked) {
 		c->pc_redirected = 0;
 		service(c, addr);

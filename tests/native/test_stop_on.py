@@ -68,3 +68,28 @@ def test_a_run_stopped_at_every_entry_dispatch_and_return_keeps_the_trace(board)
             assert m.pc == m.symbols["handler_table_handle"].address & ~1
     assert stops.count("dispatch") == sum(e.kind == "dispatch" for e in ref.events) >= 4
     assert m.events == ref.events
+
+
+def test_a_stop_after_mret_comes_before_the_trap_taken_at_the_same_boundary():
+    """RISC-V: source 6 waits for the mret of source 5's trap and is taken at that same block
+    boundary; a stop on the return leaves the second trap for the next run."""
+    ref = sim.Machine.demo("virt")
+    ref.pulse_irq(5, at=AT)
+    ref.pulse_irq(6, at=AT + 30)
+    ref.run(ticks=AT + 3000)
+    ret = next(e for e in ref.events if e.kind == "return" and e.tick > AT)
+    assert any(e.kind == "entry" and e.tick == ret.tick for e in ref.events)
+    m = sim.Machine.demo("virt")
+    m.pulse_irq(5, at=AT)
+    m.pulse_irq(6, at=AT + 30)
+    m.run(ticks=AT)
+    assert m.run(ticks=3000, stop_on=("return",)).reason == "event"
+    assert m.ticks == ret.tick and m.pc == ret_mepc(ref, ret)
+    assert [e.kind for e in m.events if e.tick == ret.tick] == ["return", "exec-priority"]
+    m.run(ticks=ref.ticks - m.ticks)
+    assert m.events == ref.events
+
+
+def ret_mepc(ref, ret):
+    """The mepc of the trap that `ret` returns from (its entry record's arg)."""
+    return [e for e in ref.events if e.kind == "entry" and e.tick < ret.tick][-1].arg
