@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import storm
 from ..boards import get_board
@@ -50,14 +50,14 @@ class Moment:
     name: str                 # (request number, what) key of the snapshot
     tick: int | None = None
     record: int | None = None
-    state: dict | None = field(default=None)
+    state: dict | None = None
 
 
 def request_moments(k: int, f: Followed, events, pre_tick: int | None) -> list[Moment]:
     """The moments of request number k: its pend's boundary; the boundary where its handler is
     taken (at `pre_tick`; None: not reachable, as a tail-chain's, or the pend's own); right
     after its entry, its dispatch and its end records."""
-    out = [Moment(f.request + 0.1, (k, "pend"), tick=events[f.pend].tick)] \
+    out = [Moment(f.pend + 0.1, (k, "pend"), tick=events[f.pend].tick)] \
         if f.pend is not None else []
     if f.taken is not None and pre_tick is not None:
         out.append(Moment(f.taken - 0.5, (k, "pre"), tick=pre_tick))
@@ -121,18 +121,22 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
     moments = sorted((mo for f_no, f in enumerate(followed)
                       for mo in narrator.moments(f_no, f, events)), key=lambda mo: mo.index)
     seen: dict = {}          # a record two requests share (one trap, two claims): one state
+    at_record = None         # the record the walk stopped right after, while it stays there
     for mo in moments:
         key = (mo.record, mo.name[1])
         if mo.record is not None and key in seen:
             mo.state = seen[key]
-            continue
-        _reach(m2, mo, events, narrator)
-        if mo.record is not None:
-            seen[key] = mo.state
+        elif mo.record is not None and mo.record == at_record:
+            mo.state = seen[key] = narrator.snapshot(mo.name[1], m2)   # (a tail-chain: one's
+        else:                                                           # end, another's entry)
+            _reach(m2, mo, events, narrator)
+            if mo.record is not None:
+                seen[key] = mo.state
+            at_record = mo.record if mo.record is not None else (
+                at_record if mo.state is not None and m2.ticks == mo.tick else None)
     if m2.ticks < end_tick:
         m2.run(ticks=end_tick - m2.ticks)
-    assert m2.events == events[:len(m2.events)] and len(m2.events) >= len(events) - 64, \
-        "explain: the walk's trace differs from the recorded run"
+    assert m2.events == events, "explain: the walk's trace differs from the recorded run"
     states = {mo.name: mo.state for mo in moments}
     return narrator.steps(followed, events, states, m2)
 
@@ -165,6 +169,7 @@ def _reach(m, mo: Moment, events, narrator):
         mo.state = narrator.snapshot(mo.name[1], m) if m.ticks == mo.tick else None
         return
     want = events[mo.record]
+    assert len(m.events) <= mo.record, f"explain: the walk passed {want} before stopping there"
     while len(m.events) <= mo.record:
         budget = max(0, want.tick - m.ticks) + CHUNK
         stop = m.run(ticks=budget, stop_on=(want.kind,))

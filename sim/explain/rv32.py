@@ -182,11 +182,11 @@ class Narrator:
                 + f"Hart: mstatus {_fields_text(st['mstatus'])}, mie.MEIE {meie}, mip.MEIP "
                 f"{meip}; in M-mode an interrupt is taken when mstatus.MIE = 1 and its mie bit "
                 f"and mip bit are set (privileged spec 3.1.6.1, 3.1.9). ")
-        taken = events[f.taken]
+        taken = events[f.taken] if f.taken is not None else None
         facts = {"source": f.line, "priority": src["priority"], "enabled": src["enabled"],
                  "threshold": th, "best_source": best, "mstatus": st["mstatus"],
                  "MIE": ms["MIE"], "MEIE": meie, "MEIP": meip, "depth": st["depth"]}
-        if taken.tick == e.tick and f.taken > f.pend:
+        if taken is not None and taken.tick == e.tick and f.taken > f.pend:
             text += "All hold: the hart takes the machine external interrupt at this boundary."
             facts["outcome"] = "taken"
         else:
@@ -201,10 +201,14 @@ class Narrator:
                        "mret or csrs mstatus)")
             else:
                 why = f"source {best} wins the PLIC arbitration first"
-            at = max(taken.tick, e.tick)
-            text += (f"Source {f.line} waits: {why}. It is claimed in the trap taken at tick "
-                     f"{taken.tick:,}" + (f", {at - e.tick} ticks later." if at > e.tick else "."))
-            facts.update(outcome="waits", reason=why, waited=at - e.tick)
+            text += f"Source {f.line} waits: {why}."
+            waited = None
+            if taken is not None:
+                at = max(taken.tick, e.tick)
+                waited = at - e.tick
+                text += (f" It is claimed in the trap taken at tick {taken.tick:,}"
+                         + (f", {waited} ticks later." if waited else "."))
+            facts.update(outcome="waits", reason=why, waited=waited)
         return Step("arbitration", e.tick, f"Arbitration: source {f.line} "
                     f"{'wins' if facts['outcome'] == 'taken' else 'waits'}", text, facts)
 

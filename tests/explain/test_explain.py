@@ -1,6 +1,8 @@
 """irqsim explain: the numbers it narrates are the run's, checked against the machine read
 independently (a fresh run to the same boundary), the trace and the storm accounting."""
 
+import random
+
 import pytest
 
 from sim import storm
@@ -207,3 +209,25 @@ def test_cortex_m_request_on_a_disabled_line_stays_pending():
     end = _one(steps, "waiting")
     assert end.facts["masked"] is True
     assert not [s for s in steps if s.kind in ("entry", "dispatch", "return")]
+
+
+@pytest.mark.parametrize("board", [CM, RV])
+def test_random_request_mixes_narrate_without_breaking_the_run(board):
+    """Up to five requests close together (preemptions, tail-chains, waits, coalescing, a
+    gateway holding a claimed source): explain's walk must reproduce the recorded trace (it
+    asserts so) and every latency must add up and match the accounting's maximum."""
+    rnd = random.Random(7)
+    lines = range(0, 9) if board == CM else range(1, 11)
+    for _ in range(25):
+        reqs = [(rnd.choice(lines), 10_000 + rnd.randint(0, 150))
+                for _ in range(rnd.randint(1, 5))]
+        steps = explain(board, requests=reqs)
+        lats = [s.facts for s in steps if s.kind == "latency" and s.facts["entry_latency"]]
+        for lat in lats:
+            assert sum(p["ticks"] for p in lat["parts"]) == lat["entry_latency"]
+        if len({ln for ln, _ in reqs}) == len(reqs) and lats:   # one request per line
+            m = _machine(board, reqs)
+            m.run(ticks=40_000)
+            acct = m.line_accounting()
+            for lat in lats:
+                assert lat["entry_latency"] == acct[lat["line"]].max_entry_latency
