@@ -122,7 +122,20 @@ class Narrator:
                      f"BASEPRI {r['basepri']:#04x}")
         return f"The execution priority is {st['exec_priority']}: " + "; ".join(parts)
 
-    def why_waiting(self, exc, st, prio) -> str:
+    def precedence(self, win, exc, st) -> str:
+        """Why pending exception `win` is taken before `exc` (B1.5.4)."""
+        pw, pe = (st["prio"].get(x - ARMV7M_EXC_IRQ0, 0) for x in (win, exc))
+        (gw, sw), (ge, se) = self.split(pw, st["prigroup"]), self.split(pe, st["prigroup"])
+        if gw != ge:
+            rule = f"its group priority {gw:#04x} is lower than {ge:#04x}"
+        elif sw != se:
+            rule = (f"same group priority {gw:#04x}, and its subpriority {sw:#x} is lower than "
+                    f"{se:#x}")
+        else:
+            rule = f"same priority {pw:#04x}: the lower exception number ({win} < {exc}) wins"
+        return f"{self.name(win)} is taken first at this boundary: {rule} (B1.5.4)"
+
+    def why_waiting(self, exc, st, prio, winner=None) -> str:
         r = st["regs"]
         g, _ = self.split(prio, st["prigroup"])
         if r["faultmask"] & 1:
@@ -137,12 +150,15 @@ class Narrator:
                                               for n, _, en in st["pending"]):
             return ("it is not enabled (NVIC ISER): pending stays set, and it is taken only "
                     "once the firmware enables it")
+        if winner is not None:
+            return self.precedence(winner, exc, st)
         act = st["active"]
         if act:
             return (f"its group priority {g:#04x} is not lower than the running "
                     f"{self.name(act)}'s: no preemption (only a strictly lower group priority "
                     "preempts, B1.5.4); it waits until that handler returns")
-        return "another pending exception has precedence (lower group priority, subpriority, number)"
+        return ("another pending exception has precedence (lower group priority, then "
+                "subpriority, then number)")
 
     # ---- the steps ----------------------------------------------------------------------------
 
@@ -236,7 +252,11 @@ class Narrator:
                      "priority wins, then the lowest subpriority, then the lowest number.)")
             facts.update(outcome="taken", taken_kind=taken.kind)
         else:
-            why = self.why_waiting(exc, st, prio)
+            first = next((x for x in events[f.pend + 1:] if x.kind in ("entry", "preempt")),
+                         None)
+            winner = first.num if first is not None and first.num != exc and \
+                first.tick - self.cost["entry"] == e.tick else None
+            why = self.why_waiting(exc, st, prio, winner)
             text += f"{nm} waits: {why}."
             if taken is not None:
                 text += (f" It is taken at tick {boundary:,}"

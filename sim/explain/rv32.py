@@ -200,7 +200,10 @@ class Narrator:
                 why = (f"mstatus.MIE is clear ({who}), so it waits for MIE to be set again (an "
                        "mret or csrs mstatus)")
             else:
-                why = f"source {best} wins the PLIC arbitration first"
+                bp = st["sources"][best]["priority"] if best is not None else None
+                tie = ", the same: the lower id wins" if bp == src["priority"] else ""
+                why = (f"source {best} wins the PLIC arbitration first (priority {bp} against "
+                       f"{src['priority']}{tie})")
             text += f"Source {f.line} waits: {why}."
             waited = None
             if taken is not None:

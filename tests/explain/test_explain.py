@@ -217,7 +217,7 @@ def test_random_request_mixes_narrate_without_breaking_the_run(board):
     gateway holding a claimed source): explain's walk must reproduce the recorded trace (it
     asserts so) and every latency must add up and match the accounting's maximum."""
     rnd = random.Random(7)
-    lines = range(0, 9) if board == CM else range(1, 11)
+    lines = range(9) if board == CM else range(1, 11)
     for _ in range(25):
         reqs = [(rnd.choice(lines), 10_000 + rnd.randint(0, 150))
                 for _ in range(rnd.randint(1, 5))]
@@ -231,3 +231,29 @@ def test_random_request_mixes_narrate_without_breaking_the_run(board):
             acct = m.line_accounting()
             for lat in lats:
                 assert lat["entry_latency"] == acct[lat["line"]].max_entry_latency
+
+
+def test_cortex_m_same_priority_lower_exception_number_first():
+    steps = explain(CM, requests=[(1, 10_000), (6, 10_000)])       # both 0x60 in the demo
+    arb = _one(steps, "arbitration", exception=22)
+    assert arb.facts["outcome"] == "waits"
+    assert "IRQ1 is taken first" in arb.facts["reason"]
+    assert "lower exception number (17 < 22)" in arb.facts["reason"]
+    assert _one(steps, "tail-chain").facts["exception"] == 22
+
+
+def test_group_and_subpriority_under_prigroup():
+    from sim.boards import get_board
+    from sim.explain.armv7m import Narrator
+    n = Narrator(get_board(CM))
+    assert n.split(0xA0, 0) == (0xA0, 0x00)        # PRIGROUP 0: bits 7:1 group
+    assert n.split(0xA0, 5) == (0x80, 0x20)        # PRIGROUP 5: bits 7:6 group, 5:0 sub
+    assert n.split(0xE0, 7) == (0x00, 0xE0)        # PRIGROUP 7: no group bits
+
+
+def test_riscv_higher_priority_source_is_claimed_first():
+    steps = explain(RV, requests=[(5, 10_000), (6, 10_000)])       # priorities 3 and 7
+    arb = _one(steps, "arbitration", source=5)
+    assert arb.facts["outcome"] == "waits" and arb.facts["best_source"] == 6
+    assert "priority 7 against 3" in arb.facts["reason"]
+    assert [s.facts["source"] for s in steps if s.kind == "claim"] == [6, 5]
