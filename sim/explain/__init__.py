@@ -19,7 +19,8 @@ mcause/mepc, mtvec, claim/complete). The handler table's code comes from the ima
 
 A step's `facts` are plain JSON values (integers, strings, lists, dicts): the data a viewer
 shows beside the text. Step kinds: request, pending, arbitration, entry, preempt, tail-chain,
-late-arrival, claim, dispatch, code, return, complete, waiting, latency.
+late-arrival, claim, dispatch, code, table (a register / unregister call: its arguments and
+the slot before it), return, complete, waiting, latency.
 """
 
 from __future__ import annotations

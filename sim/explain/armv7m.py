@@ -203,7 +203,7 @@ class Narrator:
                                              states[(k, "entry")])))
             out.append((f.end + 0.9 if f.end is not None else len(events),
                         self._latency(f, events, exc, states.get((k, "pre")))))
-        out += table_code_steps(m, followed, events, first_dispatch)
+        out += table_code_steps(m, followed, events, first_dispatch, states)
         return [s for _, s in sorted(out, key=lambda x: x[0])]
 
     def _pending(self, f, events, exc, st) -> Step:

@@ -93,13 +93,39 @@ def code_step(m, function: str, tick: int, why: str) -> Step:
                 {"function": function, "instructions": [i.to_dict() for i in insns]})
 
 
-def table_code_steps(m, followed, events, first_dispatch) -> list[tuple[float, Step]]:
-    """handler_table_register / unregister where they ran: in the explained span, and the
-    registration that filled the first dispatched slot (at boot, say)."""
+MAX_TABLE_CALLS = 6     # table calls in the explained span narrated one by one
+
+
+def _span(followed) -> tuple[int, int]:
+    """The records from the first followed request to the last end (or request)."""
+    return followed[0].request, max((f.end or f.request) for f in followed)
+
+
+def table_calls(followed, events) -> list[int]:
+    """The handler_table_register / unregister records inside the explained span: the walk
+    stops at each (their first instruction) to read the call's arguments."""
+    lo, hi = _span(followed)
+    return [i for i in range(lo, hi + 1) if events[i].kind == "table"][:MAX_TABLE_CALLS]
+
+
+def read_table_call(m) -> dict:
+    """At the first instruction of handler_table_register / unregister: (table, idx[, fn])
+    in the argument registers and what the slot holds before the call."""
+    table, idx, fn = (m.reg(r) for r in m.adapter.arg_regs[:3])
+    slots = int.from_bytes(m.mem_read(table + 4, 4), "little")
+    slot = int.from_bytes(m.mem_read(slots + 4 * idx, 4), "little")
+    return {"tick": m.ticks, "table": table, "index": idx, "fn": fn,
+            "fn_name": m.symbols.at(fn), "slot_before": slot, "pc": m.pc,
+            "in": m.symbols.at(m.reg(m.adapter.link_reg))}
+
+
+def table_code_steps(m, followed, events, first_dispatch, states) -> list[tuple[float, Step]]:
+    """handler_table_register / unregister where they ran: each call in the explained span
+    (its arguments as read there), and the change that filled or emptied the first dispatched
+    slot before the request (at boot, say); the code of each function once."""
     out = []
     shown = set()
-    lo = followed[0].request
-    hi = max((f.end or f.request) for f in followed)
+    lo, hi = _span(followed)
     for i, e in enumerate(events[:hi + 1]):
         if e.kind != "table":
             continue
@@ -115,7 +141,27 @@ def table_code_steps(m, followed, events, first_dispatch) -> list[tuple[float, S
             why = (f"{fn}(idx {e.num}) ran at tick {e.tick:,}"
                    + (f", before the request: {how}." if i < lo else "."))
             # the slot's registration reads best after the dispatch that used it
-            out.append((first_dispatch + 0.2 if i < lo else i, code_step(m, fn, e.tick, why)))
+            out.append((first_dispatch + 0.2 if i < lo else i + 0.1,
+                        code_step(m, fn, e.tick, why)))
+        st = states.get(("table", i))
+        if st is not None:
+            call = (f"{fn}(table {hx(st['table'])}, idx {st['index']}"
+                    + (f", fn {hx(st['fn'])} = {st['fn_name']}" if e.arg else "") + ")")
+            out.append((i, Step(
+                "table", e.tick, f"{fn}(idx {st['index']})",
+                f"At tick {e.tick:,} {st['in'] or 'the code'} called {call}; the slot held "
+                f"{hx(st['slot_before'])} ({m.symbols.at(st['slot_before']) or 'empty'}) "
+                f"before the call. " + ("A request dispatched on this slot between here and "
+                                         "the store sees the old value; one after it, the new."),
+                {**st, "function": fn})))
+    calls = [i for i in range(lo, hi + 1) if events[i].kind == "table"]
+    if len(calls) > MAX_TABLE_CALLS:
+        rest = calls[MAX_TABLE_CALLS:]
+        out.append((rest[0], Step(
+            "table", events[rest[0]].tick, f"{len(rest)} more table calls",
+            f"handler_table_register / unregister ran {len(rest)} more times between ticks "
+            f"{events[rest[0]].tick:,} and {events[rest[-1]].tick:,} (the trace's `table` "
+            "records).", {"more": len(rest), "ticks": [events[i].tick for i in rest]})))
     return out
 
 

@@ -18,6 +18,7 @@ from .. import storm
 from ..boards import get_board
 from ..errors import ConfigError
 from . import DEFAULT_REQUEST, MAX_FOLLOWED, Step
+from .common import read_table_call, table_calls
 
 CHUNK = 4096                 # ticks per piece of the record run
 AFTER_LAST = 500_000         # ticks the record run goes on after the last --irq request
@@ -118,8 +119,13 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
     end_tick = m1.ticks
 
     m2 = machine()
-    moments = sorted((mo for f_no, f in enumerate(followed)
-                      for mo in narrator.moments(f_no, f, events)), key=lambda mo: mo.index)
+    moments = sorted([mo for f_no, f in enumerate(followed)
+                      for mo in narrator.moments(f_no, f, events)]
+                     + [Moment(i, ("table", i), record=i) for i in table_calls(followed, events)],
+                     key=lambda mo: mo.index)
+
+    def snapshot(mo, m):
+        return read_table_call(m) if mo.name[0] == "table" else narrator.snapshot(mo.name[1], m)
     seen: dict = {}          # a record two requests share (one trap, two claims): one state
     at_record = None         # the record the walk stopped right after, while it stays there
     for mo in moments:
@@ -127,9 +133,10 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
         if mo.record is not None and key in seen:
             mo.state = seen[key]
         elif mo.record is not None and mo.record == at_record:
-            mo.state = seen[key] = narrator.snapshot(mo.name[1], m2)   # (a tail-chain: one's
-        else:                                                           # end, another's entry)
-            _reach(m2, mo, events, narrator)
+            # stopped right after it already (a tail-chain: one's end, another's entry)
+            mo.state = seen[key] = snapshot(mo, m2)
+        else:
+            _reach(m2, mo, events, snapshot)
             if mo.record is not None:
                 seen[key] = mo.state
             at_record = mo.record if mo.record is not None else (
@@ -161,12 +168,12 @@ def _follow_all(narrator, events, explicit) -> list[Followed]:
     return out
 
 
-def _reach(m, mo: Moment, events, narrator):
-    """Runs machine m to moment `mo` and takes the narrator's snapshot there."""
+def _reach(m, mo: Moment, events, snapshot):
+    """Runs machine m to moment `mo` and takes the snapshot there."""
     if mo.record is None:
         if m.ticks < mo.tick:
             m.run(ticks=mo.tick - m.ticks)
-        mo.state = narrator.snapshot(mo.name[1], m) if m.ticks == mo.tick else None
+        mo.state = snapshot(mo, m) if m.ticks == mo.tick else None
         return
     want = events[mo.record]
     assert len(m.events) <= mo.record, f"explain: the walk passed {want} before stopping there"
@@ -176,4 +183,4 @@ def _reach(m, mo: Moment, events, narrator):
         if stop.reason not in ("event", "ticks"):
             break
     assert m.events[mo.record] == want, f"explain: the walk missed {want}"
-    mo.state = narrator.snapshot(mo.name[1], m)
+    mo.state = snapshot(mo, m)

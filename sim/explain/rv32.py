@@ -137,7 +137,7 @@ class Narrator:
                                              states.get((k, "entry")))))
             out.append((f.end + 0.9 if f.end is not None else len(events),
                         self._latency(f, events)))
-        out += table_code_steps(m, followed, events, first_dispatch)
+        out += table_code_steps(m, followed, events, first_dispatch, states)
         return [s for _, s in sorted(out, key=lambda x: x[0])]
 
     def _pending(self, f, events, st) -> Step:

@@ -257,3 +257,24 @@ def test_riscv_higher_priority_source_is_claimed_first():
     assert arb.facts["outcome"] == "waits" and arb.facts["best_source"] == 6
     assert "priority 7 against 3" in arb.facts["reason"]
     assert [s.facts["source"] for s in steps if s.kind == "claim"] == [6, 5]
+
+
+def test_table_calls_between_requests_show_their_arguments_and_the_slot(tmp_path):
+    """The demo's thread toggles slot 5 (unregister, or register when it was empty) every two
+    loops: each call in the explained span is read at its first instruction."""
+    sc = tmp_path / "toggle.toml"
+    sc.write_text('ticks = 100000\n[demo]\ntoggle_line = 5\ntoggle_period = 2\n'
+                  '[[source]]\nkind = "once"\nlines = [7]\nat = 90000\n')
+    steps = explain(scenario=sc, requests=[(0, 10_000), (4, 10_300)])
+    calls = [s.facts for s in steps if s.kind == "table" and "index" in s.facts]
+    assert len(calls) >= 4 and all(c["index"] == 5 for c in calls)
+    m = _machine(CM, [])
+    handler = m.symbols["demo_handler_5"].address
+    for prev, nxt in zip(calls, calls[1:]):
+        if prev["function"] == "handler_table_register":
+            assert prev["fn"] & ~1 == handler & ~1 and prev["fn_name"] == "demo_handler_5"
+            assert prev["slot_before"] == 0 and nxt["slot_before"] == prev["fn"]
+        else:
+            assert nxt["slot_before"] == 0            # unregister emptied it
+    assert {"handler_table_register", "handler_table_unregister"} <= \
+        {s.facts["function"] for s in steps if s.kind == "code"}
