@@ -191,8 +191,7 @@ class Narrator:
                     f"{'held off by a mask or disabled' if masked else 'not yet taken'}.",
                     {"exception": exc, "masked": masked})))
                 continue
-            out += self._entry(f, events, exc, states.get((k, "pre")), states[(k, "entry")],
-                               followed)
+            out += self._entry(f, events, exc, states.get((k, "pre")), states[(k, "entry")])
             if f.dispatch is not None:
                 where = f"The handler {states[(k, 'entry')]['handler']} read IPSR ({exc}) and"
                 out += dispatch_steps(m, f, events, states[(k, "dispatch")], where,
@@ -202,7 +201,7 @@ class Narrator:
                 out.append((f.end, self._end(f, events, exc, states[(k, "end")],
                                              states[(k, "entry")])))
             out.append((f.end + 0.9 if f.end is not None else len(events),
-                        self._latency(f, events, exc, states.get((k, "pre")))))
+                        self._latency(f, events)))
         out += table_code_steps(m, followed, events, first_dispatch, states)
         return [s for _, s in sorted(out, key=lambda x: x[0])]
 
@@ -266,7 +265,7 @@ class Narrator:
         return Step("arbitration", e.tick, f"Arbitration: {nm} "
                     f"{'wins' if facts['outcome'] == 'taken' else 'waits'}", text, facts)
 
-    def _entry(self, f, events, exc, pre, post, followed):
+    def _entry(self, f, events, exc, pre, post):
         t = events[f.taken]
         nm = self.name(exc)
         r = post["regs"]
@@ -289,7 +288,7 @@ class Narrator:
                                           "vector": post["vector"],
                                           "ticks": self.cost["tail_chain"]}))]
         p = pre["regs"]
-        late = self._late_arrival(f, events, exc, followed)
+        late = self._late_arrival(f, events, exc)
         if late:
             out.append((f.request + 0.05, late))
         from_handler = t.kind == "preempt"
@@ -340,7 +339,7 @@ class Narrator:
                                   facts)))
         return out
 
-    def _late_arrival(self, f, events, exc, followed):
+    def _late_arrival(self, f, events, exc):
         """A request that arrived during another exception's stacking and preempted it at once:
         a late arrival on hardware."""
         t, r = events[f.taken], events[f.request]
@@ -391,7 +390,7 @@ class Narrator:
                      "ticks": self.cost["return"], "return_tick": e.tick - self.cost["return"],
                      "resume_tick": e.tick})
 
-    def _latency(self, f, events, exc, pre) -> Step:
+    def _latency(self, f, events) -> Step:
         r, p = events[f.request], events[f.pend]
         t = events[f.taken] if f.taken is not None else None
         if t is None:

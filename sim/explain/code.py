@@ -70,7 +70,7 @@ _REG_OFFSET = re.compile(r"\[\w+, \w+\]$")     # [r3, r4]: slots + idx * 4 compu
 _NO_OFFSET = re.compile(r"\[\w+\]$")
 
 
-def _is_load(mn, ops):
+def _is_load(mn, ops=""):
     return mn.startswith("ldr") and not mn.startswith("ldrex")
 
 
