@@ -297,6 +297,45 @@ def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_
             click.echo(f"wrote {kind}: {path}")
 
 
+def _interactive() -> bool:
+    """A person at a terminal: stdin and stdout are both ttys."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+class _IrqAt(click.ParamType):
+    """LINE@TICK, checked by sim.explain.parse_irq (a ConfigError: one line, exit 1)."""
+    name = "LINE@TICK"
+
+    def convert(self, value, param, ctx):
+        from sim.explain import parse_irq
+        return value if isinstance(value, tuple) else parse_irq(value)
+
+
+@main.command()
+@click.argument("elf", required=False, type=click.Path(dir_okay=False))
+@click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
+@click.option("--scenario", type=click.Path(dir_okay=False),
+              help="Scenario file (TOML): its first request is explained.")
+@click.option("--irq", "irqs", multiple=True, type=_IrqAt(),
+              help="An edge request on LINE at TICK (default 5@10000). Repeatable.")
+@click.option("--no-pause", is_flag=True, help="Do not wait for Enter between steps.")
+@click.option("--json", "as_json", is_flag=True, help="Print the steps as JSON.")
+def explain(elf, board, scenario, irqs, no_pause, as_json):
+    """Narrate an interrupt step by step with the numbers of this run: request, arbitration,
+    entry, dispatch through the handler table, return, latency."""
+    from sim.explain import explain as run_explain, format_step
+
+    steps = run_explain(board, image=elf, requests=irqs, scenario=scenario)
+    if as_json:
+        click.echo(json.dumps({"steps": [s.to_dict() for s in steps]}, indent=1))
+        return
+    pause = not no_pause and _interactive()
+    for i, s in enumerate(steps, 1):
+        click.echo(format_step(s, i))
+        if pause and i < len(steps):
+            click.prompt("press Enter", default="", show_default=False, prompt_suffix=" ")
+
+
 @main.command()
 def boards():
     """List the bundled boards."""

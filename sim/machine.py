@@ -31,8 +31,8 @@ import unicorn
 from . import arch as arch_mod
 from . import trace as trace_mod
 from .checks import U32_MAX, U64_MAX, check_int, check_number, is_int
-from .codes import (FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK, SOURCE_KINDS,
-                    STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
+from .codes import (EVENT_KINDS, FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK,
+                    SOURCE_KINDS, STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted, SymbolError
@@ -45,6 +45,7 @@ TRACE_CHUNK = 1 << 15
 CHUNK_TICKS = 2_000_000
 TRACE_CAPACITY_MAX = lib.CORE_TRACE_CAP_MAX       # records in the core's trace buffer
 CONSOLE_LIMIT_DEFAULT = lib.CORE_CONSOLE_LIMIT_DEFAULT   # console bytes a machine keeps
+EVENT_CODES = {name: code for code, name in EVENT_KINDS.items()}
 _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -2: "bad or unknown options for this model",
                   -3: "its address range overlaps memory or another device",
@@ -65,7 +66,8 @@ class Stop:
     finisher: `exit_code`), ticks (the tick budget ended), timeout (the host-time bound ended),
     until (PC reached `until`), idle (WFI with nothing that can ever wake the core), stuck (a
     loop nothing can ever leave: `loop` is its [start, end) and `fault` the fault whose handler
-    spins, for a fault loop), reset (the firmware asked a test finisher for a machine reset).
+    spins, for a fault loop), reset (the firmware asked a test finisher for a machine reset),
+    event (a record of a kind `Machine.run(stop_on=...)` asked for was made).
     `detail` says why in one line, with every address named by its function (Machine.where);
     `function` is where PC is ("main+0x12"), None outside every function symbol."""
     reason: str
@@ -183,6 +185,15 @@ class Symbols:
 
     def __iter__(self):
         return iter(self._t)
+
+    def at(self, addr: int) -> str | None:
+        """The function containing code address `addr` as "name" or "name+0x4", or None."""
+        addr &= ~self._m.adapter.code_bit
+        for name, (a, size, kind) in self._t.items():
+            a &= ~self._m.adapter.code_bit
+            if kind == "FUNC" and a <= addr < a + max(size, 1):
+                return name if addr == a else f"{name}+{addr - a:#x}"
+        return None
 
     def address(self, name_or_addr) -> int:
         if isinstance(name_or_addr, int):
@@ -545,13 +556,20 @@ class Machine:
     # ---- running -----------------------------------------------------------------------
 
     def run(self, ticks: int | None = None, until=None, *, timeout: float | None = None,
-            on_chunk=None) -> Stop:
+            on_chunk=None, stop_on=()) -> Stop:
         """Runs for at most `ticks` ticks (None: no bound), until PC reaches `until` (symbol or
         address), until the firmware exits, waits for an interrupt that can never come (idle)
         or spins in a loop nothing can leave (stuck), or until `timeout` seconds of host time
         have passed. The run goes in chunks of CHUNK_TICKS: between them the console and the
         trace are drained and `on_chunk(machine)` is called (to stream the console); chunks
-        change neither the trace nor the timing. A lockup, a runaway handler, a full console
+        change neither the trace nor the timing.
+
+        `stop_on`: trace record kinds ("entry", "preempt", "tail-chain", ...; sim.codes
+        EVENT_KINDS) that end the run (reason "event") as soon as one is recorded, once the
+        model has finished that step: after an exception entry the frame is stacked and PC is
+        the handler's first instruction, not yet run. The records of that step end `events`.
+
+        A lockup, a runaway handler, a full console
         or an emulator failure raises FirmwareError (a lockup stays one: every later run raises
         it again); SIGINT/SIGTERM raise Interrupted."""
         core = self._core
@@ -573,18 +591,30 @@ class Machine:
         deadline = None if timeout is None else time.monotonic() + float(timeout)
         check_int("runaway_limit", self.runaway_limit, 0, U64_MAX)
         lib.core_set_runaway(core, self.runaway_limit)
-        while True:
-            left = (1 << 63) if end is None else max(0, end - self.ticks)
-            r = lib.core_run(core, min(left, CHUNK_TICKS), until_addr)
-            self._drain()
-            if on_chunk is not None:
-                on_chunk(self)
-            # the trace drained or a chunk done: go on, unless the budget or the time is up
-            if r not in (STOP_TRACE_FULL, STOP_TICKS) or (
-                    r == STOP_TICKS and end is not None and self.ticks >= end):
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                return self._stop("timeout", timeout=timeout)
+        if isinstance(stop_on, str):
+            stop_on = (stop_on,)
+        mask = 0
+        for kind in stop_on:
+            if kind not in EVENT_CODES:
+                raise ArgumentError(f"stop_on: {kind!r} is no trace record kind; use one of "
+                                    f"{', '.join(EVENT_CODES)}")
+            mask |= 1 << EVENT_CODES[kind]
+        lib.core_set_stop_on(core, mask)
+        try:
+            while True:
+                left = (1 << 63) if end is None else max(0, end - self.ticks)
+                r = lib.core_run(core, min(left, CHUNK_TICKS), until_addr)
+                self._drain()
+                if on_chunk is not None:
+                    on_chunk(self)
+                # the trace drained or a chunk done: go on, unless the budget or time is up
+                if r not in (STOP_TRACE_FULL, STOP_TICKS) or (
+                        r == STOP_TICKS and end is not None and self.ticks >= end):
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    return self._stop("timeout", timeout=timeout)
+        finally:
+            lib.core_set_stop_on(core, 0)
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(core)

@@ -102,10 +102,16 @@ class Armv7m(Arch):
         if r:
             raise FirmwareError(f"{m.image}: the vector table at address 0 cannot be read; is "
                                 "the vector table at the start of flash?", pc=0)
-        costs = c.get("exception_ticks", {})
-        lib.armv7m_set_costs(m._core, costs.get("entry", 12), costs.get("tail_chain", 6),
-                             costs.get("return", 10))
+        costs = self.exception_ticks(c)
+        lib.armv7m_set_costs(m._core, costs["entry"], costs["tail_chain"], costs["return"])
         m.nvic = Nvic(m)
+
+    def exception_ticks(self, controller):
+        """Stacking and vector fetch 12, tail-chain 6, unstacking 10 (Arm's Cortex-M3 cycle
+        counts, zero wait states) unless the board's controller.exception_ticks says."""
+        costs = controller.get("exception_ticks", {})
+        return {"entry": costs.get("entry", 12), "tail_chain": costs.get("tail_chain", 6),
+                "return": costs.get("return", 10)}
 
     def nesting(self, m):
         return m.nvic.nesting()

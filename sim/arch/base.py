@@ -80,6 +80,11 @@ class Arch:
         controller views to `m`."""
         raise NotImplementedError
 
+    def exception_ticks(self, controller: dict) -> dict:
+        """Ticks the exception mechanism charges (`entry`, `tail_chain`, `return`) on a board
+        with this [controller] table; none by default (RISC-V: the hardware stacks nothing)."""
+        return {"entry": 0, "tail_chain": 0, "return": 0}
+
     def nesting(self, m) -> dict:
         """max_depth, preemptions, tail_chains and exceptions_taken, in the Cortex-M terms."""
         raise NotImplementedError

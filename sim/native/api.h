@@ -23,7 +23,8 @@ enum core_stop {
 	STOP_STUCK = 10,      /* a loop nothing can ever leave (docs/semantics.md, "How a run
 	                       * ends"): core_loop_info gives its address range */
 	STOP_CONSOLE_FULL = 11,/* the console output reached its limit (core_set_console_limit) */
-	STOP_SIGNAL = 12      /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
+	STOP_SIGNAL = 12,     /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
+	STOP_EVENT = 13       /* a trace record of a kind asked for (core_set_stop_on) was made */
 };
 
 /* Limits of the core (README "Limits"). Every size the core allocates is bounded by one of
@@ -226,6 +227,10 @@ size_t core_console_len(struct core *c);
 int core_set_dispatch(struct core *c, uint64_t fn_addr);
 int core_set_table_hooks(struct core *c, uint64_t register_addr, uint64_t unregister_addr);
 void core_set_runaway(struct core *c, uint64_t limit);
+/* core_run ends with STOP_EVENT right after a trace record of a kind whose bit (1 << kind) is
+ * set in `kinds` is made, once the model has finished what made it (an exception entry: the
+ * frame stacked, PC at the vector); 0 turns it off. Only kinds below EV_RECORDED_END. */
+void core_set_stop_on(struct core *c, uint32_t kinds);
 uint64_t core_ticks(struct core *c);
 int core_exit_code(struct core *c);
 /* The loop of a STOP_STUCK: [start, end) of its block. */

@@ -310,9 +310,16 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 {
 	if (c->probing)
 		return;   /* probe_fault_address re-runs one instruction */
+	/* a run that stopped (STOP_EVENT) at a watched block's start resumes at that block: its
+	 * start is noted already. The first block of every run comes here (need_check). */
+	uint64_t noted = c->start_noted;
+	c->start_noted = UINT64_MAX;
 	c->blk = &no_block;
-	if (c->blk_end)
+	if (c->blk_end) {
 		block_end(c);
+		if (c->stop == STOP_EVENT)
+			return;  /* after its record (an mret): the next run services this boundary */
+	}
 	if (core_signal_flag) {
 		core_stop(c, STOP_SIGNAL);   /* at this boundary: the block does not run */
 		return;
@@ -330,8 +337,11 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 		return;  /* stuck: the loop does not run again */
 	c->blk = e;
 	c->blk_end = e->end;
-	if (e->start & ~BLOCK_START_LOOP)
+	if ((e->start & ~BLOCK_START_LOOP) && noted != addr) {
 		block_start(c, e->start);
+		if (c->stop == STOP_EVENT)
+			c->start_noted = addr;   /* this block does not run now */
+	}
 }
 
 /* The time base: called by Unicorn before every translation block runs. The previous block ran
@@ -467,6 +477,7 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 	c->blk = &no_block;
 	c->deadline = 0;
 	c->due = 0;
+	c->start_noted = UINT64_MAX;
 	c->stop_tick = UINT64_MAX;
 	c->trace_enabled = 1;
 	c->trace_cap = 1 << 16;
@@ -559,6 +570,11 @@ size_t core_trace_take(struct core *c, struct trace_rec *out, size_t max)
 void core_set_runaway(struct core *c, uint64_t limit)
 {
 	c->runaway_limit = limit;
+}
+
+void core_set_stop_on(struct core *c, uint32_t kinds)
+{
+	c->stop_on = kinds & ((1u << EV_RECORDED_END) - 1);
 }
 
 uint64_t core_ticks(struct core *c)

@@ -92,6 +92,9 @@ struct core {
 	uint64_t due;            /* earliest tick at which service() has work */
 	uint64_t stop_tick;      /* end of the current core_run budget */
 	uint64_t runaway_limit;  /* ticks a handler may run before STOP_RUNAWAY (0 = off) */
+	uint32_t stop_on;        /* record kinds (bit 1 << kind) that end core_run: STOP_EVENT */
+	uint64_t start_noted;    /* a watched block whose start was recorded when STOP_EVENT
+				  * stopped the run before it ran (UINT64_MAX: none) */
 	uint64_t handler_since;  /* tick at which the core left thread mode */
 	/* What the next block boundary must see to (any byte non-zero: the block hook tests the
 	 * word `attn` at once) */
@@ -165,6 +168,7 @@ struct core {
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
 void acct_observe(struct core *c, const struct event *e);   /* storm/acct.c */
+void core_stop(struct core *c, int reason);
 
 /* Reports event `e`: into the trace if it is a record kind, and to the accounting if it
  * concerns a line. The one way anything reports what happened. */
@@ -174,6 +178,8 @@ static inline void core_emit(struct core *c, const struct event *e)
 	 * the records of one boundary. Dropping a record here would be a bug. */
 	if (e->kind < EV_RECORDED_END && c->trace_enabled && c->trace_len < c->trace_cap)
 		c->trace[c->trace_len++] = (struct trace_rec){e->tick, e->kind, e->num, e->arg};
+	if (c->stop_on && e->kind < EV_RECORDED_END && (c->stop_on >> e->kind & 1))
+		core_stop(c, STOP_EVENT);   /* the model finishes its step; core_run then returns */
 	if (e->line != NO_LINE && c->storm)
 		acct_observe(c, e);
 }
@@ -215,7 +221,6 @@ void core_guest_error(struct core *c, uint64_t addr);
 void core_guest_note(struct core *c, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void core_charge_partial(struct core *c, uint64_t pc);
-void core_stop(struct core *c, int reason);
 uint64_t core_next_event_tick(struct core *c);
 /* stuck.c: 1 when a line event for `line` is scheduled or a storm source may request it. */
 int core_line_may_come(struct core *c, uint32_t line);

@@ -1,0 +1,18 @@
+from pathlib import Path
+
+import pytest
+
+from sim import toolchain
+
+FW = Path(__file__).parent / "fw"
+
+
+@pytest.fixture(scope="session")
+def masked_image():
+    """tests/explain/fw/masked.c: PRIMASK set and cleared in a loop, line 2 in the table."""
+    cm = toolchain.firmware_dir() / "cortex_m"
+    srcs = [cm / "startup.c", FW / "masked.c", toolchain.firmware_dir() / "common" / "semihost.c",
+            toolchain.handlertable_dir() / "handler_table.c"]
+    return toolchain.build_image("cortex-m3", "explain-masked", srcs,
+                                 linker_script=cm / "link.ld",
+                                 include_dirs=[cm, toolchain.handlertable_dir()])
