@@ -118,7 +118,7 @@ class MachineFactory:
         from .trace import read_events
         f, raw = self._traces[id(m)]
         f.flush()
-        out = Path(self._trace_dir)
+        out = Path(self._trace_dir).absolute()
         out.mkdir(parents=True, exist_ok=True)
         b = m.board
         return export.export_all(lambda: read_events(raw, b.arch), b.arch, b.num_lines,
@@ -231,7 +231,7 @@ def pytest_runtest_makereport(item, call):
         return
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")
     for i, m in enumerate(factory.machines):
-        text = m.failure_report()
+        text = m.failure_report().split("\n", 1)[1]     # the title says which machine
         name = stem if len(factory.machines) == 1 else f"{stem}-{i}"
         try:
             files = factory.write_traces(m, name)
