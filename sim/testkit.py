@@ -209,6 +209,8 @@ class TestKit:
             text = f"{k} [{e.num}] {what}"
         elif k == "fault":
             text = f"fault {a.fault_name(e.num)} at {e.arg:#010x}"
+        elif k in ("claim", "complete"):
+            text = f"{k} {a.line_name(e.num) if e.num else 'nothing'} (context {e.arg})"
         elif k == "exec-priority":
             text = f"exec-priority {e.arg - a.exec_priority_bias}"
         elif k == "guest-error":

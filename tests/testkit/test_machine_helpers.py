@@ -137,6 +137,10 @@ def test_failure_report_names_functions_and_survives_close(board):
     assert "stop: event: a trace record of a stop_on kind was made" in rep
     assert "from demo_thread_loop+0x" in rep           # an entry names where it came from
     assert "dispatch [5] handler" in rep
+    if board == "virt":
+        assert "claim line 5 (context 0)" in rep and "entry MEI from demo_thread_loop" in rep
+    else:
+        assert "entry IRQ5 from demo_thread_loop" in rep
     m.close()
     after = m.failure_report()
     assert "last 20 events:" in after and "| self-test:" in after

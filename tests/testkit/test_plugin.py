@@ -156,3 +156,47 @@ def test_storm_figures_reach_junitxml(pytester, run_inner, tmp_path):
     mine = cases["test_machine_storm"]
     assert mine["irqsim_mine_requests"] == mine["irqsim_mine_handled"] == "20"
     assert int(mine["irqsim_mine_max_entry_latency"]) >= int(mine["irqsim_mine_p50_entry_latency"])
+
+
+def test_each_machine_of_a_failing_test_gets_its_section_and_traces(pytester, run_inner,
+                                                                      tmp_path):
+    pytester.makepyfile("""
+        def test_two(machine):
+            a, b = machine(), machine(board="virt")
+            a.run(ticks=5_000)
+            b.close()                          # closed by the test: still reported
+            assert False, "both shown"
+    """)
+    out = tmp_path / "t"
+    r = run_inner("--irqsim-traces", str(out))
+    r.assert_outcomes(failed=1)
+    r.stdout.fnmatch_lines(["*irqsim machine 0: demo-mps2-an385.elf on mps2-an385*",
+                            "stop: ticks: tick limit: 5,000 ticks ran out at tick 5,0*",
+                            "*irqsim machine 1: demo-virt.elf on virt*",
+                            "stop: no run has returned yet", "last events: none",
+                            "console: empty"])
+    names = sorted(p.name for p in out.iterdir())
+    stem = "test_each_machine_of_a_failing_test_gets_its_section_and_traces.py_test_two"
+    assert names == sorted(f"{stem}-{i}{ext}" for i in (0, 1)
+                           for ext in (".vcd", ".perfetto.json"))
+
+
+def test_storm_takes_a_scenario_file(pytester, run_inner):
+    pytester.makefile(".toml", slow="""
+        board = "virt"
+        ticks = 200_000
+        seed = 3
+        [[source]]
+        kind = "periodic"
+        line = 1
+        period = 4_000
+        start = 10_000
+        stop = 190_000
+    """)
+    pytester.makepyfile("""
+        def test_file(storm):
+            r = storm("slow.toml", seed=4)
+            assert (r.board, r.seed) == ("virt", 4)
+            assert r.totals["requests"] == r.totals["handled"] == 45
+    """)
+    run_inner().assert_outcomes(passed=1)
