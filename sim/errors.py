@@ -58,3 +58,9 @@ class SymbolError(SimError, KeyError):
 
     def __str__(self):  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class ExpectationFailed(SimError, AssertionError):
+    """A test expectation on a machine did not hold (Machine.run_until_console, expect_handled,
+    assert_no_lost_requests, ...). It is an AssertionError, so pytest reports it as a failed
+    assertion; its message carries the stop, the last events and the console tail."""

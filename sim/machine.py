@@ -37,6 +37,7 @@ from .boards import Board, get_board
 from .elf import load_elf
 from .errors import ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted, SymbolError
 from .native import ffi, lib
+from .testkit import TestKit
 
 guest_log = logging.getLogger("sim.guest")
 
@@ -201,8 +202,9 @@ class Symbols:
         return self[name_or_addr].address
 
 
-class Machine:
-    """One board, one image, one native core."""
+class Machine(TestKit):
+    """One board, one image, one native core. The helpers tests read naturally
+    (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
                  semihost_root=None, semihost_args=None,
@@ -225,12 +227,13 @@ class Machine:
         self._observers = []
         self.strict = strict             # guest errors raise FirmwareError instead of a warning
         self._console = bytearray()
-        self._recent = collections.deque(maxlen=8)   # the last trace events, wherever they went
+        self._recent = collections.deque(maxlen=20)  # the last trace events, wherever they went
         self.exit_code: int | None = None
         self._warned_guest = 0
         self.notes: list[str] = []       # guest notes logged on sim.guest, each once
         self.guest_note: str | None = None   # what the last noted guest error was about
         self._lockup: FirmwareError | None = None
+        self.last_stop: Stop | None = None    # how the last run that returned ended
 
         uc = self.adapter.new_engine()
         core = lib.core_new(uc._uch.value, self.board.clock_hz)
@@ -644,6 +647,8 @@ class Machine:
             detail = f"time limit: {timeout:g} s of host time ran out {at}"
         elif reason == "until":
             detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
+        elif reason == "event":
+            detail = f"a trace record of a stop_on kind was made {at}"
         elif reason == "reset":
             detail = f"the firmware asked for a machine reset (test finisher) {at}"
         else:
@@ -661,8 +666,9 @@ class Machine:
             else:
                 detail = (f"idle {at}: waiting for an interrupt (WFI) that can never come "
                           f"({why})")
-        return Stop(reason, self.ticks, pc, self.exit_code, detail, self.function_at(pc),
-                    loop, fault)
+        self.last_stop = Stop(reason, self.ticks, pc, self.exit_code, detail,
+                              self.function_at(pc), loop, fault)
+        return self.last_stop
 
     def fault_info(self) -> tuple[int, int, int]:
         """The last fault taken (or the lockup): its PC, the address it is about, its cause

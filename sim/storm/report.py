@@ -33,6 +33,23 @@ def percentiles(hist, total):
     return out
 
 
+def line_outcomes(m, a) -> dict:
+    """How the requests of one line (`a`, a Machine.line_accounting row) ended so far, as the
+    report's columns: requests, each of OUTCOMES, and dropped_by (cleared, lowered,
+    in-handler). A request still pending is masked or pending as the controller decides now."""
+    pending = masked = 0
+    if a.pending_since is not None:
+        if m.line_masked(a.line):
+            masked = 1
+        else:
+            pending = 1
+    in_handler = 1 if (a.in_service_since is not None and not a.dispatched) else 0
+    dropped = {"cleared": a.cleared, "lowered": a.lowered, "in-handler": in_handler}
+    return {"requests": a.requests, "handled": a.handled, "unhandled": a.unhandled,
+            "coalesced": a.coalesced, "pending": pending, "masked": masked,
+            "dropped": sum(dropped.values()), "dropped_by": dropped}
+
+
 def build_report(m, sc, stop, paint, sp0, baseline):
     """The report of machine `m` after running `sc`. `paint`: the painted stack range (or None),
     `baseline`: what measure_baseline measured without requests (or None)."""
@@ -45,18 +62,9 @@ def build_report(m, sc, stop, paint, sp0, baseline):
         line = a.line
         if not a.requests:
             continue       # lines only the firmware pended (self-tests, timers) make no requests
-        pending = masked = 0
-        if a.pending_since is not None:
-            if m.line_masked(line):
-                masked = 1
-            else:
-                pending = 1
-        in_handler = 1 if (a.in_service_since is not None and not a.dispatched) else 0
-        dropped = {"cleared": a.cleared, "lowered": a.lowered, "in-handler": in_handler}
-        row = {"requests": a.requests, "handled": a.handled, "unhandled": a.unhandled,
-               "coalesced": a.coalesced, "pending": pending, "masked": masked,
-               "dropped": sum(dropped.values()), "dropped_by": dropped,
-               "entries": a.entries, "preempting": a.preempting, "tail_chained": a.tail_chained}
+        row = line_outcomes(m, a)
+        dropped = row["dropped_by"]
+        row.update(entries=a.entries, preempting=a.preempting, tail_chained=a.tail_chained)
         for which, (kind, key) in enumerate((("entry", "latency_entry"),
                                              ("return", "latency_return"))):
             h = m.latency_histogram(line, kind)
