@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.storm.run import prepare_machine  # noqa: E402
-from sim.storm.scenario import default_scenario  # noqa: E402
+from sim.storm.run import prepare_machine
+from sim.storm.scenario import default_scenario
 
 
 def timed(fn, repeat):

@@ -59,6 +59,7 @@ _SNAP_ERRORS = {
     lib.SNAP_ERR_LAYOUT: "another memory map, other devices or a storm on other lines",
     lib.SNAP_ERR_ENGINE: "Unicorn refused the CPU context",
     lib.SNAP_ERR_CORRUPT: "the snapshot does not read back as written (a bug: please report)"}
+_SNAP_TYPE = ffi.typeof("struct snapshot *")
 _SOURCE_ERRORS = {
     lib.SOURCE_ERR_FULL: f"more than {lib.STORM_MAX_SOURCES} sources on one machine",
     lib.SOURCE_ERR_LINES: f"a source needs 1..{lib.STORM_MAX_TARGETS} lines, each a line of the "
@@ -264,7 +265,8 @@ class Machine:
         line events, storm sources and accounting, and `events` and the console as they were
         then. SnapshotError when it does not fit; ClosedError on a closed machine."""
         core = self._core
-        if not isinstance(snap, Snapshot):
+        if not isinstance(snap, Snapshot) or not isinstance(snap._blob, ffi.CData) or \
+                ffi.typeof(snap._blob) is not _SNAP_TYPE or snap._blob == ffi.NULL:
             raise SnapshotError(f"restore needs a Snapshot from Machine.snapshot() (got "
                                 f"{type(snap).__name__})")
         snap.check_fits(self.board.name, self.image.name, self._digest)

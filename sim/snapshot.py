@@ -33,6 +33,17 @@ class Snapshot:
     _blob: Any = field(repr=False)          # the native snapshot (freed with this object)
     _py: dict = field(repr=False)           # the Machine's Python-side state
 
+    def __copy__(self):
+        return self          # immutable: a copy is the same snapshot
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise SnapshotError("a Snapshot lives in memory (a native blob and host descriptors) "
+                            "and cannot be pickled or saved: keep the machine's image and "
+                            "take it again in the process that needs it")
+
     def check_fits(self, board: str, image: str, digest: str):
         """SnapshotError unless this snapshot was taken on `board` with the same image."""
         if board != self.board:

@@ -2,10 +2,13 @@
 a restored snapshot gives the same trace, report and state, bit for bit, as the run on from the
 moment it was taken; a snapshot that does not fit is refused with a clear error."""
 
+import copy
 import dataclasses
+import pickle
 import shutil
 
 import pytest
+from conftest import guest_test, run_on_twice
 
 import sim
 from sim.errors import ClosedError, SnapshotError
@@ -13,8 +16,6 @@ from sim.storm.report import build_report
 from sim.storm.run import prepare_machine
 from sim.storm.scenario import default_scenario
 from sim.storm.stack import initial_sp, paint_stack
-
-from conftest import guest_test, run_on_twice
 
 BOARDS = ["mps2-an385", "virt"]
 
@@ -122,15 +123,20 @@ def test_snapshot_of_another_board_or_image_is_refused(tmp_path):
     arm, rv = sim.Machine.demo("mps2-an385"), sim.Machine.demo("virt")
     with pytest.raises(SnapshotError, match="taken on board mps2-an385, not virt"):
         rv.restore(arm.snapshot())
-    copy = tmp_path / "other.elf"
-    shutil.copy(arm.image, copy)
-    with open(copy, "ab") as f:
+    other_elf = tmp_path / "other.elf"
+    shutil.copy(arm.image, other_elf)
+    with open(other_elf, "ab") as f:
         f.write(b"\0")                           # another image (by content), same layout
-    other = sim.Machine.load(copy, "mps2-an385")
+    other = sim.Machine.load(other_elf, "mps2-an385")
     with pytest.raises(SnapshotError, match="not other.elf"):
         other.restore(arm.snapshot())
-    with pytest.raises(SnapshotError, match="needs a Snapshot"):
-        arm.restore(b"not a snapshot")
+    for bad in (b"not a snapshot", dataclasses.replace(arm.snapshot(), _blob=None)):
+        with pytest.raises(SnapshotError, match="needs a Snapshot"):
+            arm.restore(bad)
+    snap = arm.snapshot()
+    assert copy.deepcopy(snap) is snap
+    with pytest.raises(SnapshotError, match="cannot be pickled"):
+        pickle.dumps(snap)
 
 
 def test_snapshot_restore_and_fork_of_a_closed_machine_are_refused():
@@ -151,3 +157,40 @@ def test_restore_puts_events_console_and_exit_back(board):
     m.restore(snap)
     assert (m.ticks, m.events, m.console, m.exit_code) == (0, [], "", None)
     assert m.run(ticks=5_000_000) == stop
+
+
+# code that returns 1 and code that returns 2: Thumb movs r0, #n; bx lr / RVC c.li a0, n; c.ret
+RETURNS = {"mps2-an385": lambda n: bytes([n, 0x20, 0x70, 0x47]),
+           "virt": lambda n: (0x4501 | n << 2).to_bytes(2, "little") + b"\x82\x80"}
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_code_in_ram_changed_after_the_snapshot_runs_as_restored(board):
+    """Restored memory is what runs: blocks translated from what was there since are dropped
+    (uc_ctl_flush_tb). (Machine.mem_write itself does not drop them: the code written after
+    the snapshot is written before it first runs.)"""
+    m = sim.Machine.demo(board)
+    m.run(ticks=20_000)
+    ram = m.board.memory[1]
+    fn = (ram.base + ram.size // 2 + 0x100) | m.adapter.code_bit
+    m.mem_write(fn & ~1, RETURNS[board](2))
+    snap = m.snapshot()                          # the code returns 2, never run yet
+    m.mem_write(fn & ~1, RETURNS[board](1))
+    assert m.call(fn) == 1 == m.call(fn)         # translated, and run from the translation
+    m.restore(snap)
+    assert m.call(fn) == 2
+    m.mem_write(fn & ~1, RETURNS[board](1))
+    f = m.fork()
+    assert f.call(fn) == 1, "a fork runs the memory it was forked with"
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_console_input_still_queued_is_restored(board):
+    m = sim.Machine.demo(board)
+    m.symbols["demo_loops"].write("<I", 0)
+    m.run(ticks=30_000)
+    m.console_input("irqsim snapshot\n" * 4)
+    first, second, snap, m = run_on_twice(m, m.ticks, 400_000)
+    assert first == second
+    m.restore(snap)
+    m.console_input("x")                         # the queue took it back, and takes more
