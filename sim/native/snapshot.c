@@ -35,8 +35,11 @@
  * another engine as is, the target would keep the source's pointers. So a restore merges:
  * the target's own context, saved first, keeps the words that hold such pointers, the
  * snapshot gives the rest. Which words those are is found once per (arch, mode, CPU model) by
- * comparing the contexts of two engines just opened: everything else in them is the reset
- * state, the same in both; only the engines' own pointers differ (ctx_pointer_mask).
+ * comparing the contexts of two engines just opened, both open at once: everything else in
+ * them is the reset state, the same in both; only the engines' own pointers differ
+ * (ctx_pointer_mask). A pointer that is NULL after reset and set later would escape this;
+ * QEMU's Arm and RISC-V CPU state before Unicorn's context end has none (the MPU arrays are
+ * allocated at realize, env->uc at init).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,21 +175,28 @@ static int engine_kind(uc_engine *uc, int *arch, int *mode, int *model)
 	       uc_ctl_get_cpu_model(uc, model) ? -1 : 0;
 }
 
-static int fresh_context(int arch, int mode, int model, uint8_t *out, size_t size)
+/* The contexts of two engines of the kind given, open at the same time (so that none of their
+ * allocations can be at the same address), into a and b: 0, or -1. */
+static int fresh_contexts(int arch, int mode, int model, uint8_t *a, uint8_t *b, size_t size)
 {
-	uc_engine *u;
-	uc_context *x;
-	if (uc_open((uc_arch)arch, (uc_mode)mode, &u) != UC_ERR_OK)
-		return -1;
-	int ok = uc_ctl_set_cpu_model(u, model) == UC_ERR_OK && uc_context_size(u) == size &&
-		 uc_context_alloc(u, &x) == UC_ERR_OK;
-	if (ok) {
-		ok = uc_context_save(u, x) == UC_ERR_OK;
-		if (ok)
-			memcpy(out, x, size);
-		uc_context_free(x);
+	uc_engine *u[2] = {NULL, NULL};
+	uint8_t *out[2] = {a, b};
+	int ok = 1;
+	for (int i = 0; i < 2 && ok; i++)
+		ok = uc_open((uc_arch)arch, (uc_mode)mode, &u[i]) == UC_ERR_OK &&
+		     uc_ctl_set_cpu_model(u[i], model) == UC_ERR_OK && uc_context_size(u[i]) == size;
+	for (int i = 0; i < 2 && ok; i++) {
+		uc_context *x;
+		ok = uc_context_alloc(u[i], &x) == UC_ERR_OK;
+		if (ok) {
+			ok = uc_context_save(u[i], x) == UC_ERR_OK;
+			memcpy(out[i], x, size);
+			uc_context_free(x);
+		}
 	}
-	uc_close(u);
+	for (int i = 0; i < 2; i++)
+		if (u[i])
+			uc_close(u[i]);
 	return ok ? 0 : -1;
 }
 
@@ -205,8 +215,7 @@ static const uint8_t *ctx_pointer_mask(uc_engine *uc, size_t size)
 		return NULL;
 	uint8_t *a = malloc(size), *b = malloc(size), *m = calloc(1, size);
 	const uint8_t *found = NULL;
-	if (a && b && m && !fresh_context(arch, mode, model, a, size) &&
-	    !fresh_context(arch, mode, model, b, size)) {
+	if (a && b && m && !fresh_contexts(arch, mode, model, a, b, size)) {
 		for (size_t w = 0; w < size; w += 8) {
 			size_t n = size - w < 8 ? size - w : 8;
 			if (memcmp(a + w, b + w, n))
@@ -370,8 +379,9 @@ static void save_storm(struct core *c, struct snap_w *w)
 		return;
 	snap_put(w, st->src, sizeof(st->src));
 	snap_put(w, &st->n, sizeof(st->n));
-	for (int i = 0; i < st->n; i++)
-		snap_put(w, st->src[i].replay, st->src[i].spec.nreplay * sizeof(uint64_t));
+	for (int i = 0; i < st->n; i++)   /* (the condition restore_storm reads them under) */
+		if (st->src[i].spec.kind == SRC_REPLAY && st->src[i].spec.nreplay)
+			snap_put(w, st->src[i].replay, st->src[i].spec.nreplay * sizeof(uint64_t));
 	snap_put(w, st->acct, st->nlines * sizeof(*st->acct));
 	snap_put(w, st->hist, (size_t)st->nlines * 2 * HIST_BUCKETS * sizeof(uint64_t));
 }

@@ -194,3 +194,16 @@ def test_console_input_still_queued_is_restored(board):
     assert first == second
     m.restore(snap)
     m.console_input("x")                         # the queue took it back, and takes more
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_replay_and_poisson_sources_go_on_from_where_they_were(board):
+    m = sim.Machine.demo(board)
+    m.symbols["demo_loops"].write("<I", 0)
+    line = m.adapter.first_line + 1
+    m.start_accounting()
+    m.add_source("replay", [line], ticks=list(range(40_000, 400_000, 9_973)))
+    m.add_source("poisson", [line + 1, line + 3], weights=[1, 2], rate_hz=2_000, seed=5)
+    first, second, _, _ = run_on_twice(m, 150_001, 500_000)
+    assert sum(a.requests for a in first["acct"]) > 50
+    assert first == second
