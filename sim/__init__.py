@@ -5,8 +5,16 @@ PLIC and CLINT models and the exception mechanics live in the native core (sim.n
 """
 
 from .boards import Board, get_board
-from .errors import ConfigError, FirmwareError, SimError, SymbolError, ToolchainError
+from .errors import (
+    ConfigError,
+    FirmwareError,
+    SimError,
+    SnapshotError,
+    SymbolError,
+    ToolchainError,
+)
 from .machine import Machine, Stop
+from .snapshot import Snapshot
 
-__all__ = ["Board", "ConfigError", "FirmwareError", "Machine", "SimError", "Stop",
-           "SymbolError", "ToolchainError", "get_board"]
+__all__ = ["Board", "ConfigError", "FirmwareError", "Machine", "SimError", "Snapshot",
+           "SnapshotError", "Stop", "SymbolError", "ToolchainError", "get_board"]

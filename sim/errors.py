@@ -23,6 +23,11 @@ class ClosedError(ConfigError):
     """The Machine was closed (Machine.close(), or the end of its `with` block)."""
 
 
+class SnapshotError(ConfigError):
+    """A snapshot that does not fit the machine it is restored into (another board or image),
+    or that could not be taken or applied (Machine.snapshot / restore / fork)."""
+
+
 class Interrupted(SimError):
     """A run stopped by SIGINT or SIGTERM. `signum`, `tick` and `pc` say which and where; the
     CLI exits with 128 + signum."""

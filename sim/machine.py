@@ -19,7 +19,6 @@ from __future__ import annotations
 import collections
 import logging
 import signal
-import struct
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -35,9 +34,12 @@ from .codes import (EVENT_KINDS, FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE
                     SOURCE_KINDS, STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
 from .boards import Board, get_board
 from .elf import load_elf
-from .errors import ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted, SymbolError
+from .errors import (ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted,
+                     SnapshotError)
 from .native import ffi, lib
 from .testkit import TestKit
+from .snapshot import Snapshot, image_digest
+from .symbols import Symbol, Symbols  # noqa: F401  (Symbol: part of this module's API)
 
 guest_log = logging.getLogger("sim.guest")
 
@@ -52,6 +54,13 @@ _DEVICE_ERRORS = {-1: "no such device model (sim/native/dev/)",
                   -3: "its address range overlaps memory or another device",
                   -4: "out of memory (or more than 16 devices)",
                   -5: "it has an irq but the board has no controller that takes device outputs"}
+_SNAP_ERRORS = {
+    lib.SNAP_ERR_NOMEM: "out of memory (the machine may be left halfway: restore again)",
+    lib.SNAP_ERR_ARCH: "it was taken on another architecture or CPU model",
+    lib.SNAP_ERR_LAYOUT: "another memory map, other devices or a storm on other lines",
+    lib.SNAP_ERR_ENGINE: "Unicorn refused the CPU context",
+    lib.SNAP_ERR_CORRUPT: "the snapshot does not read back as written (a bug: please report)"}
+_SNAP_TYPE = ffi.typeof("struct snapshot *")
 _SOURCE_ERRORS = {
     lib.SOURCE_ERR_FULL: f"more than {lib.STORM_MAX_SOURCES} sources on one machine",
     lib.SOURCE_ERR_LINES: f"a source needs 1..{lib.STORM_MAX_TARGETS} lines, each a line of the "
@@ -93,45 +102,6 @@ class Stop:
 
 
 @dataclass(frozen=True)
-class Symbol:
-    name: str
-    address: int
-    size: int
-    kind: str
-    machine: "Machine"
-
-    def read(self, fmt: str = "<I"):
-        """Reads the symbol with a struct format; one value, or a tuple for several."""
-        try:
-            n = struct.calcsize(fmt)
-        except (struct.error, TypeError) as e:
-            raise ArgumentError(f"{self.name}.read({fmt!r}): {e}") from None
-        data = self.machine.mem_read(self.address, n)
-        vals = struct.unpack(fmt, data)
-        return vals[0] if len(vals) == 1 else vals
-
-    def write(self, fmt: str, *values):
-        """Writes the symbol (no more than its size). Initialised data is patched in its load
-        image too, so a value written before boot survives the startup code's copy of .data."""
-        try:
-            data = struct.pack(fmt, *values)
-        except (struct.error, TypeError) as e:
-            raise ArgumentError(f"{self.name}.write({fmt!r}, ...): {e}") from None
-        if self.size and len(data) > self.size:
-            raise ArgumentError(f"{self.name}.write: {len(data)} bytes do not fit the symbol's "
-                                f"{self.size} bytes")
-        m = self.machine
-        if m.ticks == 0 and any(a <= self.address < a + n for a, n in m._zeroed):
-            raise ConfigError(f"{self.name} is in .bss, which the firmware's start-up code zeroes: "
-                              "a value written before boot would be lost. Run to main first "
-                              "(m.run(until=\"main\")) or give it an initialiser (.data)")
-        self.machine.mem_write(self.address, data)
-        for vaddr, paddr, size in self.machine._copies:
-            if vaddr <= self.address and self.address + len(data) <= vaddr + size:
-                self.machine.mem_write(paddr + self.address - vaddr, data)
-
-
-@dataclass(frozen=True)
 class LineAccount:
     """What a storm's accounting knows about one line (struct line_acct, sim/native/api.h):
     how its requests ended so far, its handler's entries and latencies, and the requests that
@@ -163,43 +133,6 @@ def latency_bucket_low(bucket: int) -> int:
     """The lowest latency (ticks) counted in histogram bucket `bucket` of
     Machine.latency_histogram: exact below 256 ticks, then 64 buckets per octave."""
     return lib.acct_bucket_low(bucket)
-
-
-class Symbols:
-    """The image's symbols by name: `m.symbols["name"]` -> Symbol; SymbolError if unknown."""
-
-    def __init__(self, machine, table: dict[str, tuple[int, int, str]]):
-        self._m = machine
-        self._t = table
-
-    def __getitem__(self, name) -> Symbol:
-        try:
-            addr, size, kind = self._t[name]
-        except KeyError:
-            raise SymbolError(f"symbol {name!r} not found in {self._m.image}; "
-                              "check the name (C symbols are not mangled) and that it was not "
-                              "garbage-collected by the linker") from None
-        return Symbol(name, addr, size, kind, self._m)
-
-    def __contains__(self, name):
-        return name in self._t
-
-    def __iter__(self):
-        return iter(self._t)
-
-    def at(self, addr: int) -> str | None:
-        """The function containing code address `addr` as "name" or "name+0x4", or None."""
-        addr &= ~self._m.adapter.code_bit
-        for name, (a, size, kind) in self._t.items():
-            a &= ~self._m.adapter.code_bit
-            if kind == "FUNC" and a <= addr < a + max(size, 1):
-                return name if addr == a else f"{name}+{addr - a:#x}"
-        return None
-
-    def address(self, name_or_addr) -> int:
-        if isinstance(name_or_addr, int):
-            return name_or_addr
-        return self[name_or_addr].address
 
 
 class Machine(TestKit):
@@ -270,6 +203,10 @@ class Machine(TestKit):
         self.runaway_limit = 0
         self.initial_sp = self._find_initial_sp()
         self._setup_semihosting(semihost_root, semihost_args)
+        self._options = {"trace_capacity": trace_capacity, "strict": strict,
+                         "semihost_root": semihost_root, "semihost_args": semihost_args,
+                         "console_limit": console_limit}
+        self._digest = image_digest(self.image)
 
     # ---- lifetime ------------------------------------------------------------------------
 
@@ -303,6 +240,60 @@ class Machine(TestKit):
 
     def __exit__(self, *exc):
         self.close()
+
+    # ---- snapshots (sim/snapshot.py; docs/testing.md, "Snapshots") ------------------------
+
+    _PY_STATE = ("events", "_console", "_recent", "exit_code", "_warned_guest", "notes",
+                 "guest_note", "_lockup", "_accounting")
+
+    def snapshot(self) -> Snapshot:
+        """The whole state of the machine now, in memory: restore(s) puts it back (here, or in
+        another machine of the same board and image), and the run from there gives the same
+        trace, bit for bit, as the run from now. ClosedError on a closed machine."""
+        core = self._core
+        self._drain()                    # what the core holds undrained is Python's now
+        blob = lib.core_snapshot(core)
+        if blob == ffi.NULL:
+            raise MemoryError("cannot take a snapshot: out of memory (or of host descriptors)")
+        blob = ffi.gc(blob, lib.core_snapshot_free)
+        py = {k: getattr(self, k) for k in self._PY_STATE}
+        py.update(events=list(self.events), _console=bytes(self._console),
+                  _recent=list(self._recent), notes=list(self.notes))
+        return Snapshot(self.board.name, self.image.name, self._digest, self.ticks,
+                        lib.core_snapshot_size(blob), blob, py)
+
+    def restore(self, snap: Snapshot):
+        """Puts the machine back to `snap` (Machine.snapshot of this machine or of another of
+        the same board and image): registers, memory, controller and devices, time, scheduled
+        line events, storm sources and accounting, and `events` and the console as they were
+        then. SnapshotError when it does not fit; ClosedError on a closed machine."""
+        core = self._core
+        if not isinstance(snap, Snapshot) or not isinstance(snap._blob, ffi.CData) or \
+                ffi.typeof(snap._blob) is not _SNAP_TYPE or snap._blob == ffi.NULL:
+            raise SnapshotError(f"restore needs a Snapshot from Machine.snapshot() (got "
+                                f"{type(snap).__name__})")
+        snap.check_fits(self.board.name, self.image.name, self._digest)
+        r = lib.core_restore(core, snap._blob)
+        if r:
+            raise SnapshotError(f"{self.image.name}: cannot restore the snapshot of tick "
+                                f"{snap.ticks}: " + _SNAP_ERRORS.get(r, f"code {r}"))
+        py = dict(snap._py)
+        py.update(events=list(py["events"]), _console=bytearray(py["_console"]),
+                  _recent=collections.deque(py["_recent"], maxlen=self._recent.maxlen),
+                  notes=list(py["notes"]))
+        for k, v in py.items():
+            setattr(self, k, v)
+
+    def fork(self) -> Machine:
+        """A new Machine on the same image, board and options, in this machine's state now
+        (a snapshot applied): boot once, then fork (or restore) for each test."""
+        other = type(self)(self.image, self.board.name, **self._options)
+        try:
+            other.restore(self.snapshot())
+        except BaseException:
+            other.close()
+            raise
+        return other
 
     # ---- construction ------------------------------------------------------------------
 

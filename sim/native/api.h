@@ -193,6 +193,29 @@ struct dev_opt {
 struct core;
 struct trace_rec { uint64_t tick; uint16_t kind; uint16_t num; uint32_t arg; };
 
+/* ---- snapshots (snapshot.c) ------------------------------------------------------------- */
+
+/* Why core_restore refused a snapshot: enum snapshot_error. */
+enum snapshot_error {
+	SNAP_ERR_NOMEM = -1,      /* out of memory */
+	SNAP_ERR_ARCH = -2,       /* taken on another architecture or CPU model */
+	SNAP_ERR_LAYOUT = -3,     /* another memory map, other devices or other storm lines */
+	SNAP_ERR_ENGINE = -4,     /* Unicorn refused the CPU context */
+	SNAP_ERR_CORRUPT = -5     /* the blob does not read back as it was written */
+};
+
+struct snapshot;
+/* The whole state of core c between runs (docs/testing.md, "Snapshots"); NULL when out of
+ * memory. Freed with core_snapshot_free; independent of c once taken. */
+struct snapshot *core_snapshot(struct core *c);
+/* Puts snapshot s into core c (the same core, or one of the same image and board): 0, or an
+ * enum snapshot_error; the layout is checked before anything changes (SNAP_ERR_NOMEM and
+ * SNAP_ERR_ENGINE may leave c halfway: restore a good snapshot again). */
+int core_restore(struct core *c, const struct snapshot *s);
+void core_snapshot_free(struct snapshot *s);
+/* Bytes the snapshot holds (memory pages that are not zero, the models' state). */
+size_t core_snapshot_size(const struct snapshot *s);
+
 /* ---- the core (core.c) ------------------------------------------------------------------ */
 
 /* A core on engine uc; NULL when out of memory or clock_hz is outside

@@ -31,6 +31,10 @@
  *                model's state and whether any line event, storm request or device timer is
  *                still to come (`quiet` = 0) or none (`quiet` = 1); 0 when one still could
  *                (docs/semantics.md, "Stuck"; may be NULL: never stuck)
+ *   save         a snapshot is taken (snapshot.c): write the model's state (not its
+ *                configuration, not the CPU registers: Unicorn's context holds those)
+ *   restore      read it back, as save wrote it, into this core's model: 0, or -1 (a short
+ *                or foreign snapshot)
  */
 #ifndef SIM_NATIVE_ARCH_H_
 #define SIM_NATIVE_ARCH_H_
@@ -40,6 +44,8 @@
 #include <unicorn/unicorn.h>
 
 struct core;
+struct snap_w;
+struct snap_r;
 
 /* The last instruction of a block, when the model must act once it has retired: values are
  * the architecture's own (RISC-V's are in rv32/hart.c); 0 means nothing. */
@@ -62,6 +68,8 @@ struct arch_ops {
 	void (*release)(struct core *c);
 	int (*self_loop)(const uint8_t *p, uint32_t size);
 	int (*stuck)(struct core *c, int quiet);
+	void (*save)(struct core *c, struct snap_w *w);
+	int (*restore)(struct core *c, struct snap_r *r);
 	int reg_pc;              /* Unicorn register ids: PC, and the first two argument registers */
 	int reg_arg0, reg_arg1;
 	uint64_t pc_bits;        /* ORed into the PC emulation starts at (1: Thumb) */

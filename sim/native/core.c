@@ -161,6 +161,13 @@ static void icache_clear(struct core *c)
 		c->icache[i].addr = UINT64_MAX;
 }
 
+void core_forget_blocks(struct core *c)
+{
+	icache_clear(c);
+	c->blk = &no_block;
+	c->blk_end = BLOCK_END_NONE;
+}
+
 /* The current block's last instruction has retired: what it asks of the model. */
 static inline void block_end(struct core *c)
 {

@@ -276,11 +276,21 @@ void core_restore_signals(const struct saved_signals *s, int stopped);
 /* tlb.c: the fast store path (Unicorn's virtual TLB, filled here) */
 int core_tlb_init(struct core *c);
 int core_tlb_region(struct region *r);
+/* The words of r->executed. */
+size_t core_tlb_marks(const struct region *r);
+
+/* core.c: after a restore, the decoded-block cache and the current block are forgotten. */
+void core_forget_blocks(struct core *c);
 
 /* semihost.c: one semihosting call (op, parameter block at arg); 1 when it ends the run (exit),
  * else 0; *ret is the value for r0/a0. */
 int core_semihost(struct core *c, uint32_t op, uint32_t arg, uint32_t *ret);
 void core_semihost_free(struct core *c);
+/* Snapshots (snapshot.c): the semihosting state; restore 0, or -1 (r->err set: short). */
+struct snap_w;
+struct snap_r;
+void core_semihost_save(struct core *c, struct snap_w *w);
+int core_semihost_restore(struct core *c, struct snap_r *r);
 
 /* storm/sources.c: sources (no-ops while no storm is set up) */
 uint64_t storm_next_tick(struct core *c);

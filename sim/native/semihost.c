@@ -37,6 +37,7 @@
 
 #include "api.h"
 #include "core.h"
+#include "snapshot.h"
 
 /* the operation numbers, shared with the firmware (firmware/common/semihost.h) */
 #include "../../firmware/common/semihost.h"
@@ -127,6 +128,80 @@ int core_semihost_input(struct core *c, const char *data, size_t n)
 	free(s->in);
 	s->in = p;
 	s->in_len = left + n;
+	s->in_pos = 0;
+	return 0;
+}
+
+/* Snapshots: errno, the heap block, the handles (a host file's as a dup'ed descriptor the
+ * snapshot owns, sharing the file offset with the handle it was taken from: reads and writes
+ * after a restore go on at the host file's offset then) and the console input not read yet.
+ * The root and the command line are the machine's configuration and stay. */
+void core_semihost_save(struct core *c, struct snap_w *w)
+{
+	struct semihost *s = c->sh;
+	uint64_t have = s != NULL;
+	snap_put_u64(w, have);
+	if (!s)
+		return;
+	snap_put(w, &s->err, sizeof(s->err));
+	snap_put(w, s->heap, sizeof(s->heap));
+	for (int h = 0; h < SH_MAX_FILES; h++) {
+		struct sh_file f = s->f[h];
+		if (f.kind == SH_FILE && ((f.fd = dup(f.fd)) < 0 || snap_own_fd(w, f.fd))) {
+			if (f.fd >= 0)
+				close(f.fd);
+			w->err = 1;
+		}
+		snap_put(w, &f, sizeof(f));
+	}
+	snap_put_u64(w, s->in_len - s->in_pos);
+	snap_put(w, s->in ? s->in + s->in_pos : NULL, s->in_len - s->in_pos);
+}
+
+int core_semihost_restore(struct core *c, struct snap_r *r)
+{
+	if (!snap_get_u64(r)) {
+		/* none was used then: no handle open, no input, as at reset (the configuration,
+		 * root, command line and heap block, stays) */
+		struct semihost *s = c->sh;
+		for (int h = 0; s && h < SH_MAX_FILES; h++) {
+			if (s->f[h].kind == SH_FILE)
+				close(s->f[h].fd);
+			s->f[h].kind = SH_FREE;
+		}
+		if (s) {
+			s->err = 0;
+			s->in_len = s->in_pos = 0;
+		}
+		return r->err ? -1 : 0;
+	}
+	struct semihost *s = sh(c);
+	if (!s)
+		return -1;
+	if (snap_get(r, &s->err, sizeof(s->err)) || snap_get(r, s->heap, sizeof(s->heap)))
+		return -1;
+	for (int h = 0; h < SH_MAX_FILES; h++) {
+		struct sh_file f;
+		if (snap_get(r, &f, sizeof(f)))
+			return -1;
+		if (s->f[h].kind == SH_FILE)
+			close(s->f[h].fd);
+		if (f.kind == SH_FILE && (f.fd = dup(f.fd)) < 0)
+			f.kind = SH_FREE;   /* out of descriptors: the handle is closed */
+		s->f[h] = f;
+	}
+	uint64_t n = snap_get_u64(r);
+	const void *in = snap_take(r, n);
+	if (!in)
+		return -1;
+	uint8_t *p = n ? malloc(n) : NULL;
+	if (n && !p)
+		return -1;
+	if (n)
+		memcpy(p, in, n);
+	free(s->in);
+	s->in = p;
+	s->in_len = n;
 	s->in_pos = 0;
 	return 0;
 }

@@ -67,6 +67,12 @@ int core_tlb_region(struct region *r)
 	return r->executed ? 0 : -1;
 }
 
+size_t core_tlb_marks(const struct region *r)
+{
+	uint64_t grains = (r->size + (1u << TLB_GRAIN_BITS) - 1) >> TLB_GRAIN_BITS;
+	return (grains + 63) / 64;
+}
+
 /* Puts the engine in virtual-TLB mode with the fill hook above; 0 or -1. */
 int core_tlb_init(struct core *c)
 {

@@ -174,6 +174,10 @@ int v7m_scs_map(struct core *c);
  * of exception `exc`; 0, 0 for BASEPRI) whose bits outside prio_mask the core drops. */
 void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written);
 
+/* state.c: snapshots (arch.h save / restore): NVIC, SCB and SysTick state */
+void v7m_save(struct core *c, struct snap_w *w);
+int v7m_restore(struct core *c, struct snap_r *r);
+
 /* systick.c (B3.3) */
 void systick_advance(struct core *c);
 uint64_t systick_deadline(struct core *c);

@@ -224,6 +224,7 @@ static void clint_free(struct device *d)
 
 const struct device_model dev_clint = {
 	.kind = "clint",
+	.state_size = sizeof(struct clint),   /* plain data (snapshots) */
 	.init = clint_init,
 	.read = clint_read, .write = clint_write,
 	.deadline = clint_deadline, .advance = clint_advance,   /* mtime reaching mtimecmp */

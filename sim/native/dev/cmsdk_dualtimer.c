@@ -218,6 +218,7 @@ static int dt_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_cmsdk_dualtimer = {
 	.kind = "cmsdk-dualtimer",
+	.state_size = sizeof(struct cmsdk_dualtimer),   /* plain data (snapshots) */
 	.init = dt_init,
 	.read = dt_read,
 	.write = dt_write,

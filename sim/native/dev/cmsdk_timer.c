@@ -136,6 +136,7 @@ static int timer_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_cmsdk_timer = {
 	.kind = "cmsdk-timer",
+	.state_size = sizeof(struct cmsdk_timer),   /* plain data (snapshots) */
 	.init = timer_init,
 	.read = timer_read,
 	.write = timer_write,

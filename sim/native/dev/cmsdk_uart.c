@@ -209,6 +209,40 @@ static void uart_free(struct device *d)
 	free(((struct cmsdk_uart *)d->state)->queue);
 }
 
+/* Snapshots: the registers as they are, then the queued console input (a deep copy). */
+static void uart_save(struct device *d, struct snap_w *w)
+{
+	struct cmsdk_uart *u = d->state;
+	snap_put(w, u, sizeof(*u));
+	snap_put(w, u->queue + u->qhead, u->qlen - u->qhead);
+}
+
+static int uart_restore(struct device *d, struct snap_r *r)
+{
+	struct cmsdk_uart *u = d->state, s;
+	if (snap_get(r, &s, sizeof(s)))
+		return -1;
+	size_t n = s.qlen - s.qhead;
+	const void *q = snap_take(r, n);
+	if (!q)
+		return -1;
+	if (n > u->qcap) {
+		uint8_t *p = realloc(u->queue, n);
+		if (!p)
+			return -1;
+		u->queue = p;
+		u->qcap = n;
+	}
+	s.queue = u->queue;
+	s.qcap = u->qcap;
+	if (n)
+		memcpy(s.queue, q, n);
+	s.qhead = 0;
+	s.qlen = n;
+	*u = s;
+	return 0;
+}
+
 const struct device_model dev_cmsdk_uart = {
 	.kind = "cmsdk-uart",
 	.init = uart_init,
@@ -218,4 +252,6 @@ const struct device_model dev_cmsdk_uart = {
 	.advance = uart_advance,
 	.input = uart_input,
 	.free = uart_free,
+	.save = uart_save,
+	.restore = uart_restore,
 };

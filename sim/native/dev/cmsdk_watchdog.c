@@ -173,6 +173,7 @@ static int wd_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_cmsdk_watchdog = {
 	.kind = "cmsdk-watchdog",
+	.state_size = sizeof(struct cmsdk_watchdog),   /* plain data (snapshots) */
 	.init = wd_init,
 	.read = wd_read,
 	.write = wd_write,

@@ -11,6 +11,21 @@ static const struct device_model *const models[] = {
 	&dev_sifive_test, &dev_goldfish_rtc, &dev_unimplemented,
 };
 
+void dev_save(struct device *d, struct snap_w *w)
+{
+	if (d->model->save)
+		d->model->save(d, w);
+	else
+		snap_put(w, d->state, d->model->state_size);
+}
+
+int dev_restore(struct device *d, struct snap_r *r)
+{
+	if (d->model->restore)
+		return d->model->restore(d, r);
+	return snap_get(r, d->state, d->model->state_size);
+}
+
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)
 {
 	for (int i = 0; i < nopts; i++)

@@ -23,6 +23,7 @@
 
 #include "../api.h"
 #include "../core.h"
+#include "../snapshot.h"
 
 struct device;
 
@@ -43,6 +44,14 @@ struct device_model {
 	 * (core_console_input asks the next); NULL for a device that takes none */
 	long (*input)(struct device *d, const uint8_t *data, size_t n);
 	void (*free)(struct device *d);
+	/* Snapshots (snapshot.c): a model whose state is plain data gives its size here, and
+	 * dev_save copies d->state as is (configuration included: every instance of the same
+	 * board entry has the same); one whose state holds pointers (a queue, its device) gives
+	 * save and restore instead, which deep-copy and keep the instance's own pointers. A model
+	 * with neither has no state (an ack register, a test finisher). */
+	size_t state_size;
+	void (*save)(struct device *d, struct snap_w *w);
+	int (*restore)(struct device *d, struct snap_r *r);   /* 0, or -1 (short snapshot) */
 };
 
 struct device {
@@ -67,6 +76,10 @@ struct device *dev_find(struct core *c, const struct device_model *model);
 /* Reads a 32-bit register file byte- or halfword-wise: the bytes of `read32(off & ~3)`. */
 uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct device *d,
 		       uint32_t off, unsigned size);
+
+/* A device's state into a snapshot, and back (its model's save/restore or state_size). */
+void dev_save(struct device *d, struct snap_w *w);
+int dev_restore(struct device *d, struct snap_r *r);
 
 /* The CMSDK peripherals' ID registers (PID4..PID7, PID0..PID3, CID0..CID3 at 0xFD0-0xFFC, read
  * only), as QEMU gives them: all alike but PID0, the part number's low byte (`part`). */

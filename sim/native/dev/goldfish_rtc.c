@@ -199,6 +199,7 @@ static int rtc_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_goldfish_rtc = {
 	.kind = "goldfish_rtc",
+	.state_size = sizeof(struct rtc),   /* plain data (snapshots) */
 	.init = rtc_init,
 	.read = rtc_read, .write = rtc_write,
 	.deadline = rtc_deadline, .advance = rtc_advance,   /* the alarm */

@@ -129,6 +129,7 @@ static int io_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_mps2_fpgaio = {
 	.kind = "mps2-fpgaio",
+	.state_size = sizeof(struct mps2_fpgaio),   /* plain data (snapshots) */
 	.init = io_init,
 	.read = io_read,
 	.write = io_write,

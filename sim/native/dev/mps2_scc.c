@@ -124,6 +124,7 @@ static int scc_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 const struct device_model dev_mps2_scc = {
 	.kind = "mps2-scc",
+	.state_size = sizeof(struct mps2_scc),   /* plain data (snapshots) */
 	.init = scc_init,
 	.read = scc_read,
 	.write = scc_write,

@@ -302,6 +302,30 @@ static void uart_free(struct device *d)
 	free(u->queue);
 }
 
+/* Snapshots: the registers and FIFO as they are, then the queued console input (a deep copy
+ * into this instance's queue, which has room for UART_QUEUE_MAX bytes). */
+static void uart_save(struct device *d, struct snap_w *w)
+{
+	struct uart *u = d->state;
+	snap_put(w, u, sizeof(*u));
+	snap_put(w, u->queue + u->q_head, u->q_len);
+}
+
+static int uart_restore(struct device *d, struct snap_r *r)
+{
+	struct uart *u = d->state, s;
+	if (snap_get(r, &s, sizeof(s)) || s.q_len > UART_QUEUE_MAX)
+		return -1;
+	const void *q = snap_take(r, s.q_len);
+	if (!q)
+		return -1;
+	s.queue = u->queue;
+	memcpy(s.queue, q, s.q_len);
+	s.q_head = 0;
+	*u = s;
+	return 0;
+}
+
 const struct device_model dev_ns16550a = {
 	.kind = "ns16550a",
 	.init = uart_init,
@@ -310,4 +334,6 @@ const struct device_model dev_ns16550a = {
 	.deadline = uart_deadline, .advance = uart_advance,   /* bytes arriving, the timeout */
 	.input = uart_input,
 	.free = uart_free,
+	.save = uart_save,
+	.restore = uart_restore,
 };

@@ -364,12 +364,30 @@ static void plic_free(struct device *d)
 	core_remove_lines(d->core, d->state);
 }
 
+/* Snapshots: the state as it is, but for the instance's own device pointer. */
+static void plic_save(struct device *d, struct snap_w *w)
+{
+	snap_put(w, d->state, sizeof(struct plic));
+}
+
+static int plic_restore(struct device *d, struct snap_r *r)
+{
+	struct plic *p = d->state;
+	struct device *me = p->d;
+	if (snap_get(r, p, sizeof(*p)))
+		return -1;
+	p->d = me;
+	return 0;
+}
+
 const struct device_model dev_plic = {
 	.kind = "plic",
 	.init = plic_init,
 	.read = plic_read,
 	.write = plic_write,
 	.free = plic_free,
+	.save = plic_save,
+	.restore = plic_restore,
 };
 
 int plic_state(struct core *c, int dev, int ctx, uint8_t *prio, uint8_t *pending,

@@ -65,6 +65,7 @@
 #include "../core.h"
 #include "rv32.h"
 #include "hart.h"
+#include "../snapshot.h"
 
 /* CSR numbers (table 2.5) */
 #define CSR_MSTATUS 0x300
@@ -689,6 +690,23 @@ static void release(struct core *c)
 	hart_context_free(c, &h->cx);
 }
 
+/* Snapshots (arch.h save / restore): the trap stack, inputs and counters; not the mip-read
+ * sites and their hooks (the image's), nor the trap-CSR context (a scratch copy). */
+static void save(struct core *c, struct snap_w *w)
+{
+	snap_put(w, c->cpu, offsetof(struct hart, site_addr));
+}
+
+static int restore(struct core *c, struct snap_r *r)
+{
+	struct hart *h = c->cpu, s;
+	if (snap_get(r, &s, offsetof(struct hart, site_addr)) || s.nsites != h->nsites)
+		return -1;
+	s.cx = h->cx;
+	memcpy(h, &s, offsetof(struct hart, site_addr));
+	return 0;
+}
+
 static const struct arch_ops rv32_ops = {
 	.name = "rv32",
 	.block_info = block_info,
@@ -706,6 +724,8 @@ static const struct arch_ops rv32_ops = {
 	.release = release,
 	.self_loop = self_loop,
 	.stuck = stuck,
+	.save = save,
+	.restore = restore,
 	.reg_pc = UC_RISCV_REG_PC,
 	.reg_arg0 = UC_RISCV_REG_A0,
 	.reg_arg1 = UC_RISCV_REG_A1,
