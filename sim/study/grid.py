@@ -156,7 +156,8 @@ def point_scenario(sc, setting: dict):
             raise ConfigError(f"--vary {key}: no such key; vary rate, ticks, runaway_limit, "
                               "source[I].FIELD, demo.handler_work.LINE, demo.toggle_line, "
                               "demo.toggle_period, controller.KEY or clock_hz")
-    out = scenario_from_dict(d, f"{sc.origin} at {label}" if label else sc.origin)
+    # an origin that is no .toml path: a relative image was resolved against the file already
+    out = scenario_from_dict(d, f"{sc.origin} at {label or 'its own values'}")
     out.origin = sc.origin
     if board_keys:
         try:

@@ -143,3 +143,46 @@ def test_compare_prints_the_significant_differences(tmp_path):
 def test_bad_sweep_options_are_one_line(args, msg):
     r = CliRunner().invoke(main, ["sweep", "--ticks", "1000", *args])
     assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+
+
+def test_sigint_mid_study_exits_130_and_leaves_no_file(tmp_path):
+    """A real SIGINT to the command while its workers run: exit 128 + 2, no output and no
+    temporary left, the workers gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "sweep", "--ticks", "400000",
+         "--vary", "rate=1e3..1e6:log:40", "--seeds", "20", "--jobs", "2",
+         "--runs-csv", str(tmp_path / "runs.csv"), "--csv", str(tmp_path / "points.csv")],
+        env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(6000):               # the study has started: its runs file is open
+            if any(tmp_path.iterdir()) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_two_images_on_the_same_seeds_finds_no_difference():
+    from sim.demo import demo_image
+
+    img = str(demo_image("mps2-an385"))
+    r = CliRunner().invoke(main, ["compare", img, img, "--seeds", "3", "--ticks", str(TICKS),
+                                  "--jobs", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    diff = json.loads(r.output)["diff"]
+    assert diff["handled"]["diff"] == 0 and not any(d["significant"] for d in diff.values())
