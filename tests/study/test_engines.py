@@ -186,3 +186,28 @@ def test_compare_two_images_on_the_same_seeds_finds_no_difference():
     assert r.exit_code == 0, r.output
     diff = json.loads(r.output)["diff"]
     assert diff["handled"]["diff"] == 0 and not any(d["significant"] for d in diff.values())
+
+
+def test_a_board_key_reaches_the_machine():
+    # the same Poisson rate per simulated second at twice the clock: half the requests per tick
+    sc = small()
+    slow, fast = Study(sc, {"clock_hz": [25_000_000, 50_000_000]}, 1).run(jobs=1)
+    assert slow["requests"] > 1.6 * fast["requests"]
+
+
+def test_sweep_on_a_dask_cluster_from_the_command_line():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    args = ["sweep", "--ticks", str(TICKS), "--vary", "rate=5e3,4e5", "--seeds", "2", "--json"]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        on_dask = CliRunner().invoke(main, [*args, "--dask", cluster.scheduler_address])
+    local = CliRunner().invoke(main, [*args, "--jobs", "2"])
+    assert on_dask.exit_code == 0, on_dask.output
+    assert json.loads(on_dask.output) == json.loads(local.output)
+
+
+def test_an_unreachable_scheduler_is_one_line():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    r = CliRunner().invoke(main, ["sweep", "--ticks", "1000", "--points", "2",
+                                  "--dask", "tcp://127.0.0.1:9"])
+    assert r.exit_code == 1 and "--dask tcp://127.0.0.1:9" in r.output
