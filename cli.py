@@ -317,11 +317,28 @@ def sweep(board, scenario, vary, lo, hi, points, ticks, seeds, jobs, dask_addres
     if as_json:
         click.echo(json.dumps(output.study_dict(study, pts, kn), indent=1))
         return
-    _print_points(study, pts, kn)
+    if today:
+        _print_rates(pts)
+    else:
+        _print_points(study, pts, kn)
     for kind, path in (("csv", csv_path), ("runs csv", runs_csv), ("runs json", runs_json),
                        ("png", png), ("html", html)):
         if path:
             click.echo(f"wrote {kind}: {path}")
+
+
+def _print_rates(pts):
+    """Today's table of the one-seed rate sweep."""
+    from sim import plot
+
+    click.echo(f"{'offered/s':>11} {'handled/s':>11} {'coal+drop':>9} {'p99 lat':>8} {'thread':>7}")
+    for p in pts:
+        p99 = "-" if p["p99_latency_ticks"] is None else f"{p['p99_latency_ticks']:,}"
+        click.echo(f"{p['rate_hz']:>11,.0f} {p['handled_rate_hz']:>11,.0f} "
+                   f"{p['coalesced_dropped_share'] * 100:>8.1f}% {p99:>8} "
+                   f"{p['thread_progress'] * 100:>6.1f}%")
+    knee = plot.find_knee(pts)
+    click.echo(f"livelock knee: {'%.0f requests/s' % knee if knee else 'not reached in this range'}")
 
 
 def _pm(p, key, fmt):

@@ -211,3 +211,11 @@ def test_an_unreachable_scheduler_is_one_line():
     r = CliRunner().invoke(main, ["sweep", "--ticks", "1000", "--points", "2",
                                   "--dask", "tcp://127.0.0.1:9"])
     assert r.exit_code == 1 and "--dask tcp://127.0.0.1:9" in r.output
+
+
+def test_todays_rate_sweep_keeps_its_table():
+    r = CliRunner().invoke(main, ["sweep", "--ticks", str(TICKS), "--points", "2", "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].split() == ["offered/s", "handled/s", "coal+drop", "p99", "lat", "thread"]
+    assert len(lines) == 4 and lines[-1].startswith("livelock knee: ")
