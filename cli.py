@@ -249,9 +249,26 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
         sys.exit(report.exit_status)
 
 
+def _engine_options(f):
+    for opt in reversed((
+            click.option("--seeds", type=click.IntRange(1, 1_000_000), default=None,
+                         help="Replicates per point, seeds derived from the scenario's seed."),
+            click.option("--jobs", type=click.IntRange(1, 1024), default=None,
+                         help="Worker processes (joblib; default: every core)."),
+            click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+                         help="Run on a dask.distributed scheduler (tcp://host:8786)."),
+            click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95,
+                         show_default=True, help="Confidence level of the intervals."))):
+        f = opt(f)
+    return f
+
+
 @main.command()
 @click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (TOML).")
+@click.option("--vary", "vary", multiple=True, metavar="KEY=VALUES",
+              help="A key and its values (a,b,c or lo..hi:log:N / lo..hi:lin:N); repeatable, "
+                   "the grid is the product. Default: rate over --from/--to/--points.")
 @click.option("--from", "lo", type=POSITIVE, default=2_000, show_default=True,
               help="Lowest offered rate, requests per simulated second.")
 @click.option("--to", "hi", type=POSITIVE, default=1_500_000, show_default=True,
@@ -259,31 +276,61 @@ def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto
 @click.option("--points", type=click.IntRange(2, 1000), default=12, show_default=True,
               help="Rates, log-spaced (2..1000).")
 @click.option("--ticks", type=TICKS, default=None, help="Run length of each point.")
-@click.option("--jobs", type=click.IntRange(1, 1024), default=None,
-              help="Worker processes (default: every core).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the table as CSV.")
+@_engine_options
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="Write the points as CSV.")
+@click.option("--runs-csv", type=click.Path(dir_okay=False), help="Write every run as CSV.")
+@click.option("--runs-json", type=click.Path(dir_okay=False), help="Write every run as JSON.")
 @click.option("--png", type=click.Path(dir_okay=False), help="Write the plot as PNG.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write a page with plot and table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
-def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_json):
-    """Run one scenario over a range of offered rates and show where livelock sets in."""
+def sweep(board, scenario, vary, lo, hi, points, ticks, seeds, jobs, dask_address, level,
+          csv_path, runs_csv, runs_json, png, html, as_json):
+    """Run one scenario over a grid of key values (default: a range of offered rates), each
+    point over seeds, and show means with intervals and where livelock sets in."""
     from sim import plot
     from sim import sweep as sw
+    from sim.boards import get_board
+    from sim.export import check_writable
+    from sim.study import grid, output
+    from sim.study.study import Study, knees
 
     sc = _scenario(scenario, board, ticks, sw.default_sweep_scenario)
-    rates = sw.log_rates(lo, hi, points)
-    with _progress("sweep") as update:
-        pts = sw.run_sweep(sc, rates, jobs=jobs, progress=update)
-    title = f"irqsim sweep on {sc.board} ({sc.origin})"
+    keys = grid.parse_vary(vary) or sc.sweep.get("vary") or {"rate": sw.log_rates(lo, hi, points)}
+    study = Study(sc, keys, seeds or sc.sweep.get("seeds", 1), level=level)
+    for path in (csv_path, runs_csv, runs_json, png, html):
+        if path:
+            check_writable(path)
+    with output.run_sinks(study.run_columns(), runs_csv, runs_json) as sinks, \
+            _progress("sweep") as update:
+        pts = study.run(jobs=jobs, dask=dask_address, sinks=sinks, progress=update)
+    kn = knees(study, pts)
+    today = list(keys) == ["rate"] and study.seeds == 1      # today's one-rate sweep pictures
+    title = f"irqsim sweep on {get_board(sc.board).name} ({sc.origin})"
     if csv_path:
-        plot.write_csv(pts, csv_path)
+        (plot.write_csv(pts, csv_path) if today else output.write_points_csv(study, pts, csv_path))
     if png:
-        plot.write_png(pts, png, title)
+        (plot.write_png(pts, png, title) if today else output.write_png(study, pts, png, title))
     if html:
-        plot.write_html(pts, html, title, png_path=png)
+        (plot.write_html(pts, html, title, png_path=png) if today else
+         output.write_html(study, pts, kn, html, title, png_path=png))
     if as_json:
-        click.echo(json.dumps({"points": pts, "knee_rate_hz": plot.find_knee(pts)}, indent=1))
+        click.echo(json.dumps(output.study_dict(study, pts, kn), indent=1))
         return
+    if today:
+        _print_rates(pts)
+    else:
+        _print_points(study, pts, kn)
+    for kind, path in (("csv", csv_path), ("runs csv", runs_csv), ("runs json", runs_json),
+                       ("png", png), ("html", html)):
+        if path:
+            click.echo(f"wrote {kind}: {path}")
+
+
+def _print_rates(pts):
+    """Today's table of the one-seed rate sweep."""
+    from sim import plot
+
     click.echo(f"{'offered/s':>11} {'handled/s':>11} {'coal+drop':>9} {'p99 lat':>8} {'thread':>7}")
     for p in pts:
         p99 = "-" if p["p99_latency_ticks"] is None else f"{p['p99_latency_ticks']:,}"
@@ -292,9 +339,85 @@ def sweep(board, scenario, lo, hi, points, ticks, jobs, csv_path, png, html, as_
                    f"{p['thread_progress'] * 100:>6.1f}%")
     knee = plot.find_knee(pts)
     click.echo(f"livelock knee: {'%.0f requests/s' % knee if knee else 'not reached in this range'}")
-    for kind, path in (("csv", csv_path), ("png", png), ("html", html)):
-        if path:
-            click.echo(f"wrote {kind}: {path}")
+
+
+def _pm(p, key, fmt):
+    v, lo, hi = p.get(key), p.get(f"{key}_lo"), p.get(f"{key}_hi")
+    if v is None:
+        return "-"
+    return fmt(v) + ("" if lo is None else f"±{fmt((hi - lo) / 2)}")
+
+
+def _print_points(study, pts, kn):
+    keys = study.keys
+    click.echo(" ".join(f"{k:>14}" for k in keys) + f" {'handled/s':>16} {'coal+drop':>13} "
+               f"{'p99 lat':>15} {'thread':>13}")
+    pct = lambda v: f"{v * 100:.1f}%"   # noqa: E731
+    for p in pts:
+        click.echo(" ".join(f"{p[k]:>14,.6g}" if not isinstance(p[k], str) else f"{p[k]:>14}"
+                            for k in keys)
+                   + f" {_pm(p, 'handled_rate_hz', lambda v: f'{v:,.0f}'):>16}"
+                   f" {_pm(p, 'coalesced_dropped_share', pct):>13}"
+                   f" {_pm(p, 'p99_latency_ticks', lambda v: f'{v:,.0f}'):>15}"
+                   f" {_pm(p, 'thread_progress', pct):>13}")
+    if study.seeds > 1:
+        click.echo(f"{study.seeds} seeds per point; ± is the half-width of the "
+                   f"{study.level:.0%} Student t interval")
+    for k in kn:
+        where = f" ({k['group']})" if k["group"] else ""
+        if k["knee_rate_hz"] is None:
+            click.echo(f"livelock knee{where}: not reached in this range")
+        else:
+            lo, hi = _opt_rate(k["knee_lo_rate_hz"]), _opt_rate(k["knee_hi_rate_hz"])
+            band = "" if study.seeds == 1 else f" (band {lo} .. {hi})"
+            click.echo(f"livelock knee{where}: {k['knee_rate_hz']:.0f} requests/s{band}")
+
+
+def _opt_rate(v):
+    return "none" if v is None else f"{v:.0f}"
+
+
+def _compare_scenario(path, board, ticks):
+    from sim import storm as st
+
+    if str(path).endswith(".toml"):
+        return _scenario(path, board, ticks, st.default_scenario)
+    return _scenario(None, board, ticks, st.default_scenario, elf=path)
+
+
+@main.command()
+@click.argument("a", type=click.Path(dir_okay=False))
+@click.argument("b", type=click.Path(dir_okay=False))
+@click.option("--board", default=None, help="Board (default mps2-an385, or the scenario's).")
+@click.option("--ticks", type=TICKS, default=None, help="Run length of every run.")
+@_engine_options
+@click.option("--all", "show_all", is_flag=True, help="Show every metric (also per line).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(a, b, board, ticks, seeds, jobs, dask_address, level, show_all, as_json):
+    """Run two scenarios (.toml) or two images (ELF, under the default storm) on the same
+    seeds, and test each metric's difference B - A (paired t on the per-seed differences)."""
+    from sim.study.output import PANELS
+    from sim.study.study import compare as run_compare
+
+    sa, sb = _compare_scenario(a, board, ticks), _compare_scenario(b, board, ticks)
+    with _progress("compare") as update:
+        res = run_compare(sa, sb, seeds or 10, jobs=jobs, dask=dask_address, level=level,
+                          progress=update)
+    if as_json:
+        click.echo(json.dumps(res, indent=1))
+        return
+    metrics = list(res["diff"]) if show_all else [m for m, _ in PANELS]
+    click.echo(f"{res['seeds']} seeds on both; B - A with its {level:.0%} paired t interval; "
+               f"* significant at {1 - level:.2g}")
+    click.echo(f"{'metric':>34} {'A':>12} {'B':>12} {'B - A':>12} {'interval':>26} {'p':>8}")
+    for m in metrics:
+        d = res["diff"][m]
+        if d["diff"] is None:
+            continue
+        iv = "-" if d["lo"] is None else f"[{d['lo']:.4g}, {d['hi']:.4g}]"
+        p = "-" if d["p"] is None else f"{d['p']:.3g}"
+        click.echo(f"{m:>34} {res['a'][m]:>12.5g} {res['b'][m]:>12.5g} {d['diff']:>12.4g} "
+                   f"{iv:>26} {p:>8}{' *' if d['significant'] else ''}")
 
 
 def _interactive() -> bool:

@@ -211,3 +211,21 @@ def _parse(d: dict, path: Path) -> Board:
                  firmware_target=d.get("firmware_target", ""), clock_hz=clock,
                  controller=ctrl, memory=tuple(regions), devices=tuple(devices), path=path,
                  prio_variant=d.get("prio_variant", ""), summary=d.get("summary", ""))
+
+
+def board_with(name_or_path, overrides: dict) -> Board:
+    """The board `name_or_path` with `overrides` ({"controller.prio_bits": 4, "clock_hz": ...},
+    dotted keys into the board file's tables) set over its data, validated like a board file."""
+    base = get_board(name_or_path)
+    data = _read(base.path)
+    for key, value in overrides.items():
+        *tables, last = key.split(".")
+        where = data
+        for t in tables:
+            if not isinstance(where.get(t), dict):
+                raise ConfigError(f"board {base.name}: {key}: {t!r} is no table of the board")
+            inner = dict(where[t])
+            where[t] = inner
+            where = inner
+        where[last] = value
+    return _parse(data, base.path)

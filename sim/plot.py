@@ -188,6 +188,26 @@ def write_png(points: Sequence[dict], path, title: str) -> None:
 
 # ---- HTML -----------------------------------------------------------------------------------
 
+def html_head(title: str, css: str = "") -> str:
+    """The start of a self-contained report page, up to and including <body>."""
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{esc(title)}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
+th {{ background: #eee; }}
+{css}
+</style>
+</head>
+<body>
+"""
+
+
 _COLUMNS = (("rate_hz", "offered (Hz)"), ("requests", "requests"), ("handled", "handled"),
             ("unhandled", "unhandled"), ("coalesced", "coalesced"), ("dropped", "dropped"),
             ("pending", "pending"), ("masked", "masked"), ("handled_rate_hz", "handled (Hz)"),
@@ -225,21 +245,8 @@ def write_html(points: Sequence[dict], path, title: str, png_path=None) -> None:
                  f"baseline and handled rate no longer growing from here on)." if knee is not None
                  else "No knee in this sweep: thread progress never stays below "
                       f"{PROGRESS_FLOOR:.0%} while the handled rate stops growing.")
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{esc(title)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; font-size: 0.9em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
-th {{ background: #eee; }}
-tr.knee td {{ background: #fde0dc; font-weight: bold; }}
-</style>
-</head>
-<body>
-<h1>{esc(title)}</h1>
+    css = "tr.knee td { background: #fde0dc; font-weight: bold; }"
+    page = html_head(title, css) + f"""<h1>{esc(title)}</h1>
 <p><img alt="handled rate and thread progress against offered rate"
  src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"></p>
 <p>{esc(knee_text)}</p>

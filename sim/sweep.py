@@ -1,4 +1,4 @@
-"""Livelock sweep: the same scenario over a range of offered rates, one process per point.
+"""Livelock sweep: the same scenario over a range of offered rates (a one-key sim.study).
 
 At each point the scenario's Poisson sources are scaled to the offered rate (their relative
 weights kept; other sources unchanged), the storm runs, and the point records the handled rate,
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 from .errors import ConfigError
-from .storm import DEMO_IMAGE, Scenario, default_scenario, run_storm
+from .storm import Scenario, default_scenario
 
 
 def default_sweep_scenario(board: str = "mps2-an385") -> Scenario:
@@ -56,45 +54,9 @@ def scaled(sc: Scenario, rate: float) -> Scenario:
     return out
 
 
-def run_point(args) -> dict:
-    sc, rate = args
-    point = scaled(sc, rate)
-    point.export = {}
-    rep = run_storm(point)
-    t = rep.totals
-    secs = rep.ticks / rep.clock_hz
-    req = t["requests"] or 1
-    return {
-        "rate_hz": rate,
-        "requests": t["requests"], "handled": t["handled"], "unhandled": t["unhandled"],
-        "coalesced": t["coalesced"], "dropped": t["dropped"], "pending": t["pending"],
-        "masked": t["masked"],
-        "handled_rate_hz": t["handled"] / secs if secs else 0.0,
-        "coalesced_dropped_share": (t["coalesced"] + t["dropped"]) / req,
-        "p99_latency_ticks": t["latency_entry"]["p99"],
-        "thread_progress": rep.progress.get("relative") or 0.0,
-    }
-
-
 def run_sweep(sc: Scenario, rates, *, jobs: int | None = None, progress=None) -> list[dict]:
-    """Runs every point, in parallel over `jobs` processes (default: every core)."""
-    from .boards import get_board
-    from .demo import demo_image
+    """Runs every rate once (the scenario's seed), over `jobs` local processes (joblib; default
+    every core): a one-key study (sim.study) with one seed. `progress(done, total)` per run."""
+    from .study.study import Study
 
-    if sc.image == DEMO_IMAGE:
-        demo_image(get_board(sc.board))    # build once, before the workers start
-    jobs = jobs or os.cpu_count() or 1
-    work = [(sc, r) for r in rates]
-    points = []
-    if jobs == 1:
-        for i, w in enumerate(work):
-            points.append(run_point(w))
-            if progress:
-                progress(i + 1, len(work))
-        return points
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for i, p in enumerate(pool.map(run_point, work)):
-            points.append(p)
-            if progress:
-                progress(i + 1, len(work))
-    return points
+    return Study(sc, {"rate": list(rates)}, 1).run(jobs=jobs, progress=progress)

@@ -25,12 +25,14 @@ Outcomes (the report's columns; they always add up to the requests, or the run f
 """
 
 from .report import OUTCOMES, Report, build_report, percentiles
-from .run import measure_baseline, prepare_machine, run_storm, run_storm_with_exports
+from .run import derive_seed, measure_baseline, prepare_machine, run_storm, run_storm_with_exports
 from .scenario import (DEMO_IMAGE, EXPORT_KEYS, KINDS, Scenario, Source, check_against_board,
-                       default_scenario, load_scenario, scenario_from_dict)
+                       default_scenario, load_scenario, scenario_from_dict,
+                       scenario_to_dict)
 from .stack import initial_sp, paint_stack, stack_high_water
 
 __all__ = ["DEMO_IMAGE", "EXPORT_KEYS", "KINDS", "OUTCOMES", "Report", "Scenario", "Source",
            "build_report", "check_against_board", "default_scenario", "initial_sp",
            "load_scenario", "measure_baseline", "paint_stack", "percentiles", "prepare_machine",
-           "run_storm", "run_storm_with_exports", "scenario_from_dict", "stack_high_water"]
+           "run_storm", "run_storm_with_exports", "scenario_from_dict", "scenario_to_dict",
+           "stack_high_water", "derive_seed"]

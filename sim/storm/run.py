@@ -28,6 +28,9 @@ def _seed_for(master: int, index: int) -> int:
     return z ^ (z >> 31)
 
 
+derive_seed = _seed_for     # the same mix, public: a study's replicate seeds come from it
+
+
 def prepare_machine(sc: Scenario, *, trace: bool):
     """A machine with the scenario's image, demo settings and sources, ready to run."""
     board = get_board(sc.board)
@@ -56,9 +59,10 @@ def _add_source(m, sc, i, s: Source):
         raise ConfigError(f"{sc.origin}: source[{i}]: {e}") from None
 
 
-def run_storm(sc: Scenario, *, progress=None, baseline: bool = True, trace_path=None):
-    """Runs the scenario and returns a Report. `progress(done_ticks, total)` is called between
-    chunks. With `trace_path`, the trace streams to that file (raw records, sim.trace)."""
+def run_storm(sc: Scenario, *, progress=None, baseline=True, trace_path=None):
+    """Runs the scenario and returns a Report. `baseline`: True (measure it), False (none) or
+    what measure_baseline returned for this scenario's length (a study reuses it across seeds).
+    `progress(done_ticks, total)` is called between chunks. With `trace_path`, the trace streams to that file (raw records, sim.trace)."""
     m = prepare_machine(sc, trace=trace_path is not None)
     sp0 = initial_sp(m)
     paint = paint_stack(m, sp0)
@@ -80,7 +84,10 @@ def run_storm(sc: Scenario, *, progress=None, baseline: bool = True, trace_path=
     finally:
         if writer:
             writer.close()
-    base = measure_baseline(sc, m.ticks) if baseline else None
+    if isinstance(baseline, dict):
+        base = baseline if m.ticks == sc.ticks else measure_baseline(sc, m.ticks)
+    else:
+        base = measure_baseline(sc, m.ticks) if baseline else None
     return build_report(m, sc, stop, paint, sp0, base)
 
 

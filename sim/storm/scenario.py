@@ -24,7 +24,8 @@ SOURCE_KEYS = {
     "replay": {"ticks"},
 }
 COMMON_SOURCE_KEYS = {"kind", "line", "lines", "weights", "trigger", "hold", "start", "stop"}
-SCENARIO_KEYS = {"board", "image", "ticks", "seed", "source", "export", "demo", "runaway_limit"}
+SCENARIO_KEYS = {"board", "image", "ticks", "seed", "source", "export", "demo", "runaway_limit",
+                 "sweep"}
 EXPORT_KEYS = {"jsonl", "vcd", "perfetto"}
 
 # Limits a scenario is checked against before it runs (README "Limits")
@@ -64,6 +65,7 @@ class Scenario:
     export: dict = field(default_factory=dict)
     demo: dict = field(default_factory=dict)
     runaway_limit: int = 0
+    sweep: dict = field(default_factory=dict)   # [sweep]: {"vary": {key: [values]}, "seeds": n}
     origin: str = "scenario"        # file name, for messages
 
     def offered_rate_hz(self, clock_hz: int) -> float:
@@ -159,7 +161,37 @@ def scenario_from_dict(d: dict, origin: str = "scenario") -> Scenario:
         if k in demo:
             _int(origin, f"demo.{k}", demo[k], lo, U32_MAX)
     sc.demo = demo
+    if "sweep" in d:
+        from ..study.grid import sweep_table     # the grid's own syntax and checks
+        sc.sweep = sweep_table(origin, d["sweep"])
     return sc
+
+
+def scenario_to_dict(sc: Scenario) -> dict:
+    """The scenario as the table a scenario file holds (scenario_from_dict reads it back to the
+    same scenario); the board as its name or path ([sweep] not included)."""
+    d = {"board": sc.board if isinstance(sc.board, str) else str(sc.board.path),
+         "image": str(sc.image), "ticks": sc.ticks, "seed": sc.seed,
+         "runaway_limit": sc.runaway_limit, "source": [_source_dict(s) for s in sc.sources],
+         "export": dict(sc.export), "demo": {k: (dict(v) if isinstance(v, dict) else v)
+                                             for k, v in sc.demo.items()}}
+    if "handler_work" in d["demo"]:
+        d["demo"]["handler_work"] = {str(k): v for k, v in d["demo"]["handler_work"].items()}
+    return d
+
+
+def _source_dict(s: Source) -> dict:
+    out = {"kind": s.kind, "lines": list(s.lines), "trigger": s.trigger}
+    if s.weights is not None:
+        out["weights"] = list(s.weights)
+    if s.trigger == "level":
+        out["hold"] = s.hold
+    for k in ("start", "stop") if s.kind != "once" else ("stop",):
+        out[k] = getattr(s, k)
+    for k in SOURCE_KEYS[s.kind]:
+        v = getattr(s, k)
+        out[k] = list(v) if isinstance(v, list) else v
+    return out
 
 
 def _source(origin, i, s) -> Source:

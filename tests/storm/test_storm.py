@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cli import main
@@ -47,7 +47,10 @@ def test_every_request_ends_in_exactly_one_outcome(sources, seed, toggle):
     demo = {"handler_work": {4: 200}}
     if toggle:
         demo.update(toggle_line=sources[0].lines[0], toggle_period=150)
-    rep = storm.run_storm(small(sources, ticks=150_000, seed=seed, demo=demo), baseline=False)
+    sc = small(sources, ticks=150_000, seed=seed, demo=demo)
+    clock = 25_000_000                # mps2-an385's; mixes past the rate limit are refused
+    assume(sc.offered_rate_hz(clock) / clock <= storm.scenario.MAX_REQUESTS_PER_TICK)
+    rep = storm.run_storm(sc, baseline=False)
     t = rep.totals
     assert sum(t[k] for k in OUTCOMES) == t["requests"]
     for line, row in rep.lines.items():
