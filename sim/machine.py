@@ -461,6 +461,11 @@ class Machine(TestKit):
         except unicorn.UcError:
             raise ConfigError(f"cannot write {len(data)} bytes at {addr:#x}: not mapped on "
                               f"{self.board.name}") from None
+        if data:
+            # Unicorn 2.1.4's uc_mem_write leaves code translated from these bytes in place:
+            # drop it, so code written here after it ran runs as written (a guest store
+            # invalidates by itself, sim/native/tlb.c)
+            self.uc.ctl_remove_cache(addr, addr + len(data))
 
     def reg(self, name: str) -> int:
         return self.uc.reg_read(self._reg_id(name))

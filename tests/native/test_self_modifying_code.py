@@ -47,3 +47,13 @@ def test_code_written_by_the_guest_into_fresh_ram_runs(target):
     assert m.call(fresh) == 1
     _guest_store(m, ram, fresh, ret_k(2))
     assert m.call(fresh) == 2
+
+
+def test_code_rewritten_through_the_api_runs_anew(target):
+    """Machine.mem_write drops the translations of what it overwrites (Unicorn's own
+    uc_mem_write does not)."""
+    m, ram, ret_k = target
+    m.mem_write(ram, ret_k(1))
+    assert m.call(ram) == 1
+    m.mem_write(ram, ret_k(2))
+    assert m.call(ram) == 2
