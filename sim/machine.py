@@ -615,6 +615,11 @@ class Machine:
                     return self._stop("timeout", timeout=timeout)
         finally:
             lib.core_set_stop_on(core, 0)
+        return self._finish(r, ticks=ticks, until=until)
+
+    def _finish(self, r, *, ticks=None, until=None) -> Stop:
+        """The Stop for core_run's result r, or the exception it stands for."""
+        core = self._core
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(core)
@@ -644,6 +649,12 @@ class Machine:
             detail = f"time limit: {timeout:g} s of host time ran out {at}"
         elif reason == "until":
             detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
+        elif reason in ("break", "step", "halt"):
+            detail = {"break": "breakpoint", "step": "stepped", "halt": "halted"}[reason] + \
+                f" {at}"
+        elif reason == "watch":
+            addr, kind = self.watch_hit
+            detail = f"watchpoint: {kind} of {self.where(addr, 'address')} {at}"
         elif reason == "reset":
             detail = f"the firmware asked for a machine reset (test finisher) {at}"
         else:
@@ -663,6 +674,60 @@ class Machine:
                           f"({why})")
         return Stop(reason, self.ticks, pc, self.exit_code, detail, self.function_at(pc),
                     loop, fault)
+
+    # ---- debugging (sim/gdb; docs/testing.md "Debugging in GDB") ---------------------------
+
+    def set_breakpoint(self, addr, on: bool = True):
+        """Every later run stops (reason "break") before the instruction at `addr` (symbol or
+        address) runs; a run that starts at the breakpoint it stopped at runs it first."""
+        a = check_int("breakpoint address", self.symbols.address(addr), 0, U32_MAX)
+        if lib.core_set_breakpoint(self._core, a, bool(on)):
+            raise ArgumentError(f"cannot set a breakpoint at {a:#x}: at most "
+                                f"{lib.CORE_MAX_BREAKPOINTS} breakpoints; remove one first")
+
+    def set_watchpoint(self, addr, length: int = 4, kind: str = "write", on: bool = True):
+        """Runs stop (reason "watch") right after an instruction that reads, writes or
+        accesses (`kind`) [addr, addr + length). While any is set every access is slower."""
+        kinds = {"write": lib.WATCH_WRITE, "read": lib.WATCH_READ, "access": lib.WATCH_ACCESS}
+        if kind not in kinds:
+            raise ArgumentError(f"watchpoint kind must be one of {', '.join(kinds)} "
+                                f"(got {kind!r})")
+        a = check_int("watchpoint address", self.symbols.address(addr), 0, U32_MAX)
+        check_int("watchpoint length", length, 1, U32_MAX + 1 - a)
+        err = lib.core_set_watchpoint(self._core, a, length, kinds[kind], bool(on))
+        if err:
+            raise ArgumentError(f"cannot set a watchpoint at {a:#x}: at most "
+                                f"{lib.CORE_MAX_WATCHPOINTS} watchpoints; remove one first"
+                                if err == -1 else f"cannot set a watchpoint at {a:#x}")
+
+    @property
+    def watch_hit(self) -> tuple[int, str]:
+        """The access that stopped the last run with reason "watch": (address, "read" or
+        "write")."""
+        addr, kind = ffi.new("uint64_t *"), ffi.new("int *")
+        lib.core_watch_info(self._core, addr, kind)
+        return addr[0], "write" if kind[0] == lib.WATCH_WRITE else "read"
+
+    def step(self) -> Stop:
+        """Runs exactly one instruction (one tick); when an exception is due first, only its
+        entry (PC at the handler's first instruction). Stop reason "step", or what ended it."""
+        if self._lockup is not None:
+            raise self._lockup
+        lib.core_set_runaway(self._core, self.runaway_limit)
+        r = lib.core_step(self._core)
+        self._drain()
+        return self._finish(r)
+
+    def halt(self):
+        """Asks a run in progress (in another thread) to stop at its next block boundary,
+        reason "halt"; made between runs, the next run stops at once. Thread-safe."""
+        lib.core_halt(self._core)
+
+    def serve_gdb(self, port: int = 1234, host: str = "127.0.0.1", on_listen=None) -> str:
+        """Serves this machine to one GDB (sim.gdb) on host:port, halted where it is, and
+        returns how the session ended: "detach", "kill" or "closed"."""
+        from .gdb import serve
+        return serve(self, port, host, on_listen)
 
     def fault_info(self) -> tuple[int, int, int]:
         """The last fault taken (or the lockup): its PC, the address it is about, its cause
