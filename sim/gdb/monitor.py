@@ -72,31 +72,32 @@ def run(server, line: str) -> str:
         raise MonitorError(str(e)) from None
 
 
+def _table(head, items, label, flags, prio_fmt) -> str:
+    """`head`, then one line per item with any of `flags` set (or a line saying none is)."""
+    out = list(head)
+    for s in items:
+        on = [f for f in flags if getattr(s, f)]
+        if on:
+            out.append(f"  {label} {s.number:3d}  priority {s.priority:{prio_fmt}}  "
+                       f"{' '.join(on)}")
+    if len(out) == len(head):
+        out.append(f"  no {label} {', '.join(flags[:-2])} or {flags[-2]}")
+    return "\n".join(out) + "\n"
+
+
 def _nvic(m) -> str:
     nv = m.nvic
     c = nv.counters()
-    out = [f"NVIC: {nv.num_irq} IRQs, execution priority {nv.execution_priority}, active "
-           f"exception {c['active']}, PRIGROUP {c['prigroup']}, VTOR {c['vtor']:#010x}",
-           f"  primask {m.reg('primask')} basepri {m.reg('basepri'):#x} faultmask "
-           f"{m.reg('faultmask')}"]
-    rows = [nv.irq(n) for n in range(nv.num_irq)]
-    shown = [s for s in rows if s.enabled or s.pending or s.active or s.level]
-    for s in shown:
-        flags = [f for f in ("enabled", "pending", "active", "level") if getattr(s, f)]
-        out.append(f"  irq {s.number:3d}  priority {s.priority:#04x}  {' '.join(flags)}")
-    if not shown:
-        out.append("  no IRQ enabled, pending or active")
-    return "\n".join(out) + "\n"
+    head = [f"NVIC: {nv.num_irq} IRQs, execution priority {nv.execution_priority}, active "
+            f"exception {c['active']}, PRIGROUP {c['prigroup']}, VTOR {c['vtor']:#010x}",
+            f"  primask {m.reg('primask')} basepri {m.reg('basepri'):#x} faultmask "
+            f"{m.reg('faultmask')}"]
+    return _table(head, [nv.irq(n) for n in range(nv.num_irq)], "irq",
+                  ("enabled", "pending", "active", "level"), "#04x")
 
 
 def _plic(m) -> str:
     p = m.plic
-    out = [f"PLIC: {p.num_sources} sources, context 0 threshold {p.threshold}; mip "
-           f"{m.csr('mip'):#x} mie {m.csr('mie'):#x} mstatus {m.csr('mstatus'):#x}"]
-    shown = [s for s in p.sources() if s.enabled or s.pending or s.claimed or s.level]
-    for s in shown:
-        flags = [f for f in ("enabled", "pending", "claimed", "level") if getattr(s, f)]
-        out.append(f"  source {s.number:3d}  priority {s.priority}  {' '.join(flags)}")
-    if not shown:
-        out.append("  no source enabled, pending or claimed")
-    return "\n".join(out) + "\n"
+    head = [f"PLIC: {p.num_sources} sources, context 0 threshold {p.threshold}; mip "
+            f"{m.csr('mip'):#x} mie {m.csr('mie'):#x} mstatus {m.csr('mstatus'):#x}"]
+    return _table(head, p.sources(), "source", ("enabled", "pending", "claimed", "level"), "d")

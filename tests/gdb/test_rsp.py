@@ -35,12 +35,18 @@ def _xml(c):
             return out
 
 
+def _described(c, *wanted) -> list[str]:
+    """The register names of the target description, which has each of `wanted`."""
+    xml = _xml(c)
+    for text in wanted:
+        assert text in xml
+    return re.findall(r'<reg name="(\w+)"', xml)
+
+
 def test_arm_target_description_has_the_m_system_registers(served):
     c, m, _ = served("mps2-an385")
-    xml = _xml(c)
-    assert '<feature name="org.gnu.gdb.arm.m-profile">' in xml
-    assert '<feature name="org.gnu.gdb.arm.m-system">' in xml
-    names = re.findall(r'<reg name="(\w+)"', xml)
+    names = _described(c, '<feature name="org.gnu.gdb.arm.m-profile">',
+                       '<feature name="org.gnu.gdb.arm.m-system">')
     assert tuple(names) == ARM_CORE + ARM_SYSTEM
     g = c.ask("g")
     assert len(g) == 8 * len(names)
@@ -51,10 +57,8 @@ def test_arm_target_description_has_the_m_system_registers(served):
 
 def test_rv32_target_description_has_the_trap_csrs(served):
     c, m, _ = served("virt")
-    xml = _xml(c)
-    assert "<architecture>riscv:rv32</architecture>" in xml
-    assert '<feature name="org.gnu.gdb.riscv.csr">' in xml
-    names = re.findall(r'<reg name="(\w+)"', xml)
+    names = _described(c, "<architecture>riscv:rv32</architecture>",
+                       '<feature name="org.gnu.gdb.riscv.csr">')
     assert names[0] == "zero" and names[32] == "pc" and tuple(names[33:]) == RV_CSRS
     assert c.reg(32) == m.pc
     assert c.reg(0) == 0
