@@ -59,6 +59,8 @@ def run(server, line: str) -> str:
         if words[:2] == ["trace", "last"] and len(words) == 3:
             n = _number(words[2], "the count")
             evs = m.events[-n:] if n > 0 else []
+            if n > 0 and not evs and m.recent_events:    # the trace goes to a sink
+                evs = m.recent_events[-n:]
             return "".join(f"{e}\n" for e in evs) or "no trace records\n"
         if words == ["nvic"] and m.arch == "armv7m":
             return _nvic(m)

@@ -311,9 +311,10 @@ class GdbServer:
         """A stop_on record: whether it is the start of a `break irq` line's handler (on
         RISC-V: the dispatch of one, whose handler gets a temporary breakpoint)."""
         m = self.m
-        ev = m.events[-1] if m.events else None
-        if ev is None:
+        recent = m.recent_events
+        if not recent:
             return False
+        ev = recent[-1]
         if m.arch == "armv7m":
             return ev.num - 16 in self.irq_breaks
         if ev.num not in self.irq_breaks:
