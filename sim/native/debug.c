@@ -181,6 +181,9 @@ int core_step(struct core *c)
 	struct debug *d = dbg(c);
 	if (!d)
 		return STOP_ERROR;
+	uint32_t pc = 0;
+	uc_reg_read(c->uc, c->arch->reg_pc, &pc);
+	d->skip_bp = pc;         /* a step runs the instruction at PC, breakpoint or not */
 	d->stepping = 1;
 	d->step_seen = 0;
 	if (update_hooks(c)) {
