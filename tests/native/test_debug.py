@@ -3,6 +3,7 @@ before the instruction, steps charge one tick, watchpoints stop after the access
 another thread stops a run, and none of it changes the trace."""
 
 import threading
+import time
 
 import pytest
 
@@ -66,18 +67,18 @@ def test_watchpoint_arguments_are_checked(m):
 
 def test_halt_from_another_thread_stops_the_run(m):
     m.symbols["demo_loops"].write("<I", 0)            # runs for ever
-    started = threading.Event()
+    m.run(ticks=1000)
 
     def halt():
-        started.wait()
+        while m.ticks <= 1000:                        # until the run below is under way
+            time.sleep(0.001)
         m.halt()
 
     t = threading.Thread(target=halt)
     t.start()
-    started.set()
     st = m.run()
     t.join()
-    assert st.reason == "halt" and st.ticks > 0
+    assert st.reason == "halt" and st.ticks > 1000
     m.halt()                                          # between runs: the next stops at once
     assert m.run().reason == "halt" and m.ticks == st.ticks
 
