@@ -90,16 +90,16 @@ def _table(head, items, label, flags, prio_fmt) -> str:
 def _nvic(m) -> str:
     nv = m.nvic
     c = nv.counters()
-    head = [f"NVIC: {nv.num_irq} IRQs, execution priority {nv.execution_priority}, active "
-            f"exception {c['active']}, PRIGROUP {c['prigroup']}, VTOR {c['vtor']:#010x}",
-            f"  primask {m.reg('primask')} basepri {m.reg('basepri'):#x} faultmask "
-            f"{m.reg('faultmask')}"]
+    head = [(f"NVIC: {nv.num_irq} IRQs, execution priority {nv.execution_priority}, active "
+             f"exception {c['active']}, PRIGROUP {c['prigroup']}, VTOR {c['vtor']:#010x}"),
+            (f"  primask {m.reg('primask')} basepri {m.reg('basepri'):#x} faultmask "
+             f"{m.reg('faultmask')}")]
     return _table(head, [nv.irq(n) for n in range(nv.num_irq)], "irq",
                   ("enabled", "pending", "active", "level"), "#04x")
 
 
 def _plic(m) -> str:
     p = m.plic
-    head = [f"PLIC: {p.num_sources} sources, context 0 threshold {p.threshold}; mip "
-            f"{m.csr('mip'):#x} mie {m.csr('mie'):#x} mstatus {m.csr('mstatus'):#x}"]
+    head = [(f"PLIC: {p.num_sources} sources, context 0 threshold {p.threshold}; mip "
+             f"{m.csr('mip'):#x} mie {m.csr('mie'):#x} mstatus {m.csr('mstatus'):#x}")]
     return _table(head, p.sources(), "source", ("enabled", "pending", "claimed", "level"), "d")

@@ -3,9 +3,14 @@ breakpoints, watchpoints, one-instruction steps and a halt request from another 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..checks import U32_MAX, check_int
 from ..errors import ArgumentError
 from . import ffi, lib
+
+if TYPE_CHECKING:
+    from ..machine import Stop
 
 
 class Debugging:

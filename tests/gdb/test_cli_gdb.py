@@ -44,7 +44,7 @@ def test_run_gdb_kill_ends_without_running():
     p = _start("run", "--gdb", "127.0.0.1:0")
     c = Client(_port(p))
     c.sock.sendall(b"$k#6b")
-    out, err = p.communicate(timeout=60)
+    out, _ = p.communicate(timeout=60)
     assert p.returncode == 0 and "self-test" not in out
 
 

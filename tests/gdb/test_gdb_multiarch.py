@@ -26,7 +26,8 @@ def gdb(m, *commands, timeout=120):
             "-ex", f"target remote 127.0.0.1:{server.port}"]
     for cmd in commands:
         args += ["-ex", cmd]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                       check=False)
     t.join(30)
     return p.stdout + p.stderr, ended.get("end")
 

@@ -15,7 +15,7 @@ HANDLER = {"mps2-an385": 0, "virt": 10}      # a line the demo registers a handl
 
 
 def test_qsupported_offers_the_target_description_and_no_ack_mode(served):
-    c, m, _ = served()
+    c, _, _ = served()
     reply = c.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=arm")
     assert "qXfer:features:read+" in reply and "QStartNoAckMode+" in reply
     assert c.ask("QStartNoAckMode") == "OK"
@@ -160,14 +160,14 @@ def test_detach_lets_the_machine_run_on_and_kill_ends_the_session(served):
     t.join(30)
     assert t.result["end"] == "detach"
     assert m.run().reason == "exit"
-    c2, m2, t2 = served()
+    c2, _, t2 = served()
     c2.sock.sendall(b"$k#6b")
     t2.join(30)
     assert t2.result["end"] == "kill"
 
 
 def test_malformed_and_unknown_packets(served):
-    c, m, _ = served()
+    c, _, _ = served()
     c.sock.sendall(b"$g#00")                      # a bad checksum is refused with '-'
     assert c._byte() == b"-"
     assert c.ask("qNoSuchThing") == ""
