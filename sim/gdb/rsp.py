@@ -72,9 +72,12 @@ class Connection:
                 del self.buf[0]
                 return INTERRUPT
             start = self.buf.find(b"$")
-            if start > 0 and INTERRUPT not in self.buf[:start]:
-                del self.buf[:start]   # noise between packets
-                continue
+            before = self.buf if start < 0 else self.buf[:start]
+            if before:
+                at = before.find(INTERRUPT)
+                del self.buf[:len(before) if at < 0 else at]   # noise between packets
+                if at >= 0 or start > 0:
+                    continue
             end = self.buf.find(b"#", max(start, 0))
             if start == 0 and end > 0 and len(self.buf) >= end + 3:
                 data, cs = bytes(self.buf[1:end]), bytes(self.buf[end + 1:end + 3])

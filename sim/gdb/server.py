@@ -67,8 +67,7 @@ class GdbServer:
                 if pkt is None:
                     return "closed"
                 if pkt == INTERRUPT:
-                    self.conn.send(self._stop_reply(SIGINT))   # halted already
-                    continue
+                    continue                # halted already: GDB waits for no stop reply
                 reply = self.handle(pkt)
                 if reply is not None:
                     self.conn.send(reply)

@@ -170,6 +170,8 @@ def test_malformed_and_unknown_packets(served):
     c, _, _ = served()
     c.sock.sendall(b"$g#00")                      # a bad checksum is refused with '-'
     assert c._byte() == b"-"
+    c.sock.sendall(b"junk\x03$?#3f")             # noise and a stray 0x03 while halted
+    assert c.recv().startswith("T05")
     assert c.ask("qNoSuchThing") == ""
     assert c.ask("mzz,4") == "E01"
     assert c.ask("p99") == "E45"
