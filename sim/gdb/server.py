@@ -21,6 +21,7 @@ from .target import Target
 
 CHUNK_TICKS = 200_000     # a continue runs in chunks this long, looking for 0x03 in between
 SIGINT, SIGTRAP, SIGSEGV = 2, 5, 11
+MAX_READ = 0x1FF0         # bytes an m reply carries: hex within PacketSize (0x4000)
 ENTRY_KINDS = ("entry", "preempt", "tail-chain")
 
 
@@ -160,6 +161,8 @@ class GdbServer:
             return ""
         except (ValueError, IndexError):
             return "E01"          # a malformed packet
+        except SimError:
+            return "E0e"          # the machine refused (a register it cannot write, ...)
 
     def _xfer(self, text: str) -> str:
         annex, _, span = text[len("qXfer:features:read:"):].partition(":")
@@ -176,6 +179,7 @@ class GdbServer:
                    for r in self.m.board.memory)
 
     def _read_mem(self, addr: int, length: int) -> str:
+        length = min(length, MAX_READ)
         if length == 0:
             return ""
         if not self._in_memory(addr, length):
