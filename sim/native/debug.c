@@ -40,8 +40,8 @@ static void hook_bp(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
 	(void)uc, (void)size;
-	if (c->probing)
-		return;
+	if (c->probing || c->stop)
+		return;              /* (the run is ending for another reason already) */
 	if (addr == c->dbg->skip_bp) {      /* resuming at the breakpoint we stopped at */
 		c->dbg->skip_bp = UINT64_MAX;
 		return;
@@ -59,7 +59,7 @@ static void hook_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	struct core *c = ud;
 	struct debug *d = c->dbg;
 	(void)uc, (void)addr, (void)size;
-	if (c->probing)
+	if (c->probing || c->stop)
 		return;
 	if (d->watch_hit || (d->stepping && d->step_seen)) {
 		d->resume_skip = 1;
