@@ -110,10 +110,65 @@ def _parse_irq(spec: str):
         raise ConfigError(f"--irq {spec!r}: expected LINE@TICK, e.g. 3@10000") from None
 
 
+class HostPort(click.ParamType):
+    """[HOST:]PORT for the GDB server (HOST default 127.0.0.1, loopback)."""
+    name = "[HOST:]PORT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        host, _, port = str(value).rpartition(":")
+        try:
+            p = int(port)
+        except ValueError:
+            p = -1
+        if not 0 <= p <= 65535:
+            self.fail(f"{value!r}: the port must be a number 0..65535", param, ctx)
+        return host or "127.0.0.1", p
+
+
+def _serve_gdb(m, where):
+    """Serves m to GDB at where = (host, port); False when GDB killed the machine."""
+    from sim.gdb import serve
+
+    def listening(server):
+        click.echo(f"irqsim: waiting for GDB on {server.host}:{server.port} "
+                   f"(target remote {server.host}:{server.port})", err=True)
+
+    return serve(m, where[1], where[0], on_listen=listening) != "kill"
+
+
 @main.command()
 @click.argument("elf", required=False, type=click.Path(dir_okay=False))
 @click.option("--board", default="mps2-an385", show_default=True,
               help="Board name (see `irqsim boards`) or a board .toml file.")
+@click.option("--port", default=1234, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port to listen on (0: any free one, printed).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default).")
+def gdb(elf, board, port, host):
+    """Serve ELF (default: the bundled demo) to GDB, halted before its first instruction.
+
+    Connect with `gdb-multiarch ELF -ex 'target remote :PORT'`. When GDB detaches the
+    firmware runs on to its end, with its console on stdout, as `irqsim run` would."""
+    import sim
+    m = sim.Machine.load(elf, board=board) if elf else sim.Machine.demo(board)
+    if not _serve_gdb(m, (host, port)):
+        sys.exit(0)
+    stop = m.run()
+    click.echo(m.console, nl=False)
+    if stop.exit_status:
+        click.echo(f"irqsim: {stop.detail}", err=True)
+    sys.exit(stop.exit_status)
+
+
+@main.command()
+@click.argument("elf", required=False, type=click.Path(dir_okay=False))
+@click.option("--board", default="mps2-an385", show_default=True,
+              help="Board name (see `irqsim boards`) or a board .toml file.")
+@click.option("--gdb", "gdb_at", default=None, type=HostPort(),
+              help="Wait for GDB on [HOST:]PORT first (loopback by default), halted before "
+                   "the first instruction; the run goes on when GDB detaches.")
 @click.option("--ticks", default=None, type=TICKS,
               help="Stop after this many retired instructions (default: no limit).")
 @click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True),
@@ -129,7 +184,8 @@ def _parse_irq(spec: str):
               help="The command line semihosting GET_CMDLINE returns (default: the image).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON summary instead (with the trace events, unless --trace).")
-def run(elf, board, ticks, timeout, irqs, until, trace_path, semihost_root, sh_args, as_json):
+def run(elf, board, gdb_at, ticks, timeout, irqs, until, trace_path, semihost_root, sh_args,
+        as_json):
     """Run ELF (default: the bundled demo) until it exits, printing its console as it goes.
 
     Exit status: the firmware's exit code when it exits; 124 when --ticks or --timeout ends
@@ -163,8 +219,10 @@ def run(elf, board, ticks, timeout, irqs, until, trace_path, semihost_root, sh_a
     with contextlib.ExitStack() as stack:
         if trace_path:
             m.set_trace_sink(TraceWriter(stack.enter_context(atomic_output(trace_path, "wb"))))
-        elif not as_json:
+        elif not as_json and not gdb_at:
             m.set_trace(False)       # nothing asked for the events: none are kept
+        if gdb_at and not _serve_gdb(m, gdb_at):
+            sys.exit(0)              # GDB killed it
         stop = m.run(ticks=ticks, until=until, timeout=timeout,
                      on_chunk=None if as_json else stream)
     if as_json:

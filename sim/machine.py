@@ -40,6 +40,7 @@ from .native import ffi, lib
 from .testkit import TestKit
 from .snapshot import Snapshot, image_digest
 from .symbols import Symbol, Symbols  # noqa: F401  (Symbol: part of this module's API)
+from .native.debugging import Debugging
 
 guest_log = logging.getLogger("sim.guest")
 
@@ -135,9 +136,11 @@ def latency_bucket_low(bucket: int) -> int:
     return lib.acct_bucket_low(bucket)
 
 
-class Machine(TestKit):
+class Machine(TestKit, Debugging):
     """One board, one image, one native core. The helpers tests read naturally
-    (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's."""
+    (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's;
+    the debugging API the GDB server uses (breakpoints, watchpoints, steps, halt) is
+    Debugging's (sim/native/debugging.py)."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
                  semihost_root=None, semihost_args=None,
@@ -614,6 +617,11 @@ class Machine(TestKit):
                     return self._stop("timeout", timeout=timeout)
         finally:
             lib.core_set_stop_on(core, 0)
+        return self._finish(r, ticks=ticks, until=until)
+
+    def _finish(self, r, *, ticks=None, until=None) -> Stop:
+        """The Stop for core_run's result r, or the exception it stands for."""
+        core = self._core
         reason = STOP_REASONS.get(r, "error")
         if reason == "exit":
             self.exit_code = lib.core_exit_code(core)
@@ -645,6 +653,12 @@ class Machine(TestKit):
             detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
         elif reason == "event":
             detail = f"a trace record of a stop_on kind was made {at}"
+        elif reason in ("break", "step", "halt"):
+            detail = {"break": "breakpoint", "step": "stepped", "halt": "halted"}[reason] + \
+                f" {at}"
+        elif reason == "watch":
+            addr, kind = self.watch_hit
+            detail = f"watchpoint: {kind} of {self.where(addr, 'address')} {at}"
         elif reason == "reset":
             detail = f"the firmware asked for a machine reset (test finisher) {at}"
         else:
@@ -665,6 +679,15 @@ class Machine(TestKit):
         self.last_stop = Stop(reason, self.ticks, pc, self.exit_code, detail,
                               self.function_at(pc), loop, fault)
         return self.last_stop
+
+    # ---- debugging: set_breakpoint, set_watchpoint, watch_hit, step, halt (sim/native/
+    # debugging.py); the GDB server (sim/gdb; docs/testing.md "Debugging in GDB") --------------
+
+    def serve_gdb(self, port: int = 1234, host: str = "127.0.0.1", on_listen=None) -> str:
+        """Serves this machine to one GDB (sim.gdb) on host:port, halted where it is, and
+        returns how the session ended: "detach", "kill" or "closed"."""
+        from .gdb import serve
+        return serve(self, port, host, on_listen)
 
     def fault_info(self) -> tuple[int, int, int]:
         """The last fault taken (or the lockup): its PC, the address it is about, its cause

@@ -24,8 +24,19 @@ enum core_stop {
 	                       * ends"): core_loop_info gives its address range */
 	STOP_CONSOLE_FULL = 11,/* the console output reached its limit (core_set_console_limit) */
 	STOP_SIGNAL = 12,     /* SIGINT or SIGTERM arrived during the run (core_signal_taken) */
-	STOP_EVENT = 13       /* a trace record of a kind asked for (core_set_stop_on) was made */
+	STOP_EVENT = 13,      /* a trace record of a kind asked for (core_set_stop_on) was made */
+	STOP_BREAK = 14,      /* PC reached a breakpoint (core_set_breakpoint), not yet run */
+	STOP_WATCH = 15,      /* an access hit a watchpoint (core_set_watchpoint): it retired */
+	STOP_STEP = 16,       /* core_step ran one instruction, or took an exception entry */
+	STOP_HALT = 17        /* core_halt asked the run to stop (another thread, a debugger) */
 };
+
+/* Watchpoint kinds (core_set_watchpoint), as GDB's Z2 / Z3 / Z4. */
+#define WATCH_WRITE 1
+#define WATCH_READ 2
+#define WATCH_ACCESS 3
+#define CORE_MAX_BREAKPOINTS 64
+#define CORE_MAX_WATCHPOINTS 16
 
 /* Limits of the core (README "Limits"). Every size the core allocates is bounded by one of
  * these, and every size computation is checked against them before it is made. */
@@ -255,6 +266,26 @@ void core_set_runaway(struct core *c, uint64_t limit);
  * frame stacked, PC at the vector); 0 turns it off. Only kinds below EV_RECORDED_END. */
 void core_set_stop_on(struct core *c, uint32_t kinds);
 uint64_t core_ticks(struct core *c);
+
+/* ---- debugging (debug.c): what a debugger (sim/gdb) needs of the core --------------------- */
+
+/* Stops every later run before the instruction at `addr` (STOP_BREAK), once it is reached;
+ * `on` 0 removes it. 0, -1 the table is full (CORE_MAX_BREAKPOINTS), -2 out of memory. A run
+ * that starts at a breakpoint runs that instruction first (the debugger steps off it). */
+int core_set_breakpoint(struct core *c, uint64_t addr, int on);
+/* Stops a run right after an instruction accessed [addr, addr + len) (kind WATCH_*):
+ * STOP_WATCH, core_watch_info tells which. While any watchpoint is set, every access and
+ * every instruction goes through a C hook (slow); with none, no hook is installed. */
+int core_set_watchpoint(struct core *c, uint64_t addr, uint32_t len, int kind, int on);
+/* The access of the last STOP_WATCH: its address and kind (WATCH_READ / WATCH_WRITE). */
+void core_watch_info(struct core *c, uint64_t *addr, int *kind);
+/* Runs exactly one instruction (one tick), or, when an exception is due at this boundary,
+ * only its entry (PC at the handler's first instruction): STOP_STEP, or what else ended it
+ * (an exit, a fault that locks up, ...). */
+int core_step(struct core *c);
+/* Asks a running core_run to stop at its next block boundary (STOP_HALT): safe from another
+ * thread or a signal handler; a request made while no run runs ends the next one at once. */
+void core_halt(struct core *c);
 int core_exit_code(struct core *c);
 /* The loop of a STOP_STUCK: [start, end) of its block. */
 void core_loop_info(struct core *c, uint64_t *start, uint64_t *end);

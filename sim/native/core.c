@@ -152,6 +152,11 @@ static inline uint32_t count_insns(struct core *c, uint64_t addr, uint32_t size)
 	return block_info(c, addr, size)->count;
 }
 
+uint32_t core_insns_between(struct core *c, uint64_t addr, uint64_t pc)
+{
+	return pc > addr ? count_insns(c, addr, (uint32_t)(pc - addr)) : 0;
+}
+
 /* The block before the first one of a run, or one that did not run: nothing to charge. */
 static const struct icount_entry no_block = {UINT64_MAX, 0, 0, BLOCK_END_NONE, 0};
 
@@ -189,6 +194,8 @@ void core_charge_partial(struct core *c, uint64_t pc)
 		c->blk_end = BLOCK_END_NONE;   /* its last instruction did not retire */
 		/* (count_insns may reuse b's cache entry: addr is copied) */
 		c->ticks += pc == addr ? 0 : count_insns(c, addr, (uint32_t)(pc - addr));
+		if (c->dbg && b == &c->dbg->carry)
+			c->ticks += c->dbg->carry_lag;   /* retired before a debugger stop */
 	} else {
 		c->ticks += b->count;
 		block_end(c);
@@ -322,6 +329,8 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 	uint64_t noted = c->start_noted;
 	c->start_noted = UINT64_MAX;
 	c->blk = &no_block;
+	/* the first block after a debugger stopped in the middle of a block (debug.c) */
+	int resumed = c->dbg && core_debug_resumed(c, addr);
 	if (c->blk_end) {
 		block_end(c);
 		if (c->stop == STOP_EVENT)
@@ -331,18 +340,27 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 		core_stop(c, STOP_SIGNAL);   /* at this boundary: the block does not run */
 		return;
 	}
+	if (c->halt_req) {
+		c->halt_req = 0;
+		core_stop(c, STOP_HALT);     /* the same */
+		return;
+	}
+	if (c->dbg && core_debug_boundary(c))
+		return;                      /* a step done, a watchpoint hit: the same */
 	if (c->ticks >= c->deadline && c->ticks < c->due)
 		set_poll_deadline(c);        /* only the poll was due */
-	if (c->ticks >= c->due || c->need_check || c->recheck_masked) {
+	if (!resumed && (c->ticks >= c->due || c->need_check || c->recheck_masked)) {
 		c->pc_redirected = 0;
 		service(c, addr);
+		if (c->pc_redirected && c->dbg)
+			core_debug_redirected(c);
 		if (c->stop || c->pc_redirected)
 			return;  /* this block does not run now */
 	}
 	struct icount_entry *e = block_info(c, addr, size);
 	if ((e->start & BLOCK_START_LOOP) && core_on_loop(c, addr, size))
 		return;  /* stuck: the loop does not run again */
-	c->blk = e;
+	c->blk = resumed && c->dbg->lag ? core_debug_carry(c, e) : e;
 	c->blk_end = e->end;
 	if ((e->start & ~BLOCK_START_LOOP) && noted != addr) {
 		block_start(c, e->start);
@@ -520,6 +538,7 @@ void core_free(struct core *c)
 	free(c->console);
 	core_semihost_free(c);
 	storm_free(c);
+	core_debug_free(c);
 	core_free_devices(c);
 	if (c->arch && c->arch->release)
 		c->arch->release(c);
@@ -586,7 +605,7 @@ void core_set_stop_on(struct core *c, uint32_t kinds)
 
 uint64_t core_ticks(struct core *c)
 {
-	return c->ticks;
+	return c->ticks + (c->dbg ? c->dbg->lag : 0);
 }
 
 int core_exit_code(struct core *c)
@@ -685,6 +704,10 @@ static int run(struct core *c, uint64_t max_ticks, uint64_t until)
 	for (;;) {
 		if (core_signal_flag)
 			return c->stop = STOP_SIGNAL;
+		if (c->halt_req) {
+			c->halt_req = 0;
+			return c->stop = STOP_HALT;
+		}
 		if (c->ticks >= c->stop_tick)
 			return c->stop = STOP_TICKS;
 		if (c->trace_enabled && c->trace_len + TRACE_SLACK >= c->trace_cap)
@@ -709,6 +732,8 @@ static int run(struct core *c, uint64_t max_ticks, uint64_t until)
 			c->ending = 0;
 		}
 		if (c->stop) {
+			if (c->stop >= STOP_BREAK && c->stop <= STOP_HALT)
+				core_debug_stopped(c, read_pc(c));
 			if (c->stop == STOP_TRACE_FULL) {
 				c->stop = STOP_NONE;
 				return STOP_TRACE_FULL;

@@ -78,6 +78,32 @@ struct icount_entry {
 struct storm;
 struct device;
 
+/* What a debugger set (debug.c): breakpoints as one-address code hooks, watchpoints as memory
+ * hooks plus an every-instruction hook that stops after the access, stepping. */
+struct debug {
+	uint64_t bp[CORE_MAX_BREAKPOINTS];
+	uc_hook bp_hook[CORE_MAX_BREAKPOINTS];
+	int nbp;
+	struct { uint64_t addr; uint32_t len; int kind; } wp[CORE_MAX_WATCHPOINTS];
+	int nwp;
+	uc_hook h_mem, h_insn;   /* installed while watchpoints are set or a step runs */
+	int hooked;
+	int stepping, step_seen; /* core_step: the instruction started */
+	int watch_hit;           /* an access hit: stop before the next instruction */
+	uint64_t watch_addr;
+	int watch_kind;
+	uint64_t skip_bp;        /* the breakpoint the debugger stopped at: run its instruction */
+	int resume_skip;         /* stopped by a code hook after the block hook ran at resume_pc */
+	uint64_t resume_pc;
+	/* Ticks are exact at block boundaries, and what happens inside a block is stamped with
+	 * the tick of its start. A debugger stop inside a block keeps that convention: the
+	 * instructions of the block that retired before the stop are `lag`, charged with the
+	 * rest of the block (the first block of the next run, `carry`). core_ticks adds it. */
+	uint64_t lag;
+	struct icount_entry carry;
+	uint64_t carry_lag;      /* the lag carry.count holds beyond its own instructions */
+};
+
 struct core {
 	uc_engine *uc;
 	const struct arch_ops *arch;
@@ -162,12 +188,26 @@ struct core {
 	int ntimed;
 
 	struct storm *storm;     /* sources and accounting (storm/), NULL until storm_init */
+	struct debug *dbg;       /* breakpoints, watchpoints, stepping (debug.c), NULL until used */
+	volatile int halt_req;   /* core_halt: stop at the next block boundary (STOP_HALT) */
 	uint64_t handler_ticks;  /* ticks spent in handler mode, up to the last return */
 };
 
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
 void acct_observe(struct core *c, const struct event *e);   /* storm/acct.c */
+/* debug.c: the run's first block after a debugger stop in the middle of a block: 1 when the
+ * block hook must not service it (the boundary exists only because the run stopped there) */
+int core_debug_resumed(struct core *c, uint64_t addr);
+/* debug.c: emulation stopped with c->stop a debugger stop at pc: charge what retired */
+void core_debug_stopped(struct core *c, uint64_t pc);
+/* debug.c: the resumed first block `e` with the lag added (core_debug_resumed was 1) */
+const struct icount_entry *core_debug_carry(struct core *c, const struct icount_entry *e);
+/* core.c: instructions in [addr, pc) of the code there */
+uint32_t core_insns_between(struct core *c, uint64_t addr, uint64_t pc);
+int core_debug_boundary(struct core *c); /* a step or watchpoint stop at this boundary */
+void core_debug_redirected(struct core *c);  /* service moved PC to a handler */
+void core_debug_free(struct core *c);
 void core_stop(struct core *c, int reason);
 
 /* Reports event `e`: into the trace if it is a record kind, and to the accounting if it
