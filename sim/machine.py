@@ -133,7 +133,7 @@ class ThreadTicks(NamedTuple):
 def latency_bucket_low(bucket: int) -> int:
     """The lowest latency (ticks) counted in histogram bucket `bucket` of
     Machine.latency_histogram: exact below 256 ticks, then 64 buckets per octave."""
-    return lib.acct_bucket_low(bucket)
+    return lib.core_storm_bucket_low(bucket)
 
 
 class Machine(TestKit, Debugging):

@@ -339,7 +339,7 @@ int core_add_source(struct core *c, const struct storm_spec *spec, const uint32_
 int core_storm_lines(struct core *c, struct line_acct *out, uint32_t n);
 int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out);
 void core_storm_reset(struct core *c);
-uint64_t acct_bucket_low(uint32_t b);
+uint64_t core_storm_bucket_low(uint32_t b);
 
 /* ---- ARMv7-M (armv7m/): exception model, NVIC + SCB, SysTick ---------------------------- */
 

@@ -33,7 +33,7 @@ static inline uint32_t hist_bucket(uint64_t v)
 	return 256 + (uint32_t)(msb - 8) * 64 + sub;
 }
 
-uint64_t acct_bucket_low(uint32_t b)
+uint64_t core_storm_bucket_low(uint32_t b)
 {
 	if (b < 256)
 		return b;
