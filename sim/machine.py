@@ -737,12 +737,8 @@ class Machine(TestKit, Debugging):
 
     def function_at(self, addr) -> str | None:
         """The function holding `addr`, as "name+0xoffset", or None (no function symbol)."""
-        addr &= ~self.adapter.code_bit
-        best = None
-        for name, (a, size, kind) in self.symbols._t.items():
-            if kind == "FUNC" and a <= addr < a + max(size, 1):
-                best = f"{name}+{addr - a:#x}"
-        return best
+        hit = self.symbols.containing(addr)
+        return None if hit is None else f"{hit[0]}+{hit[1]:#x}"
 
     def where(self, addr, what: str = "pc") -> str:
         """`addr` for a message: "pc 0x000001a4 (main+0x10)", the function left out where the

@@ -74,14 +74,19 @@ class Symbols:
     def __iter__(self):
         return iter(self._t)
 
-    def at(self, addr: int) -> str | None:
-        """The function containing code address `addr` as "name" or "name+0x4", or None."""
+    def containing(self, addr: int) -> tuple[str, int] | None:
+        """(name, offset) of the function containing code address `addr`, or None."""
         addr &= ~self._m.adapter.code_bit
         for name, (a, size, kind) in self._t.items():
             a &= ~self._m.adapter.code_bit
             if kind == "FUNC" and a <= addr < a + max(size, 1):
-                return name if addr == a else f"{name}+{addr - a:#x}"
+                return name, addr - a
         return None
+
+    def at(self, addr: int) -> str | None:
+        """The function containing code address `addr` as "name" or "name+0x4", or None."""
+        hit = self.containing(addr)
+        return None if hit is None else hit[0] if not hit[1] else f"{hit[0]}+{hit[1]:#x}"
 
     def address(self, name_or_addr) -> int:
         if isinstance(name_or_addr, int):

@@ -4,7 +4,7 @@ side (m.clint)."""
 
 import pytest
 
-from conftest import CLINT, MIP_MSIP, MIP_MTIP, MSI, MTI, addr, kinds, traps
+from rv_helpers import CLINT, MIP_MSIP, MIP_MTIP, MSI, MTI, addr, kinds, traps
 from sim import ConfigError
 
 MTIMECMP, MTIME = CLINT + 0x4000, CLINT + 0xBFF8

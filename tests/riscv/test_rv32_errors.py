@@ -3,7 +3,7 @@ board files, traps with no usable trap vector, trap loops, the start-up code's d
 
 import pytest
 
-from conftest import CLINT, MIP_MSIP, addr
+from rv_helpers import CLINT, MIP_MSIP, addr
 from sim import ConfigError, FirmwareError, Machine
 from sim.demo import demo_image
 

@@ -5,7 +5,7 @@ on qemu-system-riscv32 -M virt with the same console."""
 
 import pytest
 
-from conftest import build_console_fw, needs_qemu, run_qemu
+from rv_helpers import build_console_fw, needs_qemu, run_qemu
 from sim import Machine
 from sim.machine import Stop
 

@@ -2,7 +2,7 @@
 (rv32_block_end, trap entry) instead of reading them at every arbitration. Whenever a run stops,
 wherever it stops, what it keeps must be what the hart holds."""
 
-from conftest import CLINT, MIP_MSIP, MIP_MTIP, traps
+from rv_helpers import CLINT, MIP_MSIP, MIP_MTIP, traps
 
 from sim import storm
 from sim.storm import Scenario, Source

@@ -4,7 +4,7 @@
 
 import pytest
 
-from conftest import MEI, MIP_MEIP, PLIC, addr, claims, kinds, traps
+from rv_helpers import MEI, MIP_MEIP, PLIC, addr, claims, kinds, traps
 from sim import ConfigError
 
 PENDING = PLIC + 0x1000

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import COMMON, FW, RISCV
+from rv_helpers import COMMON, FW, RISCV
 from sim import Machine, toolchain
 
 # What the probe must see on irqsim (Privileged Architecture 20211203, PLIC 1.0.0).

@@ -5,7 +5,7 @@ clock, must print the same, which holds because only orders and counts are print
 
 import pytest
 
-from conftest import build_console_fw, needs_qemu, run_qemu
+from rv_helpers import build_console_fw, needs_qemu, run_qemu
 from sim import Machine
 
 RTC = 0x00101000

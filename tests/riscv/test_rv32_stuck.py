@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim import toolchain
 
-from conftest import COMMON, RISCV
+from rv_helpers import COMMON, RISCV
 
 STUCK_FW = Path(__file__).resolve().parents[1] / "cortex_m" / "fw" / "stuck_tests.c"
 

@@ -2,7 +2,7 @@
 mcause/mepc/mtval, mstatus MIE/MPIE/MPP on entry and mret, mtvec modes, mie masking, the
 order of simultaneous interrupts, synchronous exceptions, nesting and U-mode."""
 
-from conftest import (CLINT, MEI, MIP_MEIP, MIP_MSIP, MIP_MTIP, MSI, MSTATUS_MIE,
+from rv_helpers import (CLINT, MEI, MIP_MEIP, MIP_MSIP, MIP_MTIP, MSI, MSTATUS_MIE,
                       MSTATUS_MPIE, MSTATUS_MPP, MTI, PLIC, addr, kinds, traps)
 
 

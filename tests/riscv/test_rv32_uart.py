@@ -2,7 +2,7 @@
 transmitter-holding-register-empty interrupt (IER.ETBEI, IIR, LSR) as a real device interrupt
 raised by the firmware alone."""
 
-from conftest import MEI, MIP_MEIP, PLIC, UART, addr, claims, kinds, traps
+from rv_helpers import MEI, MIP_MEIP, PLIC, UART, addr, claims, kinds, traps
 
 IER, IIR, FCR, LSR = UART + 1, UART + 2, UART + 2, UART + 5
 

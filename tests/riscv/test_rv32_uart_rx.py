@@ -6,7 +6,7 @@ on stdin: both must print the same."""
 
 import pytest
 
-from conftest import build_console_fw, build_rv, needs_qemu, run_dialogue, run_qemu_dialogue
+from rv_helpers import build_console_fw, build_rv, needs_qemu, run_dialogue, run_qemu_dialogue
 from sim import ConfigError, Machine
 
 UART = 0x10000000

@@ -8,7 +8,7 @@ import pickle
 import shutil
 
 import pytest
-from conftest import guest_test, run_on_twice
+from snap_helpers import guest_test, run_on_twice
 
 import sim
 from sim.errors import ClosedError, SnapshotError
