@@ -68,7 +68,7 @@ def insns_per_loop(board):
 def bare_engine(m):
     """A hook-free Unicorn engine holding machine m's memory and registers, and its PC."""
     a = m.adapter
-    uc = a.new_engine()
+    uc = a.new_engine(m.board)
     for r in m.board.memory:
         uc.mem_map(r.base, r.size)
         uc.mem_write(r.base, m.mem_read(r.base, r.size))

@@ -150,6 +150,10 @@ def _parse(d: dict, path: Path) -> Board:
     for key in ("cpu", "firmware_target"):
         if key in d:
             need(key, str)
+    cpu = d.get("cpu", adapter.cpus[0] if adapter.cpus else "")
+    if adapter.cpus and cpu not in adapter.cpus:
+        raise bad(f"cpu {cpu!r} is not a core the {arch} model has; one of "
+                  f"{', '.join(adapter.cpus)}")
     clock = d.get("clock_hz", 1_000_000)
     if not is_int(clock) or not CLOCK_HZ_MIN <= clock <= CLOCK_HZ_MAX:
         raise bad(f"clock_hz must be an integer {CLOCK_HZ_MIN}..{CLOCK_HZ_MAX} (ticks per "
@@ -207,7 +211,7 @@ def _parse(d: dict, path: Path) -> Board:
     for key in ("prio_variant", "summary"):
         if key in d:
             need(key, str)
-    return Board(name=name, arch=arch, cpu=d.get("cpu", ""),
+    return Board(name=name, arch=arch, cpu=cpu,
                  firmware_target=d.get("firmware_target", ""), clock_hz=clock,
                  controller=ctrl, memory=tuple(regions), devices=tuple(devices), path=path,
                  prio_variant=d.get("prio_variant", ""), summary=d.get("summary", ""))

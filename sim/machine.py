@@ -171,7 +171,7 @@ class Machine(TestKit, Debugging):
         self._lockup: FirmwareError | None = None
         self.last_stop: Stop | None = None    # how the last run that returned ended
 
-        uc = self.adapter.new_engine()
+        uc = self.adapter.new_engine(self.board)
         core = lib.core_new(uc._uch.value, self.board.clock_hz)
         if core == ffi.NULL:
             raise MemoryError("cannot allocate the native core")

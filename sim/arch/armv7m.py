@@ -12,6 +12,8 @@ their numbers (sim.codes.ARMV7M_SYSTEM_EXCEPTIONS).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import unicorn
 from unicorn import arm_const
 
@@ -24,6 +26,27 @@ from ..native import ffi, lib
 from .base import Arch, read_struct
 
 EM_ARM = 40
+
+
+@dataclass(frozen=True)
+class MProfile:
+    """One M-profile core: the Unicorn CPU model and what its exception model has
+    (struct m_profile in sim/native/api.h)."""
+    uc_model: int
+    version: int          # 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline
+    fpu: int = 0          # 0 none, 1 single precision, 2 single and double
+    vtor: bool = True
+    systick: bool = True
+
+
+# The cores a board's `cpu` may name; the first is the default.
+ARMV7M_CPUS = {
+    "cortex-m3": MProfile(arm_const.UC_CPU_ARM_CORTEX_M3, 7),
+    "cortex-m4f": MProfile(arm_const.UC_CPU_ARM_CORTEX_M4, 7, fpu=1),
+    "cortex-m7": MProfile(arm_const.UC_CPU_ARM_CORTEX_M7, 7, fpu=2),
+    "cortex-m33": MProfile(arm_const.UC_CPU_ARM_CORTEX_M33, 8, fpu=1),
+    "cortex-m0": MProfile(arm_const.UC_CPU_ARM_CORTEX_M0, 6, vtor=False),
+}
 
 
 class Armv7m(Arch):
@@ -55,6 +78,7 @@ class Armv7m(Arch):
     reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
                  "the System Control Space (NVIC, SCB, SysTick)"),)
     controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
+    cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
     EXCEPTION_TICKS_MAX = 1000
 
@@ -81,15 +105,18 @@ class Armv7m(Arch):
 
     # ---- the engine and the machine -----------------------------------------------------------
 
-    def new_engine(self):
+    def new_engine(self, board):
         uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB)
-        # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + model gives an M3.
-        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M3)
+        # UC_MODE_MCLASS gives an M33 whatever the model; THUMB + a model gives that model.
+        uc.ctl_set_cpu_model(ARMV7M_CPUS[board.cpu].uc_model)
         return uc
 
     def init(self, m):
         c = m.board.controller
-        if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"]):
+        cpu = ARMV7M_CPUS[m.board.cpu]
+        prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
+                                               "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
+        if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof):
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
         r = lib.armv7m_reset(m._core)

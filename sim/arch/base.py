@@ -51,6 +51,8 @@ class Arch:
     reserved: tuple = ()
     # the keys a board file's [controller] table may have
     controller_keys: frozenset = frozenset()
+    # the cores a board's `cpu` key may name (the first is the default); empty: any name
+    cpus: tuple = ()
 
     def check_controller(self, ctrl: dict, need, bad) -> None:
         """Checks a board file's [controller] table `ctrl`: `need(key, type)` reads a required key
@@ -63,8 +65,8 @@ class Arch:
 
     # ---- the engine and the machine -----------------------------------------------------------
 
-    def new_engine(self):
-        """A fresh unicorn.Uc of this architecture's mode and CPU model."""
+    def new_engine(self, board):
+        """A fresh unicorn.Uc of this architecture's mode and of the CPU model board.cpu names."""
         raise NotImplementedError
 
     def reg_id(self, name: str) -> int:

@@ -83,7 +83,7 @@ class Rv32(Arch):
 
     # ---- the engine and the machine -----------------------------------------------------------
 
-    def new_engine(self):
+    def new_engine(self, board):
         return unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV32)
 
     def init(self, m):

@@ -343,9 +343,18 @@ uint64_t core_storm_bucket_low(uint32_t b);
 
 /* ---- ARMv7-M (armv7m/): exception model, NVIC + SCB, SysTick ---------------------------- */
 
-/* Installs the architecture and its NVIC (num_irq lines, prio_bits priority bits) on core c;
- * 0 on success. */
-int armv7m_init(struct core *c, int num_irq, int prio_bits);
+/* The M-profile core a board names (its `cpu` key): which exception model it has. Filled from
+ * the CPU table of sim/arch/armv7m.py (ARMV7M_CPUS); armv7m_init copies it. */
+struct m_profile {
+	int version;        /* 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline */
+	int fpu;            /* 0 none, 1 single precision, 2 single and double precision */
+	int vtor;           /* the SCB has VTOR (always on v7-M and v8-M; an option on v6-M) */
+	int systick;        /* SysTick is implemented */
+};
+
+/* Installs the architecture and its NVIC (num_irq lines, prio_bits priority bits) for core
+ * profile p on core c; 0 on success. */
+int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p);
 /* Reset (B1.5.5): 0, -1 when the vector table is not readable, -2 when the reset vector is not
  * a Thumb address (bit 0 clear). */
 int armv7m_reset(struct core *c);

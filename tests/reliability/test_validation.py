@@ -28,6 +28,8 @@ def board_with(tmp_path, text, old, new):
     (AN385, 'name = "mps2-an385"', 'name = "x"\nflux = 3', "unknown key 'flux'; allowed:"),
     (AN385, "prio_bits = 3", "prio_bits = 3\nspeed = 1", "unknown key controller.'speed'"),
     (AN385, "prio_bits = 3", "prio_bits = 9", "controller.prio_bits must be 2..8"),
+    (AN385, 'cpu = "cortex-m3"', 'cpu = "cortex-m85"',
+     "cpu 'cortex-m85' is not a core the armv7m model has; one of cortex-m3, "),
     (AN385, "prio_bits = 3", 'prio_bits = "3"', "'prio_bits' must be a int"),
     (AN385, "entry = 12", "entry = -1", "controller.exception_ticks.entry must be an integer"),
     (AN385, "entry = 12", 'entry = "x"', "controller.exception_ticks.entry must be an integer"),

@@ -91,6 +91,7 @@
 #define XPSR_IT_MASK ((3u << 25) | (0x3Fu << 10))
 
 struct armv7m {
+	struct m_profile profile;            /* the core: architecture version, FPU, VTOR, SysTick */
 	int num_irq, nexc;
 	uint8_t prio_mask;                   /* implemented priority bits, e.g. 0xE0 for 3 */
 	uint8_t prio[NEXC_MAX];

@@ -726,13 +726,15 @@ int armv7m_prio_note(struct core *c, struct prio_note *out)
 	return 1;
 }
 
-int armv7m_init(struct core *c, int num_irq, int prio_bits)
+int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p)
 {
-	if (c->arch || num_irq < 1 || num_irq > 496 || prio_bits < 2 || prio_bits > 8)
+	if (c->arch || num_irq < 1 || num_irq > 496 || prio_bits < 2 || prio_bits > 8 || !p ||
+	    p->version < 6 || p->version > 8 || p->fpu < 0 || p->fpu > 2)
 		return -1;
 	struct armv7m *a = calloc(1, sizeof(*a));
 	if (!a)
 		return -1;
+	a->profile = *p;
 	a->num_irq = num_irq;
 	a->nexc = EXC_IRQ0 + num_irq;
 	a->prio_mask = (uint8_t)(0xFFu << (8 - prio_bits));
