@@ -11,16 +11,24 @@ from .boards import get_board
 from .errors import ConfigError
 
 
+def board_file(board, name: str) -> Path:
+    """Firmware file `name` for `board`: firmware/<arch folder>/<board>/<name> where the board
+    has its own (microbit: the nRF51 console, its memory map), else the architecture's."""
+    d = toolchain.firmware_dir() / board.adapter.firmware_folder
+    own = d / board.name / name
+    return own if own.is_file() else d / name
+
+
 def _sources(board) -> tuple[list[Path], Path, list[Path]]:
     """The demo's sources, linker script and include folders: the architecture's start-up
-    code and console (its adapter's firmware_folder and startup), the common demo, the table."""
+    code and console (its adapter's firmware_folder and startup, or the board's own files
+    there: board_file), the common demo, the table."""
     fw = toolchain.firmware_dir()
     common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
     table = toolchain.handlertable_dir() / "handler_table.c"
     a = board.adapter
-    d = fw / a.firmware_folder
-    return [d / a.startup, d / "console.c", d / "demo_main.c", *common, table], \
-        d / "link.ld", [d]
+    own = [board_file(board, n) for n in (a.startup, "console.c", "demo_main.c")]
+    return [*own, *common, table], board_file(board, "link.ld"), [fw / a.firmware_folder]
 
 
 def demo_image(board="mps2-an385") -> Path:
@@ -35,7 +43,7 @@ def demo_image(board="mps2-an385") -> Path:
 
 def build_all() -> list[Path]:
     """What `irqsim build` builds: the demo image of every bundled board that has one."""
-    out = [demo_image("mps2-an385")]
+    out = [demo_image("mps2-an385"), demo_image("microbit")]
     if (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         out.append(demo_image("virt"))
     return out

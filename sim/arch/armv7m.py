@@ -77,7 +77,8 @@ class Armv7m(Arch):
 
     reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
                  "the System Control Space (NVIC, SCB, SysTick)"),)
-    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
+    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks", "vtor",
+                                 "systick"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
     EXCEPTION_TICKS_MAX = 1000
@@ -100,6 +101,34 @@ class Armv7m(Arch):
                 raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
                           f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
 
+    def check_core(self, cpu, ctrl, bad):
+        """ARMv6-M (docs/semantics.md, "Cortex-M0"): 2 priority bits and at most 32 lines
+        (ARMv6-M ARM B1.5.4, B3.4); VTOR and SysTick are options there (controller.vtor,
+        controller.systick; default from the core), mandatory on ARMv7-M and ARMv8-M."""
+        prof = ARMV7M_CPUS[cpu]
+        for key in ("vtor", "systick"):
+            if key not in ctrl:
+                continue
+            if not isinstance(ctrl[key], bool):
+                raise bad(f"controller.{key} must be true or false (got {ctrl[key]!r})")
+            if prof.version != 6 and not ctrl[key]:
+                raise bad(f"controller.{key} = false: {cpu} (ARMv{prof.version}-M) always "
+                          f"has {'VTOR' if key == 'vtor' else 'SysTick'}; only an ARMv6-M "
+                          "core may leave it out")
+        if prof.version == 6:
+            if ctrl["prio_bits"] != 2:
+                raise bad(f"controller.prio_bits must be 2 on {cpu} (ARMv6-M has 2 priority "
+                          f"bits; got {ctrl['prio_bits']})")
+            if ctrl["num_irq"] > 32:
+                raise bad(f"controller.num_irq must be 1..32 on {cpu} (ARMv6-M; got "
+                          f"{ctrl['num_irq']})")
+
+    def profile(self, board) -> MProfile:
+        """The board's core with its controller's vtor / systick options applied."""
+        cpu, c = ARMV7M_CPUS[board.cpu], board.controller
+        return MProfile(cpu.uc_model, cpu.version, cpu.fpu, c.get("vtor", cpu.vtor),
+                        c.get("systick", cpu.systick))
+
     def num_lines(self, controller):
         return controller["num_irq"]
 
@@ -113,7 +142,7 @@ class Armv7m(Arch):
 
     def init(self, m):
         c = m.board.controller
-        cpu = ARMV7M_CPUS[m.board.cpu]
+        cpu = self.profile(m.board)
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
                                                "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
         if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof):
@@ -184,6 +213,13 @@ class Armv7m(Arch):
 
         def bits(v, names):
             return ", ".join(n for b, n in names.items() if v >> b & 1) or "none"
+        if self.profile(m.board).version == 6:   # HardFault only, no fault status registers
+            text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address "
+                    f"{addr:#010x}: a HardFault (ARMv6-M has no other fault and no fault status "
+                    "registers)")
+            return why, {"handler": self.exception_name(active), "exception": active, "pc": pc,
+                         "function": m.function_at(pc), "address": addr, "cause": cause,
+                         "text": text}
         text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address {addr:#010x}: "
                 f"CFSR {cfsr:#010x} ({bits(cfsr, ARMV7M_CFSR_BITS)}), HFSR {hfsr:#010x} "
                 f"({bits(hfsr, ARMV7M_HFSR_BITS)})")
