@@ -36,7 +36,7 @@ class MProfile:
     version: int          # 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline
     fpu: int = 0          # 0 none, 1 single precision, 2 single and double
     vtor: bool = True
-    systick: bool = True
+    systick: bool | str = True   # or "cpu-clock": no reference clock (a board's choice)
 
 
 # The cores a board's `cpu` may name; the first is the default.
@@ -109,8 +109,12 @@ class Armv7m(Arch):
         for key in ("vtor", "systick"):
             if key not in ctrl:
                 continue
+            if key == "systick" and ctrl[key] == "cpu-clock":
+                continue
             if not isinstance(ctrl[key], bool):
-                raise bad(f"controller.{key} must be true or false (got {ctrl[key]!r})")
+                raise bad(f"controller.{key} must be true or false"
+                          + (' or "cpu-clock" (no reference clock)' if key == "systick" else "")
+                          + f" (got {ctrl[key]!r})")
             if prof.version != 6 and not ctrl[key]:
                 raise bad(f"controller.{key} = false: {cpu} (ARMv{prof.version}-M) always "
                           f"has {'VTOR' if key == 'vtor' else 'SysTick'}; only an ARMv6-M "
@@ -124,10 +128,17 @@ class Armv7m(Arch):
                           f"{ctrl['num_irq']})")
 
     def profile(self, board) -> MProfile:
-        """The board's core with its controller's vtor / systick options applied."""
+        """The board's core with its controller's vtor / systick options applied (systick:
+        True, False, or "cpu-clock": SysTick without a reference clock)."""
         cpu, c = ARMV7M_CPUS[board.cpu], board.controller
         return MProfile(cpu.uc_model, cpu.version, cpu.fpu, c.get("vtor", cpu.vtor),
                         c.get("systick", cpu.systick))
+
+    @staticmethod
+    def systick_code(systick) -> int:
+        """struct m_profile.systick (api.h M_SYSTICK_*) for a profile's systick value."""
+        return (lib.M_SYSTICK_CPU_CLOCK if systick == "cpu-clock" else
+                lib.M_SYSTICK_ON if systick else lib.M_SYSTICK_NONE)
 
     def num_lines(self, controller):
         return controller["num_irq"]
@@ -144,7 +155,8 @@ class Armv7m(Arch):
         c = m.board.controller
         cpu = self.profile(m.board)
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
-                                               "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
+                                               "vtor": int(cpu.vtor),
+                                               "systick": self.systick_code(cpu.systick)})
         if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof):
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
@@ -190,7 +202,10 @@ class Armv7m(Arch):
             what = "BASEPRI (MSR; MRS reads back all 8 bits, the model uses the implemented ones)"
         variant = m.board.prio_variant
         use = (f"firmware that relies on 8 bits (as QEMU 7.2 has them) wants board {variant!r}"
-               if variant else "a board with controller.prio_bits = 8 keeps all the bits")
+               if variant else
+               "ARMv6-M has these 2 bits only (QEMU 7.2 too): give priorities in bits 7:6"
+               if self.profile(m.board).version == 6 else
+               "a board with controller.prio_bits = 8 keeps all the bits")
         return [f"{m.image.name}: priority {note.written:#04x} written to {what} at tick "
                 f"{note.tick} reads back {note.read_back:#04x}: board {m.board.name} implements "
                 f"{bits} priority bits (mask {mask:#04x}), the low {8 - bits} are dropped; {use}"]

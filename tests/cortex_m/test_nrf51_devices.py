@@ -124,3 +124,12 @@ def test_a_snapshot_restores_the_timer_and_the_uarts_queued_input(m):
     del m.events[since:]
     assert rest() == first
     assert first[1][:2] == [ord("a"), ord("b")]
+
+
+def test_ficr_reads_qemus_factory_values_and_uicr_is_erased(m):
+    assert m.mmio_read(0x10000010) == 0x400, "CODEPAGESIZE"
+    assert m.mmio_read(0x10000014) == 0x100, "CODESIZE: 256 pages, 256 KiB"
+    assert m.mmio_read(0x10000000) == 0xFFFFFFFF
+    assert m.mmio_read(0x10001000) == 0xFFFFFFFF, "UICR: erased"
+    m.mmio_write(0x10001000, 0)
+    assert m.mmio_read(0x10001000) == 0xFFFFFFFF, "no NVMC: UICR writes are ignored"

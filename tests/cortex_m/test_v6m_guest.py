@@ -164,6 +164,8 @@ def test_priority_fields_and_the_registers_armv6m_has(v6):
 def test_ipr_is_word_access_only_and_a_byte_write_is_a_guest_error(v6):
     g = v6("ipr_word")
     assert g.log == [0x00408000, 0xC0408000, DONE]
+    assert any("ARMv6-M has these 2 bits only" in n for n in g.m.notes), \
+        "the dropped 0x3F is noted, with what to do on a 2-bit core"
     with pytest.raises(sim.FirmwareError, match="0xe000e403"):
         v6("ipr_word", strict=True)
 
@@ -212,3 +214,11 @@ def test_a_hardfault_loop_is_decoded_without_armv7m_fault_registers():
     assert f["handler"] == "HardFault" and f["address"] == 0x60000000
     assert "cfsr" not in f and "CFSR" not in stop.detail
     assert "ARMv6-M has no other fault" in stop.detail
+
+
+def test_systick_has_no_reference_clock_on_microbit_as_on_qemu(v6):
+    g = v6("systick_clocks")
+    assert g.log == [0, 1, DONE], "CLKSOURCE = 0 never counts; CLKSOURCE = 1 does"
+    board = sim.boards.board_with("microbit", {"controller.systick": True})
+    g = v6("systick_clocks", board=board)
+    assert g.log[0] > 0, "with controller.systick = true both clocks count (as on mps2-an385)"

@@ -11,7 +11,7 @@
  *   QEMU 7.2 logs them ("NVIC: Bad read offset"): ICTR, STIR, SHCSR, CFSR, HFSR, MMFAR, BFAR,
  *   AFSR and the CPUID feature registers; VTOR on a core without one (Cortex-M0; a Cortex-M0+
  *   board sets controller.vtor = true); SysTick's four registers on a core without SysTick
- *   (controller.systick = false). QEMU 7.2 differs in two: its M0 has a working VTOR and
+ *   (controller.systick = false; "cpu-clock" is SysTick without a reference clock, systick.c). QEMU 7.2 differs in two: its M0 has a working VTOR and
  *   always has SysTick (docs/semantics.md).
  * - IABR and SHPR1 (reserved on ARMv6-M) read as zero and ignore writes without a note: QEMU
  *   7.2 does the same, silently.
@@ -54,7 +54,7 @@ int v6m_scs_read(struct core *c, uint32_t off, uint32_t *v)
 	case ICTR: case STIR: case SHCSR: case CFSR: case HFSR: case MMFAR: case BFAR: case 0xD3C:
 		return absent(c, off, v);
 	case SYST_CSR: case SYST_RVR: case SYST_CVR: case SYST_CALIB:
-		return a->profile.systick ? 0 : absent(c, off, v);
+		return a->profile.systick != M_SYSTICK_NONE ? 0 : absent(c, off, v);
 	case VTOR:
 		return a->profile.vtor ? 0 : absent(c, off, v);
 	case CPUID:
@@ -87,7 +87,7 @@ int v6m_scs_write(struct core *c, uint32_t off, uint32_t v)
 	case CCR:
 		return absent(c, off, NULL);
 	case SYST_CSR: case SYST_RVR: case SYST_CVR: case SYST_CALIB:
-		return a->profile.systick ? 0 : absent(c, off, NULL);
+		return a->profile.systick != M_SYSTICK_NONE ? 0 : absent(c, off, NULL);
 	case VTOR:
 		return a->profile.vtor ? 0 : absent(c, off, NULL);
 	case AIRCR:

@@ -27,8 +27,8 @@
  */
 #include "dev.h"
 
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define UART_DATA 0x00
 #define UART_STATE 0x04
@@ -192,24 +192,18 @@ static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 static void uart_free(struct device *d)
 {
-	free(((struct cmsdk_uart *)d->state)->in.buf);
+	inq_dev_free(d, offsetof(struct cmsdk_uart, in));
 }
 
 /* Snapshots: the registers as they are, then the queued console input (a deep copy). */
 static void uart_save(struct device *d, struct snap_w *w)
 {
-	struct cmsdk_uart *u = d->state;
-	snap_put(w, u, sizeof(*u));
-	inq_save(&u->in, w);
+	inq_dev_save(d, sizeof(struct cmsdk_uart), offsetof(struct cmsdk_uart, in), w);
 }
 
 static int uart_restore(struct device *d, struct snap_r *r)
 {
-	struct cmsdk_uart *u = d->state, s;
-	if (snap_get(r, &s, sizeof(s)) || inq_restore(&u->in, &s.in, r))
-		return -1;
-	*u = s;
-	return 0;
+	return inq_dev_restore(d, sizeof(struct cmsdk_uart), offsetof(struct cmsdk_uart, in), r);
 }
 
 const struct device_model dev_cmsdk_uart = {

@@ -92,6 +92,12 @@ long inq_push(struct inq *q, const uint8_t *data, size_t n);
  * that queue: 0, or -1 (short snapshot, out of memory). */
 void inq_save(const struct inq *q, struct snap_w *w);
 int inq_restore(struct inq *own, struct inq *saved, struct snap_r *r);
+/* A UART's snapshot ops and free op, for a model whose state is `size` bytes of plain data
+ * but for its console input queue, the struct inq at byte `at` of it: the state as it is,
+ * then the queued bytes (a deep copy); a restore keeps this instance's own buffer. */
+void inq_dev_save(struct device *d, size_t size, size_t at, struct snap_w *w);
+int inq_dev_restore(struct device *d, size_t size, size_t at, struct snap_r *r);
+void inq_dev_free(struct device *d, size_t at);
 
 /* A device's state into a snapshot, and back (its model's save/restore or state_size). */
 void dev_save(struct device *d, struct snap_w *w);
@@ -134,6 +140,6 @@ static inline int countdown_running(const struct countdown *k)
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
 	dev_cmsdk_dualtimer, dev_cmsdk_watchdog, dev_mps2_fpgaio, dev_mps2_scc, dev_ack,
 	dev_sifive_test, dev_goldfish_rtc, dev_nrf51_uart, dev_nrf51_timer, dev_nrf51_clock,
-	dev_unimplemented;
+	dev_nrf51_ficr, dev_nrf51_uicr, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

@@ -30,8 +30,8 @@
  */
 #include "dev.h"
 
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define U_STARTRX 0x000
 #define U_STOPRX 0x004
@@ -171,7 +171,7 @@ static void uart_write(struct device *d, uint32_t off, unsigned size, uint64_t v
 	switch (off) {
 	case U_TXD:
 		if (u->tx_started) {
-			R(u, U_TXD) = v & 0xFF;
+			R(u, U_TXD) = v;      /* reads back as written, as QEMU */
 			if (u->console)
 				core_console_putc(d->core, (char)v);
 			R(u, U_TXDRDY) = 1;
@@ -257,24 +257,18 @@ static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 static void uart_free(struct device *d)
 {
-	free(((struct nrf51_uart *)d->state)->in.buf);
+	inq_dev_free(d, offsetof(struct nrf51_uart, in));
 }
 
 /* Snapshots: the registers as they are, then the queued console input (a deep copy). */
 static void uart_save(struct device *d, struct snap_w *w)
 {
-	struct nrf51_uart *u = d->state;
-	snap_put(w, u, sizeof(*u));
-	inq_save(&u->in, w);
+	inq_dev_save(d, sizeof(struct nrf51_uart), offsetof(struct nrf51_uart, in), w);
 }
 
 static int uart_restore(struct device *d, struct snap_r *r)
 {
-	struct nrf51_uart *u = d->state, s;
-	if (snap_get(r, &s, sizeof(s)) || inq_restore(&u->in, &s.in, r))
-		return -1;
-	*u = s;
-	return 0;
+	return inq_dev_restore(d, sizeof(struct nrf51_uart), offsetof(struct nrf51_uart, in), r);
 }
 
 const struct device_model dev_nrf51_uart = {

@@ -190,8 +190,29 @@ static int t_timer(void)
 	return 0;
 }
 
+/* SysTick as QEMU 7.2's microbit has it: no reference clock, so with CLKSOURCE = 0 it never
+ * counts; with CLKSOURCE = 1 (the CPU clock) it does. */
+volatile uint32_t systick_count;
+void SysTick_Handler(void) { systick_count++; }
+static int t_systick_clocks(void)
+{
+	SYST_RVR = 99;
+	SYST_CVR = 0;
+	SYST_CSR = 3;                         /* ENABLE, TICKINT, the reference clock */
+	for (volatile int i = 0; i < 5000; i++) {
+	}
+	SYST_CSR = 0;
+	rec(systick_count);
+	SYST_CSR = 7;                         /* ENABLE, TICKINT, the CPU clock */
+	while (!systick_count) {
+	}
+	SYST_CSR = 0;
+	rec(systick_count != 0);
+	return 0;
+}
+
 static int (*const tests[])(void) = {
-	t_hardfault, t_registers, t_ipr_word, t_no_basepri, t_uart, t_timer,
+	t_hardfault, t_registers, t_ipr_word, t_no_basepri, t_uart, t_timer, t_systick_clocks,
 };
 
 int main(void)
