@@ -1,6 +1,7 @@
 """ARMv6-M (Cortex-M0 on microbit), checked from inside the guest: the M3 suite's tests that
 apply to ARMv6-M (fw/nvic_tests.c built for cortex-m0) and the ARMv6-M suite (fw/v6m_tests.c:
-HardFault only, 2 priority bits, word-only IPR, no BASEPRI, the nRF51 UART and TIMER). Each test names the rule of the ARMv6-M Architecture Reference Manual (DDI 0419) it
+HardFault only, 2 priority bits, word-only IPR, no BASEPRI, the nRF51 UART and TIMER, SysTick's
+clocks). Each test names the rule of the ARMv6-M Architecture Reference Manual (DDI 0419) it
 checks; test_v6m_qemu.py runs the same images on QEMU 7.2's microbit.
 """
 
@@ -222,3 +223,12 @@ def test_systick_has_no_reference_clock_on_microbit_as_on_qemu(v6):
     board = sim.boards.board_with("microbit", {"controller.systick": True})
     g = v6("systick_clocks", board=board)
     assert g.log[0] > 0, "with controller.systick = true both clocks count (as on mps2-an385)"
+
+
+def test_a_loop_only_a_systick_without_its_clock_could_leave_is_stuck():
+    leaves = build_v6m("stuck-v6m-systick", "stuck_tests.c", ["TEST=3"])
+    assert sim.Machine.load(leaves, board="microbit").run(ticks=1_000_000).exit_code == 5
+    img = build_v6m("stuck-v6m-systick-ref", "stuck_tests.c", ["TEST=3", "SYSTICK_REFCLK"])
+    stop = sim.Machine.load(img, board="microbit").run(ticks=1_000_000)
+    assert stop.reason == "stuck" and stop.function.startswith("spin+"), \
+        "SysTick on CLKSOURCE = 0 never counts on microbit: nothing can leave the loop"

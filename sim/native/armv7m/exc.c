@@ -692,6 +692,7 @@ static int armv7m_stuck(struct core *c, int quiet)
 	if (e && group_prio(a, e) < p)
 		return 0;
 	if ((a->st_csr & (SYST_ENABLE | SYST_TICKINT)) == (SYST_ENABLE | SYST_TICKINT) &&
+	    (a->profile.systick != M_SYSTICK_CPU_CLOCK || (a->st_csr & SYST_CLKSOURCE)) &&
 	    group_prio(a, EXC_SYSTICK) < p)
 		return 0;
 	if (quiet)

@@ -95,7 +95,11 @@ int main(void)
 #else
 	SYST_RVR = 999;
 	SYST_CVR = 0;
+#if defined(SYSTICK_REFCLK)
+	SYST_CSR = 3;          /* ENABLE, TICKINT, the reference clock (none on microbit) */
+#else
 	SYST_CSR = 7;          /* ENABLE, TICKINT, processor clock */
+#endif
 #endif
 #elif TEST == 4
 	nvic_enable(3);
