@@ -289,7 +289,12 @@ class Narrator:
         # first instruction, or at the claim when the request came after that
         start = t.tick if r.tick <= t.tick else c.tick
         parts = []
-        if p.tick > r.tick:
+        if p.tick > start:
+            # it pended after the trap that claims it began (the handler claims in a loop):
+            # the accounting counts from that trap's first instruction
+            parts.append(("wait to be taken", start - r.tick,
+                          f"pended at tick {p.tick:,}, after the trap began; claimed in it"))
+        elif p.tick > r.tick:
             parts.append(("wait for a block boundary", p.tick - r.tick,
                           "requests are delivered between translation blocks"))
         if start > p.tick:
