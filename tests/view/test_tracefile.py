@@ -1,0 +1,68 @@
+"""Reading a JSONL trace: one clear error for each kind of bad file (sim/view/tracefile.py)."""
+
+import pytest
+
+from sim.errors import ConfigError
+from sim.view import read_trace
+
+GOOD = ('{"tick":0,"kind":"request","num":5,"arg":3}\n'
+        '{"tick":0,"kind":"pend","num":21,"arg":0}\n'
+        '{"tick":12,"kind":"entry","num":21,"arg":0}\n')
+
+
+def write(tmp_path, text, name="t.jsonl"):
+    p = tmp_path / name
+    (p.write_bytes if isinstance(text, bytes) else p.write_text)(text)
+    return p
+
+
+def test_records_read_in_file_order(tmp_path):
+    tr = read_trace(write(tmp_path, GOOD))
+    assert [tuple(e) for e in tr.events(0, 3)] == [(0, "request", 5, 3), (0, "pend", 21, 0),
+                                                   (12, "entry", 21, 0)]
+
+
+def test_records_written_with_other_spacing_are_read(tmp_path):
+    tr = read_trace(write(tmp_path, '{"tick": 7, "kind": "pend", "num": 21, "arg": 0}\n'))
+    assert tuple(tr.event(0)) == (7, "pend", 21, 0)
+
+
+def test_missing_file_names_it(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        read_trace(tmp_path / "nope.jsonl")
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(ConfigError, match="the file is empty"):
+        read_trace(write(tmp_path, ""))
+
+
+def test_a_file_that_is_no_trace(tmp_path):
+    with pytest.raises(ConfigError, match="is not an irqsim JSON Lines trace"):
+        read_trace(write(tmp_path, "$version irqsim $end\n"))
+    with pytest.raises(ConfigError, match="is not an irqsim JSON Lines trace .line 1 is an "
+                                          "object with keys"):
+        read_trace(write(tmp_path, '{"traceEvents": []}\n'))
+    with pytest.raises(ConfigError, match="is not an irqsim JSON Lines trace"):
+        read_trace(write(tmp_path, b"\x89PNG\r\n\x1a\n\0\0"))
+
+
+def test_garbled_line_is_named(tmp_path):
+    bad = GOOD.replace('{"tick":0,"kind":"pend"', '{"tick":0,"kind":"pe#nd"')
+    with pytest.raises(ConfigError, match="line 2: unknown record kind 'pe#nd'"):
+        read_trace(write(tmp_path, bad))
+    with pytest.raises(ConfigError, match="line 3 is not JSON: the trace is garbled"):
+        read_trace(write(tmp_path, GOOD[:-10] + "xx\n" + GOOD))
+    with pytest.raises(ConfigError, match="line 2: num must be an integer in 0..65535"):
+        read_trace(write(tmp_path, GOOD.replace('"num":21,"arg":0}\n{"tick":12',
+                                                '"num":70000,"arg":0}\n{"tick":12')))
+
+
+def test_truncated_file_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="line 3 is cut short .*truncated"):
+        read_trace(write(tmp_path, GOOD[:-20]))
+
+
+def test_architecture_from_the_records(storm_traces):
+    assert read_trace(storm_traces["mps2-an385"][1]).arch() == "armv7m"
+    assert read_trace(storm_traces["virt"][1]).arch() == "rv32"
