@@ -1,7 +1,7 @@
 """The page: one self-contained HTML file (the template page.html, hand-written JS and CSS,
-with the data inline; no network). The data is one JSON object (meta, narration, registers)
-and one binary blob (events and intervals as little-endian typed arrays, zlib-compressed,
-base64), which the page inflates with the browser's DecompressionStream. Everything in it
+with the data inline; no network). The data is one JSON object (what the trace is, its rows, the
+encodings) and one binary blob (events and intervals as little-endian typed arrays, the
+narration and registers as JSON text; zlib-compressed, base64), which the page inflates with the browser's DecompressionStream. Everything in it
 comes from the trace and the run, in a fixed order: the same trace makes the same page, byte
 for byte."""
 
@@ -36,6 +36,14 @@ class Blob:
                 np.dtype("<u4"): "u32", np.dtype("<f8"): "f64"}[arr.dtype.newbyteorder("<")]
         raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
         self.index[name] = [code, self.size, len(arr)]
+        pad = (-len(raw)) % 8
+        self.parts.append(raw + b"\0" * pad)
+        self.size += len(raw) + pad
+
+    def add_json(self, name: str, obj):
+        """A JSON value, as UTF-8 text (the narration: compressed with the rest)."""
+        raw = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+        self.index[name] = ["json", self.size, len(raw)]
         pad = (-len(raw)) % 8
         self.parts.append(raw + b"\0" * pad)
         self.size += len(raw) + pad
@@ -100,11 +108,11 @@ def build_page(trace, timeline, *, title: str, meta: dict, capture=None) -> str:
     }
     if capture is not None:
         data["window"] = _window(trace, capture, position)
-        data["steps"] = [{"i": int(position[i]), "kind": s.kind, "tick": s.tick,
-                          "title": s.title, "text": s.text} for i, s in capture.steps]
-        data["states"] = sorted(({"i": int(position[st["index"]]), **{k: v for k, v in st.items()
-                                                                      if k != "index"}}
-                                 for st in capture.states), key=lambda s: s["i"])
+        blob.add_json("steps", [{"i": int(position[i]), "kind": s.kind, "tick": s.tick,
+                                 "title": s.title, "text": s.text} for i, s in capture.steps])
+        blob.add_json("states", sorted(({"i": int(position[st["index"]]),
+                                         **{k: v for k, v in st.items() if k != "index"}}
+                                        for st in capture.states), key=lambda s: s["i"]))
     template = resources.files("sim.view").joinpath("page.html").read_text("utf-8")
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return (template.replace("{{TITLE}}", html.escape(title))

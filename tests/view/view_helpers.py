@@ -1,8 +1,10 @@
 """Pages made from real storms, shared by the viewer's tests (fixtures in conftest.py)."""
 
+import base64
 import dataclasses
 import json
 import re
+import zlib
 
 import pytest
 
@@ -41,7 +43,13 @@ def pages(storm_traces, tmp_path_factory):
 
 
 def page_data(path) -> dict:
-    """The JSON object a page embeds."""
+    """The JSON object a page embeds, with the JSON sections of its blob (steps, states)."""
     text = open(path, encoding="utf-8").read()
     m = re.search(r'<script id="data" type="application/json">(.*?)</script>', text, re.S)
-    return json.loads(m.group(1).replace("<\\/", "</"))
+    data = json.loads(m.group(1).replace("<\\/", "</"))
+    b = re.search(r'<script id="blob" type="application/octet-stream">(.*?)</script>', text, re.S)
+    raw = zlib.decompress(base64.b64decode(b.group(1)))
+    for name, (code, off, n) in data["blob"].items():
+        if code == "json":
+            data[name] = json.loads(raw[off:off + n])
+    return data
