@@ -17,6 +17,8 @@ KIND_CODES = {name: code for code, name in EVENT_KINDS.items()}
 # the exact shape write_jsonl writes; anything else goes through json.loads and the checks
 _LINE = re.compile(rb'\{"tick":(\d+),"kind":"([a-z-]+)","num":(\d+),"arg":(\d+)\}')
 _LIMITS = {"tick": (1 << 64) - 1, "num": 0xFFFF, "arg": 0xFFFFFFFF}
+MAX_RECORDS = 1 << 24          # a page's events (16,777,216: the trace capacity's limit)
+MAX_LINE = 128                 # bytes a record's line can take (write_jsonl's are under 80)
 RECORD_DTYPE = np.dtype([("tick", "<u8"), ("kind", "<u2"), ("num", "<u2"), ("arg", "<u4")])
 
 
@@ -58,6 +60,10 @@ def read_trace(path) -> Trace:
     """The records of the JSONL trace at `path`; ConfigError naming the file and the line."""
     p = os.fspath(path)
     try:
+        size = os.path.getsize(p)
+        if size > MAX_RECORDS * MAX_LINE:
+            raise ConfigError(f"{p}: {size:,} bytes is more than a page holds (at most "
+                              f"{MAX_RECORDS:,} records); make a shorter storm (--ticks)")
         with open(p, "rb") as f:
             data = f.read()
     except FileNotFoundError:
@@ -74,6 +80,9 @@ def read_trace(path) -> Trace:
     cut = lines[-1] != b""                    # no newline after the last record
     if not cut:
         lines.pop()
+    if len(lines) > MAX_RECORDS:
+        raise ConfigError(f"{p}: {len(lines):,} records are more than a page holds (at most "
+                          f"{MAX_RECORDS:,}); make a shorter storm (--ticks)")
     out = np.empty(len(lines), RECORD_DTYPE)
     fast = _LINE.fullmatch
     for i, line in enumerate(lines):

@@ -134,6 +134,14 @@ class TestCli:
         d = page_data(tmp_path / "s.html")
         assert d["events"] == len(view.read_trace(tmp_path / "s.jsonl")) and d["steps"]
 
+    def test_scenario_export_html(self, tmp_path):
+        sc = tmp_path / "s.toml"
+        sc.write_text(f'ticks = 100000\n[[source]]\nkind = "periodic"\nline = 5\nperiod = 3000\n'
+                      f'[export]\nhtml = "{tmp_path / "s.html"}"\n')
+        r = self.run("storm", "--scenario", sc)
+        assert r.exit_code == 0, r.output
+        assert "IRQ5" in [r["label"] for r in page_data(tmp_path / "s.html")["rows"]]
+
     @pytest.mark.parametrize("args, message", [
         (["missing.jsonl"], "no such file"),
         (["bad.jsonl"], "line 2 is not JSON"),

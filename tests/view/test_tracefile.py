@@ -66,3 +66,10 @@ def test_truncated_file_says_so(tmp_path):
 def test_architecture_from_the_records(storm_traces):
     assert read_trace(storm_traces["mps2-an385"][1]).arch() == "armv7m"
     assert read_trace(storm_traces["virt"][1]).arch() == "rv32"
+
+
+def test_more_records_than_a_page_holds(tmp_path, monkeypatch):
+    from sim.view import tracefile
+    monkeypatch.setattr(tracefile, "MAX_RECORDS", 2)
+    with pytest.raises(ConfigError, match="3 records are more than a page holds .at most 2"):
+        read_trace(write(tmp_path, GOOD))
