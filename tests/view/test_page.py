@@ -164,3 +164,18 @@ class TestCli:
         assert r.exit_code == 1 and "does not exist" in r.output
         r = self.run("storm", "--ticks", 1000, "--html", tmp_path / "no" / "p.html")
         assert r.exit_code == 1 and "html export" in r.output
+
+
+def test_riscv_latency_of_a_request_pended_inside_the_trap_that_claims_it(storm_traces,
+                                                                          tmp_path):
+    """A level source whose gateway held the request until the trap that claims it had begun
+    (the handler claims in a loop): the parts of its latency still add up to the accounting's
+    entry latency, counted from that trap's first instruction."""
+    sc, path = storm_traces["virt"]
+    view.write_view(view.read_trace(path), tmp_path / "p.html", sc, requests=300)
+    late = [s for s in page_data(tmp_path / "p.html")["steps"]
+            if s["kind"] == "latency" and "after the trap began" in s["text"]]
+    assert late
+    for s in late:
+        total = int(re.match(r"Entry latency (\d+) ticks", s["text"]).group(1))
+        assert re.search(rf"wait to be taken +{total}  pended at tick", s["text"])
