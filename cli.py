@@ -551,7 +551,8 @@ if __name__ == "__main__":
               help="Requests narrated (with registers) on the page.")
 @click.option("--no-run", is_flag=True,
               help="Do not make the run again: the timeline alone, no narration or registers.")
-def view(trace, elf, out, board, scenario, ticks, seed, rate, at, narrate, no_run):
+@click.option("--json", "as_json", is_flag=True, help="Print what the page holds as JSON.")
+def view(trace, elf, out, board, scenario, ticks, seed, rate, at, narrate, no_run, as_json):
     """Write a trace (irqsim storm --jsonl) as one self-contained HTML page: a timeline per
     line, the thread and nesting depth, a cursor that steps event by event with the narration,
     registers and stack of the run made again (the storm's options name that run)."""
@@ -562,6 +563,9 @@ def view(trace, elf, out, board, scenario, ticks, seed, rate, at, narrate, no_ru
     sc = _scenario(scenario, board or (None if scenario else vw.board_for(tr)), ticks,
                    st.default_scenario, elf=elf, seed=seed, rate=rate)
     got = vw.write_view(tr, out, sc, run=not no_run, at=at, requests=narrate)
+    if as_json:
+        click.echo(json.dumps({"output": out, **got}, indent=1))
+        return
     click.echo(f"wrote {out}: {got['events']:,} events, {len(got['rows'])} rows, "
                f"{got['narrated_steps']} narrated steps, {got['register_moments']} moments "
                "with registers")

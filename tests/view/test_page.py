@@ -1,6 +1,7 @@
 """The page's content, made from real storms on both boards: deterministic, self-contained,
 its narration explain's own words for the run's records, its registers the run's."""
 
+import json
 import re
 
 import pytest
@@ -125,6 +126,11 @@ class TestCli:
         r = self.run("view", path, "--ticks", sc.ticks, "-o", tmp_path / "p.html")
         assert r.exit_code == 0, r.output
         assert "narrated steps" in r.output and (tmp_path / "p.html").exists()
+        r = self.run("view", path, "--ticks", sc.ticks, "-o", tmp_path / "q.html", "--json",
+                     "--narrate", 3)
+        got = json.loads(r.output)
+        assert got["events"] == len(view.read_trace(path)) and got["narrated_steps"] > 3
+        assert got["window"][0] == 0 and "MEI" in got["rows"]
 
     def test_storm_html_beside_the_other_outputs(self, tmp_path):
         r = self.run("storm", "--ticks", 150_000, "--html", tmp_path / "s.html", "--jsonl",
