@@ -64,9 +64,10 @@ def _ticks(blob, name, ticks: np.ndarray) -> str:
 
 
 def _intervals(blob, name, iv) -> str:
-    """Intervals [(start, end)], sorted and disjoint: (gap from the previous end, length)
-    pairs as u32 when they fit, else (start, end) as f64."""
-    a = np.array(iv, dtype=np.uint64).reshape(-1, 2)
+    """Intervals (a flat array start, end, ...; sorted and disjoint): (gap from the previous
+    end, length) pairs as u32 when they fit, else (start, end) as f64."""
+    a = np.frombuffer(iv, dtype=np.int64).astype(np.uint64).reshape(-1, 2) if len(iv) \
+        else np.zeros((0, 2), np.uint64)
     prev = np.concatenate([[0], a[:-1, 1]]).astype(np.uint64) if len(a) else a[:, 0]
     gaps, lens = a[:, 0] - prev, a[:, 1] - a[:, 0]
     if len(a) and max(gaps.max(), lens.max()) >= U32:

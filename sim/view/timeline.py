@@ -7,6 +7,7 @@ intervals (nothing in progress) and nesting depth as intervals of depth >= k; an
 from __future__ import annotations
 
 import re
+from array import array
 
 import numpy as np
 
@@ -28,21 +29,28 @@ def _stem_names():
     return out
 
 
+def _events(recs, chunk: int = 1 << 16):
+    """The records as (tick, kind name, num, arg), a chunk in Python objects at a time."""
+    names = EVENT_KINDS
+    for lo in range(0, len(recs), chunk):
+        for t, k, n, a in recs[lo:lo + chunk].tolist():
+            yield t, names[k], n, a
+
+
 class Timeline:
-    """rows: [{"key", "label", "line": [(start, end)], "pending": [...], "active": [...]}];
-    thread: [(start, end)]; depth: [[(start, end)] for depth >= 1, 2, ...]; order: the
+    """rows: [{"key", "label", "line", "pending", "active"}], each state's intervals as a flat
+    array start, end, start, end, ... (sorted, disjoint); thread: the same; depth: the same
+    for depth >= 1, 2, ...; order: the
     events' indices in tick order (stable); group: each event's row (-1 none), in tick order;
     end: the tick past the last change."""
 
     def __init__(self, trace, adapter, num_lines: int):
         recs = trace.records
-        names = EVENT_KINDS
-        events = ((t, names[k], n, a) for t, k, n, a in recs.tolist())
-        changes = SignalChanges(events, adapter, num_lines)
+        changes = SignalChanges(_events(recs), adapter, num_lines)
         open_at: dict = {}
-        spans: dict = {}
+        spans: dict = {}               # signal -> its intervals, flat: start, end, start, ...
         depth_open: list[int] = []     # start tick of the open interval of depth >= k + 1
-        thread: list = []
+        thread = array("q")
         thread_open = 0
         depth = 0
         for t, batch in changes:
@@ -54,10 +62,10 @@ class Timeline:
                     while depth > val:
                         s = depth_open.pop()
                         depth -= 1
-                        spans.setdefault(("depth", depth), []).append((s, t))
+                        spans.setdefault(("depth", depth), array("q")).extend((s, t))
                     if val and thread_open is not None:
                         if t > thread_open:
-                            thread.append((thread_open, t))
+                            thread.extend((thread_open, t))
                         thread_open = None
                     elif not val and thread_open is None:
                         thread_open = t
@@ -68,20 +76,20 @@ class Timeline:
                 elif name in open_at:
                     s = open_at.pop(name)
                     if t > s:
-                        spans.setdefault(name, []).append((s, t))
+                        spans.setdefault(name, array("q")).extend((s, t))
         last = int(recs["tick"].max()) + 1 if len(recs) else 1
         self.end = end = max(changes.end, last)
         for name, s in open_at.items():
-            spans.setdefault(name, []).append((s, end))
+            spans.setdefault(name, array("q")).extend((s, end))
         while depth_open:
             depth -= 1
-            spans.setdefault(("depth", depth), []).append((depth_open.pop(), end))
+            spans.setdefault(("depth", depth), array("q")).extend((depth_open.pop(), end))
         if thread_open is not None and end > thread_open:
-            thread.append((thread_open, end))
+            thread.extend((thread_open, end))
         self.thread = thread
         levels = sorted(k[1] for k in spans if isinstance(k, tuple))
-        self.depth = [sorted(spans[("depth", d)]) for d in range(levels[-1] + 1)] if levels \
-            else []
+        # each level's intervals close in time order: sorted as they are
+        self.depth = [spans[("depth", d)] for d in range(levels[-1] + 1)] if levels else []
         self.rows = self._rows(spans, adapter)
         self.order = np.argsort(recs["tick"], kind="stable")
         self.group, self.labels = self._groups(trace, adapter, num_lines)
@@ -100,7 +108,7 @@ class Timeline:
                 if not m:
                     continue
                 key, state = ("s", m.group(1)), m.group(2)
-            rows.setdefault(key, {s: [] for s in STATES})[state] = iv
+            rows.setdefault(key, {s: array("q") for s in STATES})[state] = iv
         out = []
         for key in sorted(rows, key=lambda k: (k[0] == "n", k[1] if k[0] == "n" else 0,
                                                str(k[1]))):

@@ -64,8 +64,11 @@ def read_trace(path) -> Trace:
         if size > MAX_RECORDS * MAX_LINE:
             raise ConfigError(f"{p}: {size:,} bytes is more than a page holds (at most "
                               f"{MAX_RECORDS:,} records); make a shorter storm (--ticks)")
+        if size == 0:
+            raise ConfigError(f"{p}: the file is empty; give a JSON Lines trace (irqsim storm "
+                              "--jsonl FILE writes one)")
         with open(p, "rb") as f:
-            data = f.read()
+            return _read(f, p)
     except FileNotFoundError:
         raise ConfigError(f"{p}: no such file; give a JSON Lines trace (irqsim storm --jsonl "
                           "FILE writes one)") from None
@@ -73,27 +76,33 @@ def read_trace(path) -> Trace:
         raise ConfigError(f"{p}: is a folder; give a JSON Lines trace file") from None
     except OSError as e:
         raise ConfigError(f"cannot read {p}: {e.strerror}") from None
-    if not data.strip():
-        raise ConfigError(f"{p}: the file is empty; give a JSON Lines trace (irqsim storm "
-                          "--jsonl FILE writes one)")
-    lines = data.split(b"\n")
-    cut = lines[-1] != b""                    # no newline after the last record
-    if not cut:
-        lines.pop()
-    if len(lines) > MAX_RECORDS:
-        raise ConfigError(f"{p}: {len(lines):,} records are more than a page holds (at most "
+
+
+def _read(f, p) -> Trace:
+    """Two passes over the open file: count the lines, then parse them one at a time (the
+    records are the only copy held)."""
+    n, tail = 0, b""
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        n += chunk.count(b"\n")
+        tail = chunk[-1:]
+    cut = tail != b"\n"                       # no newline after the last record
+    total = n + cut
+    if total > MAX_RECORDS:
+        raise ConfigError(f"{p}: {total:,} records are more than a page holds (at most "
                           f"{MAX_RECORDS:,}); make a shorter storm (--ticks)")
-    out = np.empty(len(lines), RECORD_DTYPE)
+    f.seek(0)
+    out = np.empty(total, RECORD_DTYPE)
     fast = _LINE.fullmatch
-    for i, line in enumerate(lines):
+    for i, line in enumerate(f):
+        line = line[:-1] if line.endswith(b"\n") else line
         m = fast(line)
         if m is not None and m.group(2).decode() in KIND_CODES:
-            t, k, n, a = m.groups()
-            rec = (int(t), KIND_CODES[k.decode()], int(n), int(a))
+            t, k, n_, a = m.groups()
+            rec = (int(t), KIND_CODES[k.decode()], int(n_), int(a))
             if rec[0] <= _LIMITS["tick"] and rec[2] <= _LIMITS["num"] and rec[3] <= _LIMITS["arg"]:
                 out[i] = rec
                 continue
-        out[i] = _slow(p, i + 1, line, last=cut and i == len(lines) - 1)
+        out[i] = _slow(p, i + 1, line, last=cut and i == total - 1)
     return Trace(out, p)
 
 
