@@ -61,9 +61,9 @@ class _Checked:
         if self.bad is not None:
             from ..trace import decode
             got = decode(self.got)[0]
-            raise ConfigError(f"{self.trace.path}: record {self.bad + 1} ({self.trace.event(self.bad)}) "
-                              f"differs from the run made again ({got}): the trace was not made "
-                              f"by this run; {MISMATCH}")
+            raise ConfigError(f"{self.trace.path}: record {self.bad + 1} "
+                              f"({self.trace.event(self.bad)}) differs from the run made again "
+                              f"({got}): the trace was not made by this run; {MISMATCH}")
 
 
 def window_start(trace, at: int) -> int | None:
@@ -100,6 +100,12 @@ class Capture:
         moments.sort(key=lambda mo: mo.index)
 
         m = prepare_machine(sc, trace=True)
+        try:
+            self._walk(m, trace, narrator, followed, events, moments, lo)
+        finally:
+            m.close()
+
+    def _walk(self, m, trace, narrator, followed, events, moments, lo):
         paint_stack(m, initial_sp(m))              # as run_storm does before its run
         sink = _Checked(trace)
         m.set_trace_sink(sink)
@@ -120,15 +126,19 @@ class Capture:
         states = {mo.name: mo.state for mo in moments}
         placed = narrator.placed_steps(followed, events, states, m)
         self.steps = [(lo + min(int(pos), len(events) - 1), s) for pos, s in placed]
+        seen = set()
         for mo, regs in regs_at:
-            rec = mo.record if mo.record is not None else int(mo.index)
-            where = (f"right after the {events[mo.record].kind} record"
-                     if mo.record is not None else
-                     f"at the block boundary of tick {mo.tick:,}, "
-                     + ("after the pend" if mo.name[1] == "pend" else "before the exception is taken"))
-            self.states.append({"index": lo + max(0, rec), "tick": regs.pop("tick"),
-                                "where": where, **regs})
-        m.close()
+            if mo.record is not None:
+                rec, where = mo.record, f"right after the {events[mo.record].kind} record"
+            else:
+                rec = int(mo.index)
+                where = (f"at the block boundary of tick {mo.tick:,}, "
+                         + ("after the pend" if mo.name[1] == "pend"
+                            else "before the exception is taken"))
+            if (rec, where) not in seen:         # two requests' moments at one record: once
+                seen.add((rec, where))
+                self.states.append({"index": lo + max(0, rec), "tick": regs.pop("tick"),
+                                    "where": where, **regs})
 
     @staticmethod
     def _follow(trace, narrator, lo, requests):

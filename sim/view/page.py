@@ -1,9 +1,9 @@
 """The page: one self-contained HTML file (the template page.html, hand-written JS and CSS,
-with the data inline; no network). The data is one JSON object (what the trace is, its rows, the
-encodings) and one binary blob (events and intervals as little-endian typed arrays, the
-narration and registers as JSON text; zlib-compressed, base64), which the page inflates with the browser's DecompressionStream. Everything in it
-comes from the trace and the run, in a fixed order: the same trace makes the same page, byte
-for byte."""
+with the data inline; no network). The data is one JSON object (what the trace is, its rows,
+the encodings) and one binary blob (events and intervals as little-endian typed arrays, the
+narration and registers as JSON text; zlib-compressed, base64), which the page inflates with
+the browser's DecompressionStream. Everything in it comes from the trace and the run, in a
+fixed order: the same trace makes the same page, byte for byte."""
 
 from __future__ import annotations
 
