@@ -133,7 +133,7 @@ def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseli
         if "html" in exports:           # the trace viewer's page (sim/view), from the same run
             from .. import view
             view.write_view(view.raw_trace(raw, f"{sc.origin} (seed {sc.seed})"),
-                            exports["html"], sc, source=f"storm {sc.origin}, seed {sc.seed}")
+                            exports["html"], sc, source=f"{sc.origin}, seed {sc.seed}")
     finally:
         os.unlink(raw)
     return report
