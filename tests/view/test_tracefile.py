@@ -1,6 +1,8 @@
 """Reading a JSONL trace: one clear error for each kind of bad file (sim/view/tracefile.py)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.errors import ConfigError
 from sim.view import read_trace
@@ -73,3 +75,23 @@ def test_more_records_than_a_page_holds(tmp_path, monkeypatch):
     monkeypatch.setattr(tracefile, "MAX_RECORDS", 2)
     with pytest.raises(ConfigError, match="3 records are more than a page holds .at most 2"):
         read_trace(write(tmp_path, GOOD))
+
+
+RECORD_LINES = st.lists(st.one_of(
+    st.builds(lambda t, k, n, a: f'{{"tick":{t},"kind":"{k}","num":{n},"arg":{a}}}',
+              st.integers(-1, 1 << 65), st.sampled_from(["request", "pend", "entry", "x"]),
+              st.integers(-1, 70000), st.integers(-1, 1 << 33)),
+    st.text(max_size=40)), max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=RECORD_LINES, tail=st.booleans(), junk=st.binary(max_size=16))
+def test_any_file_is_records_or_one_config_error(tmp_path_factory, lines, tail, junk):
+    p = tmp_path_factory.mktemp("fuzz") / "t.jsonl"
+    p.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + (b"\n" if tail else junk))
+    try:
+        tr = read_trace(p)
+    except ConfigError as e:
+        assert str(e).startswith(str(p)) and "\n" not in str(e)
+    else:
+        assert len(tr) >= 1 and all(k in range(256) for k in tr.records["kind"])
