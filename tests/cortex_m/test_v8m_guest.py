@@ -86,6 +86,22 @@ def test_frame_below_msplim_is_stkof_usagefault_with_sp_at_the_limit_and_nothing
     assert m.nvic.fault_status()[0] == 0, "the handler cleared CFSR"
 
 
+def test_stkof_on_entry_with_usagefault_disabled_escalates_to_hardfault(v8m):
+    log, m, stop = v8m("msplim_hardfault")
+    mark, cfsr, hfsr, excret, sp, psp, done = log
+    assert (mark, cfsr, hfsr, excret) == (0x33, STKOF, 1 << 30, 0xFFFFFFF9), "HFSR.FORCED"
+    assert stop.exit_code == 3
+    assert m.nvic.irq(0).pending, "IRQ 0, not entered, is still pending"
+
+
+def test_nmi_entered_below_msplim_is_taken_and_the_stkof_usagefault_left_pending(v8m):
+    log, m, stop = v8m("msplim_nmi")
+    mark, shcsr, cfsr, excret, sp, psp, done = log
+    assert mark == 0x32 and cfsr == STKOF and excret == 0xFFFFFFF9
+    assert shcsr & (1 << 5) and shcsr & (1 << 12), "NMIACT, USGFAULTPENDED"
+    assert sp % 8 == 0 and stop.exit_code == 0
+
+
 def test_sp_write_below_msplim_in_code_faults_at_the_instruction_which_does_not_retire(v8m):
     log, m, stop = v8m("msplim_code")
     mark, cfsr, hfsr, excret, _, pc, delta, count, done = log
@@ -150,6 +166,13 @@ def test_fnc_return_without_a_non_secure_call_stops_with_a_clear_error(tmp_path)
         m.run(ticks=10_000)
 
 
+
+def test_an_image_linked_for_the_m3_board_is_refused_naming_the_secure_memory():
+    from sim.demo import demo_image
+
+    with pytest.raises(sim.FirmwareError, match="ssram1-s 0x10000000.*linked for another board"):
+        sim.Machine.load(demo_image("mps2-an385"), board=BOARD)
+
 # ---- QEMU 7.2: the same logs ------------------------------------------------------------------
 
 # what QEMU does differently (docs/semantics.md, "Cortex-M33"): after an EXC_RETURN with ES = 0
@@ -194,3 +217,18 @@ def test_demo_console_matches_qemu():
     out, rc = qemu_console(elf)
     assert out == m.console
     assert rc == stop.exit_code == 0
+
+
+# fw/exc_corner_tests.c on the M33 (test_exc_corners.py); not case 5, whose branch target 0x100
+# is SSRAM1's Non-secure alias (QEMU: memory, an INVSTATE; irqsim leaves the alias out: a
+# BusFault), nor 11, which uses semihosting unprivileged (QEMU refuses it, on the M3 too)
+@needs_qemu
+@pytest.mark.parametrize("n", [1, 2, 3, 12, 13])
+def test_exception_corner_case_on_the_m33_matches_qemu(n):
+    """Task start on PSP, SPSEL in handlers, an illegal EXC_RETURN, SVC escalation, an
+    unprivileged SCS access: as QEMU's M33."""
+    elf = build(f"exc-corner-m33-{n}", "exc_corner_tests.c", [f"TEST={n}"])
+    m = sim.Machine.load(elf, board=BOARD)
+    m.run(ticks=2_000_000)
+    out, rc = qemu_console(elf)
+    assert out == m.console and "=" in out

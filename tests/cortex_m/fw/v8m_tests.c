@@ -75,32 +75,55 @@ __attribute__((used)) uint32_t irq_body(uint32_t *msp, uint32_t excret)
 	return 0;
 }
 
-void NMI_Handler(void)
+/* A handler entry that clears both stack limits before anything is pushed (a handler that
+ * starts at the limit would fault on its first PUSH), then calls body(msp, excret, psp);
+ * a non-zero result is the EXC_RETURN to return with. */
+#define LIMIT_SAFE_HANDLER(name, body)                                            \
+	__attribute__((naked)) void name(void)                                    \
+	{                                                                         \
+		__asm__ volatile("movs r0, #0\n"                                  \
+				 "msr msplim, r0\n"                                \
+				 "msr psplim, r0\n"                                \
+				 "mov r0, sp\n"                                    \
+				 "mov r1, lr\n"                                    \
+				 "mrs r2, psp\n"                                   \
+				 "push {r4, lr}\n"                                 \
+				 "bl " #body "\n"                                  \
+				 "pop {r4, lr}\n"                                  \
+				 "cbz r0, 1f\n"                                    \
+				 "mov lr, r0\n"                                    \
+				 "1: bx lr\n");                                    \
+	}
+
+/* After a stack-limit entry the handler has no frame to return through: print and exit. */
+static void finish(uint32_t *msp, uint32_t psp, int code)
+{
+	rec((uint32_t)msp);
+	rec(psp);
+	rec(0xEE);
+	log_print(log_buf, log_n);
+	semihost_exit(code);
+}
+
+volatile uint32_t nmi_exits;           /* 1: the NMI handler logs more and exits */
+__attribute__((used)) uint32_t nmi_body(uint32_t *msp, uint32_t excret, uint32_t psp)
 {
 	rec(0x32);
 	rec(SCB_SHCSR);
+	if (nmi_exits) {
+		rec(SCB_CFSR);
+		rec(excret);
+		finish(msp, psp, 0);
+	}
+	return 0;
 }
+LIMIT_SAFE_HANDLER(NMI_Handler, nmi_body)
 
 /* UsageFault: clears the stack limits before anything is pushed, then logs CFSR, HFSR, the
  * SP it started with and the stacked return address when asked; `uf_action` says what next:
  * 0 print and exit (the frame is not there to return through), 1 skip the 16-bit instruction
  * and return, 2 return to Thread mode through the frame below (after an illegal return). */
 volatile uint32_t uf_action, uf_count;
-__attribute__((naked)) void UsageFault_Handler(void)
-{
-	__asm__ volatile("movs r0, #0\n"
-			 "msr msplim, r0\n"
-			 "msr psplim, r0\n"
-			 "mov r0, sp\n"
-			 "mov r1, lr\n"
-			 "mrs r2, psp\n"
-			 "push {r4, lr}\n"
-			 "bl uf_body\n"
-			 "pop {r4, lr}\n"
-			 "cbz r0, 1f\n"
-			 "mov lr, r0\n"
-			 "1: bx lr\n");
-}
 
 __attribute__((used)) uint32_t uf_body(uint32_t *msp, uint32_t excret, uint32_t psp)
 {
@@ -113,11 +136,7 @@ __attribute__((used)) uint32_t uf_body(uint32_t *msp, uint32_t excret, uint32_t 
 	SCB_CFSR = SCB_CFSR;          /* write-one-to-clear */
 	switch (uf_action) {
 	case 0:
-		rec((uint32_t)msp);
-		rec(psp);
-		rec(0xEE);
-		log_print(log_buf, log_n);
-		semihost_exit(0);
+		finish(msp, psp, 0);
 		break;
 	case 1:
 		rec(msp[6]);                 /* the faulting instruction */
@@ -130,17 +149,31 @@ __attribute__((used)) uint32_t uf_body(uint32_t *msp, uint32_t excret, uint32_t 
 	return 0;
 }
 
-void HardFault_Handler(void)
+LIMIT_SAFE_HANDLER(UsageFault_Handler, uf_body)
+
+__attribute__((used)) uint32_t hf_body(uint32_t *msp, uint32_t excret, uint32_t psp)
 {
 	rec(0x33);
 	rec(SCB_CFSR);
 	rec(SCB_HFSR);
-	rec(0xEE);
-	log_print(log_buf, log_n);
-	semihost_exit(3);
+	rec(excret);
+	finish(msp, psp, 3);
+	return 0;
 }
+LIMIT_SAFE_HANDLER(HardFault_Handler, hf_body)
 
 /* ---- tests ----------------------------------------------------------------------------- */
+
+/* MSPLIM just below SP: the next exception's 32-byte frame would go below it. Inlined, so that
+ * SP is the caller's. */
+static inline __attribute__((always_inline)) uint32_t msplim_above_next_frame(void)
+{
+	uint32_t sp;
+	__asm__ volatile("mov %0, sp" : "=r"(sp));
+	uint32_t limit = (sp - 16u) & ~7u;
+	set_msplim(limit);
+	return limit;
+}
 
 /* EXC_RETURN in the Secure state (B3.20): 0xFFFFFFF9 from Thread on MSP, 0xFFFFFFF1 nested
  * (IRQ 1 preempting IRQ 0), 0xFFFFFFFD from Thread on PSP; CONTROL.SPSEL restored. The M3
@@ -171,15 +204,36 @@ static int t_msplim_entry(void)
 	SCB_SHCSR = SHCSR_USGFAULTENA;
 	nvic_set_priority(0, 0x80);
 	nvic_enable(0);
-	uint32_t sp;
-	__asm__ volatile("mov %0, sp" : "=r"(sp));
-	uint32_t limit = (sp - 16u) & ~7u;   /* the 32-byte frame would go below it */
-	rec(limit);
-	set_msplim(limit);
+	rec(msplim_above_next_frame());
 	rec(get_msplim());
 	nvic_pend(0);
 	isb();
 	rec(0xBAD);                          /* not reached: the handler exits */
+	return 1;
+}
+
+/* The same with UsageFault disabled: STKOF escalates to HardFault (HFSR.FORCED). */
+static int t_msplim_hardfault(void)
+{
+	nvic_set_priority(0, 0x80);
+	nvic_enable(0);
+	msplim_above_next_frame();
+	nvic_pend(0);
+	isb();
+	rec(0xBAD);
+	return 1;
+}
+
+/* NMI entered with the frame below MSPLIM: NMI (priority -2) is taken over the STKOF
+ * UsageFault, which stays pending (SHCSR.USGFAULTPENDED), SP at the limit. */
+static int t_msplim_nmi(void)
+{
+	SCB_SHCSR = SHCSR_USGFAULTENA;
+	nmi_exits = 1;
+	msplim_above_next_frame();
+	SCB_ICSR = ICSR_NMIPENDSET;
+	isb();
+	rec(0xBAD);
 	return 1;
 }
 
@@ -296,7 +350,7 @@ static int t_illegal_mode(void) { return illegal(2); }
 static int t_illegal_es(void) { return illegal(3); }
 
 static int (*const tests[])(void) = {
-	t_excret, t_msplim_entry, t_msplim_code, t_psplim_entry, t_itns, t_prio_bits,
+	t_excret, t_msplim_entry, t_msplim_hardfault, t_msplim_nmi, t_msplim_code, t_psplim_entry, t_itns, t_prio_bits,
 	t_registers, t_illegal_res0, t_illegal_mode, t_illegal_es,
 };
 
