@@ -139,6 +139,11 @@ def test_registers_read_as_qemus_cortex_m33(v8m):
     assert log[26:28] == [0x32, 0x20], "SHCSR.NMIACT in the NMI handler"
 
 
+def test_iotkit_timers_pend_lines_3_4_5(v8m):
+    log, m, _ = v8m("timers")
+    assert log == [0x08, 0x18, 0x38, DONE]
+
+
 @pytest.mark.parametrize("name, excret", [("illegal_res0", 0xFFFFFFFB),
                                           ("illegal_mode", 0xFFFFFFF9),
                                           ("illegal_es", 0xFFFFFFF8)])

@@ -328,6 +328,34 @@ static int t_registers(void)
 	return 0;
 }
 
+/* The IoTKit timers' interrupt lines (QEMU armsse.c): timer 0 pends line 3, timer 1 line 4,
+ * the dual timer line 5 (the interrupts disabled in the NVIC: only pending is looked at). */
+static void wait_pending(uint32_t mask)
+{
+	for (uint32_t n = 0; !(NVIC_ISPR(0) & mask) && n < 10000000u; n++) {
+	}
+	rec(NVIC_ISPR(0));
+}
+
+static int t_timers(void)
+{
+	REG32(0x50000008u) = 1000;             /* timer 0: RELOAD, VALUE, CTRL = EN | IRQEN */
+	REG32(0x50000004u) = 1000;
+	REG32(0x50000000u) = 9;
+	wait_pending(1u << 3);
+	REG32(0x50000000u) = 0;
+	REG32(0x50001008u) = 1000;             /* timer 1 */
+	REG32(0x50001004u) = 1000;
+	REG32(0x50001000u) = 9;
+	wait_pending(1u << 4);
+	REG32(0x50001000u) = 0;
+	REG32(0x50002000u) = 1000;             /* dual timer 1: LOAD, CTRL = EN | IE | 32-bit */
+	REG32(0x50002008u) = 0xA2;
+	wait_pending(1u << 5);
+	REG32(0x50002008u) = 0;
+	return 0;
+}
+
 /* Illegal EXC_RETURN values (B3.23): a RES0 bit set, or a frame whose IPSR disagrees with
  * EXC_RETURN.Mode: UsageFault INVPC on the frame still stacked, LR = the bad value; the
  * UsageFault handler returns to Thread mode through that frame. */
@@ -351,7 +379,7 @@ static int t_illegal_es(void) { return illegal(3); }
 
 static int (*const tests[])(void) = {
 	t_excret, t_msplim_entry, t_msplim_hardfault, t_msplim_nmi, t_msplim_code, t_psplim_entry, t_itns, t_prio_bits,
-	t_registers, t_illegal_res0, t_illegal_mode, t_illegal_es,
+	t_registers, t_timers, t_illegal_res0, t_illegal_mode, t_illegal_es,
 };
 
 TESTLOG_MAIN(tests)
