@@ -7,16 +7,19 @@
 #include "console.h"
 #include "demo.h"
 
+#ifndef DEMO_CPU                     /* the core and board the banner names (sim/demo.py) */
+#define DEMO_CPU "cortex-m3"
+#define DEMO_BOARD "mps2-an385"
+#endif
+
 #define DEMO_ENABLED 8
 #define DEMO_EMPTY   3
 
 #if defined(__ARM_ARCH_6M__)
-#define DEMO_BANNER "irqsim demo (cortex-m0, microbit)\n"
 /* Priorities of lines 0-7, the M3 demo's order in the 2 bits ARMv6-M has: lower is more urgent. */
 volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x40, 0x40, 0x80, 0x80, 0x00, 0x40, 0xc0};
 #define demo_soft_request(line) nvic_pend(line)   /* no STIR on ARMv6-M */
 #else
-#define DEMO_BANNER "irqsim demo (cortex-m3, mps2-an385)\n"
 /* Priorities of lines 0-7 (upper three bits are implemented on this part): lower is more urgent. */
 volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x60, 0x40, 0x80, 0xa0, 0x20, 0x60, 0xc0};
 #define demo_soft_request(line) (NVIC_STIR = (line))
@@ -30,7 +33,7 @@ void IRQ_Handler(void)
 int main(void)
 {
 	console_init();
-	console_puts(DEMO_BANNER);
+	console_puts("irqsim demo (" DEMO_CPU ", " DEMO_BOARD ")\n");
 	for (unsigned line = 0; line < DEMO_ENABLED; line++) {
 		if (line != DEMO_EMPTY)
 			demo_register(line);

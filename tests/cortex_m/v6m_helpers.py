@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 from sim import toolchain
+from sim.demo import board_link
 
 FW = Path(__file__).parent / "fw"
 CM = toolchain.firmware_dir() / "cortex_m"
-MICROBIT_LD = CM / "microbit" / "link.ld"
 
 
 def _tests(source):
@@ -26,5 +26,6 @@ def build_v6m(name, source, defines=()):
     """A guest test image built for the Cortex-M0 and linked for the microbit (nRF51822)."""
     srcs = [CM / "startup.c", FW / source, FW / "testlog.c",
             toolchain.firmware_dir() / "common" / "semihost.c"]
-    return toolchain.build_image("cortex-m0", name, srcs, linker_script=MICROBIT_LD,
-                                 include_dirs=[CM, FW], defines=defines)
+    ld, board_defines = board_link("microbit")
+    return toolchain.build_image("cortex-m0", name, srcs, linker_script=ld,
+                                 include_dirs=[CM, FW], defines=[*board_defines, *defines])
