@@ -35,13 +35,23 @@ def board_link(board) -> tuple[Path, list[str]]:
 
 def _sources(board) -> tuple[list[Path], list[Path]]:
     """The demo's sources and include folders: the architecture's start-up code and console
-    (its adapter's firmware_folder and startup), the common demo, the table."""
+    (its adapter's firmware_folder and startup; board_console), the common demo, the table."""
     fw = toolchain.firmware_dir()
     common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
     table = toolchain.handlertable_dir() / "handler_table.c"
     a = board.adapter
     d = fw / a.firmware_folder
-    return [d / a.startup, d / "console.c", d / "demo_main.c", *common, table], [d]
+    return [d / a.startup, board_console(board), d / "demo_main.c", *common, table], [d]
+
+
+def board_console(board) -> Path:
+    """The console driver the bundled firmware links for `board`: console_<firmware_map>.c
+    where the board's console is another UART than the architecture's (microbit: the nRF51
+    UART), else the architecture's console.c."""
+    b = get_board(board)
+    d = toolchain.firmware_dir() / b.adapter.firmware_folder
+    own = d / f"console_{b.firmware_map.replace('-', '_')}.c" if b.firmware_map else None
+    return own if own is not None and own.is_file() else d / "console.c"
 
 
 def demo_image(board="mps2-an385") -> Path:
@@ -57,7 +67,7 @@ def demo_image(board="mps2-an385") -> Path:
 
 def build_all() -> list[Path]:
     """What `irqsim build` builds: the demo image of every bundled board that has one."""
-    out = [demo_image("mps2-an385")]
+    out = [demo_image("mps2-an385"), demo_image("microbit")]
     if (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         out.append(demo_image("virt"))
     out.append(demo_image("mps2-an505"))

@@ -15,8 +15,15 @@
 #define DEMO_ENABLED 8
 #define DEMO_EMPTY   3
 
+#if defined(__ARM_ARCH_6M__)
+/* Priorities of lines 0-7, the M3 demo's order in the 2 bits ARMv6-M has: lower is more urgent. */
+volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x40, 0x40, 0x80, 0x80, 0x00, 0x40, 0xc0};
+#define demo_soft_request(line) nvic_pend(line)   /* no STIR on ARMv6-M */
+#else
 /* Priorities of lines 0-7 (upper three bits are implemented on this part): lower is more urgent. */
 volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x60, 0x40, 0x80, 0xa0, 0x20, 0x60, 0xc0};
+#define demo_soft_request(line) (NVIC_STIR = (line))
+#endif
 
 void IRQ_Handler(void)
 {
@@ -35,7 +42,7 @@ int main(void)
 	}
 	/* Self-test: software-triggered requests on lines 0-3, taken at the ISB at the latest. */
 	for (unsigned line = 0; line < 4; line++) {
-		NVIC_STIR = line;
+		demo_soft_request(line);
 		isb();
 	}
 	demo_finish_boot(DEMO_ENABLED);

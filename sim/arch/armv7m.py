@@ -36,7 +36,7 @@ class MProfile:
     version: int          # 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline
     fpu: int = 0          # 0 none, 1 single precision, 2 single and double
     vtor: bool = True
-    systick: bool = True
+    systick: bool | str = True   # or "cpu-clock": no reference clock (a board's choice)
 
 
 # The cores a board's `cpu` may name; the first is the default.
@@ -77,7 +77,8 @@ class Armv7m(Arch):
 
     reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
                  "the System Control Space (NVIC, SCB, SysTick)"),)
-    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks", "reset_vtor"})
+    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks", "reset_vtor",
+                                 "vtor", "systick"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
     EXCEPTION_TICKS_MAX = 1000
@@ -105,6 +106,49 @@ class Armv7m(Arch):
                 raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
                           f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
 
+    def check_core(self, cpu, ctrl, bad):
+        """ARMv6-M (docs/semantics.md, "Cortex-M0"): 2 priority bits and at most 32 lines
+        (ARMv6-M ARM B1.5.4, B3.4); VTOR and SysTick are options there (controller.vtor,
+        controller.systick; default from the core), mandatory on ARMv7-M and ARMv8-M."""
+        prof = ARMV7M_CPUS[cpu]
+        for key in ("vtor", "systick"):
+            if key not in ctrl:
+                continue
+            if key == "systick" and ctrl[key] == "cpu-clock":
+                continue
+            if not isinstance(ctrl[key], bool):
+                raise bad(f"controller.{key} must be true or false"
+                          + (' or "cpu-clock" (no reference clock)' if key == "systick" else "")
+                          + f" (got {ctrl[key]!r})")
+            if prof.version != 6 and not ctrl[key]:
+                raise bad(f"controller.{key} = false: {cpu} (ARMv{prof.version}-M) always "
+                          f"has {'VTOR' if key == 'vtor' else 'SysTick'}; only an ARMv6-M "
+                          "core may leave it out")
+        if prof.version == 6:
+            if ctrl.get("reset_vtor", 0) and not ctrl.get("vtor", prof.vtor):
+                raise bad(f"controller.reset_vtor needs a VTOR: {cpu} has none unless the board "
+                          "says controller.vtor = true (ARMv6-M ARM B3.2.5); its vector table "
+                          "is at 0")
+            if ctrl["prio_bits"] != 2:
+                raise bad(f"controller.prio_bits must be 2 on {cpu} (ARMv6-M has 2 priority "
+                          f"bits; got {ctrl['prio_bits']})")
+            if ctrl["num_irq"] > 32:
+                raise bad(f"controller.num_irq must be 1..32 on {cpu} (ARMv6-M; got "
+                          f"{ctrl['num_irq']})")
+
+    def profile(self, board) -> MProfile:
+        """The board's core with its controller's vtor / systick options applied (systick:
+        True, False, or "cpu-clock": SysTick without a reference clock)."""
+        cpu, c = ARMV7M_CPUS[board.cpu], board.controller
+        return MProfile(cpu.uc_model, cpu.version, cpu.fpu, c.get("vtor", cpu.vtor),
+                        c.get("systick", cpu.systick))
+
+    @staticmethod
+    def systick_code(systick) -> int:
+        """struct m_profile.systick (api.h M_SYSTICK_*) for a profile's systick value."""
+        return (lib.M_SYSTICK_CPU_CLOCK if systick == "cpu-clock" else
+                lib.M_SYSTICK_ON if systick else lib.M_SYSTICK_NONE)
+
     def num_lines(self, controller):
         return controller["num_irq"]
 
@@ -118,9 +162,10 @@ class Armv7m(Arch):
 
     def init(self, m):
         c = m.board.controller
-        cpu = ARMV7M_CPUS[m.board.cpu]
+        cpu = self.profile(m.board)
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
-                                               "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
+                                               "vtor": int(cpu.vtor),
+                                               "systick": self.systick_code(cpu.systick)})
         r = lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof)
         if r == -3:
             raise ConfigError(f"board {m.board.name}: cannot find MSPLIM and PSPLIM in the "
@@ -173,7 +218,10 @@ class Armv7m(Arch):
             what = "BASEPRI (MSR; MRS reads back all 8 bits, the model uses the implemented ones)"
         variant = m.board.prio_variant
         use = (f"firmware that relies on 8 bits (as QEMU 7.2 has them) wants board {variant!r}"
-               if variant else "a board with controller.prio_bits = 8 keeps all the bits")
+               if variant else
+               "ARMv6-M has these 2 bits only (QEMU 7.2 too): give priorities in bits 7:6"
+               if self.profile(m.board).version == 6 else
+               "a board with controller.prio_bits = 8 keeps all the bits")
         return [f"{m.image.name}: priority {note.written:#04x} written to {what} at tick "
                 f"{note.tick} reads back {note.read_back:#04x}: board {m.board.name} implements "
                 f"{bits} priority bits (mask {mask:#04x}), the low {8 - bits} are dropped; {use}"]
@@ -196,6 +244,13 @@ class Armv7m(Arch):
 
         def bits(v, names):
             return ", ".join(n for b, n in names.items() if v >> b & 1) or "none"
+        if self.profile(m.board).version == 6:   # HardFault only, no fault status registers
+            text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address "
+                    f"{addr:#010x}: a HardFault (ARMv6-M has no other fault and no fault status "
+                    "registers)")
+            return why, {"handler": self.exception_name(active), "exception": active, "pc": pc,
+                         "function": m.function_at(pc), "address": addr, "cause": cause,
+                         "text": text}
         text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address {addr:#010x}: "
                 f"CFSR {cfsr:#010x} ({bits(cfsr, ARMV7M_CFSR_BITS)}), HFSR {hfsr:#010x} "
                 f"({bits(hfsr, ARMV7M_HFSR_BITS)})")

@@ -59,6 +59,10 @@ class Arch:
         (type-checked), `bad(message)` is the ConfigError naming the file to raise."""
         raise NotImplementedError
 
+    def check_core(self, cpu: str, ctrl: dict, bad) -> None:
+        """Checks what the board's core `cpu` asks of its [controller] table `ctrl` (after
+        check_controller); `bad(message)` as there. Nothing by default."""
+
     def num_lines(self, controller: dict) -> int:
         """Lines 0..num_lines-1 as the core numbers them (some below first_line may not exist)."""
         raise NotImplementedError

@@ -351,8 +351,12 @@ struct m_profile {
 	int version;        /* 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline */
 	int fpu;            /* 0 none, 1 single precision, 2 single and double precision */
 	int vtor;           /* the SCB has VTOR (always on v7-M and v8-M; an option on v6-M) */
-	int systick;        /* SysTick is implemented */
+	int systick;        /* M_SYSTICK_*: whether SysTick is there, and its clocks */
 };
+#define M_SYSTICK_NONE 0       /* no SysTick (an option on v6-M: its registers are reserved) */
+#define M_SYSTICK_ON 1         /* SysTick; both CLKSOURCE settings count (docs/semantics.md) */
+#define M_SYSTICK_CPU_CLOCK 2  /* SysTick without a reference clock: it counts with CLKSOURCE
+				* = 1 only (QEMU 7.2's microbit) */
 
 /* Installs the architecture and its NVIC (num_irq lines, prio_bits priority bits) for core
  * profile p on core c; 0 on success. */

@@ -218,6 +218,14 @@ uint32_t v7m_shcsr(struct armv7m *a);
  * of exception `exc`; 0, 0 for BASEPRI) whose bits outside prio_mask the core drops. */
 void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written);
 
+/* v6m.c: the ARMv6-M System Control Space where it differs (profile.version == 6): 1 when
+ * the register at SCS offset `off` was answered there (*v the value read), 0 when it is the
+ * ARMv7-M register. */
+int v6m_scs_read(struct core *c, uint32_t off, uint32_t *v);
+int v6m_scs_write(struct core *c, uint32_t off, uint32_t v);
+/* Whether exception e has an SHPR field on ARMv6-M (SVCall, PendSV, SysTick; B3.2.10). */
+int v6m_shpr_field(int e);
+
 /* state.c: snapshots (arch.h save / restore): NVIC, SCB and SysTick state */
 void v7m_save(struct core *c, struct snap_w *w);
 int v7m_restore(struct core *c, struct snap_r *r);

@@ -17,6 +17,8 @@
  *   exception return (each ends a block in Unicorn), as B1.5.4 / B3.4 permit.
  * - Line requests are sampled at the first block boundary at or after their tick.
  * - An external line held high re-pends its interrupt when the handler returns (B3.4.1).
+ * - ARMv6-M (profile.version 6): every fault is a HardFault; no BASEPRI, FAULTMASK, HFSR;
+ *   the SCS differences are v6m.c's.
  * - A stacking fault or an unusable vector ends the run as a lockup (we do not model derived
  *   exceptions on stacking): FirmwareError names the address. ARMv8-M's stack limit on entry
  *   is modelled (v8m.c): the STKOF UsageFault, taken instead of the stacking.
@@ -90,8 +92,12 @@ void v7m_read_masks(struct core *c, uint32_t *primask, uint32_t *basepri, uint32
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &view);
 	}
 	uc_reg_read(c->uc, UC_ARM_REG_PRIMASK, primask);
-	uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, basepri);
-	uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, faultmask);
+	if (arm(c)->profile.version == 6) {
+		*basepri = *faultmask = 0;   /* ARMv6-M has PRIMASK only (B1.4.3) */
+	} else {
+		uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, basepri);
+		uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, faultmask);
+	}
 	if (unpriv) {
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		v7m_rebuild_hflags(c);
@@ -303,6 +309,8 @@ static int fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint3
 {
 	struct armv7m *a = arm(c);
 	int ep = v7m_exec_prio(c, NULL);
+	if (a->profile.version == 6)
+		f = EXC_HARDFAULT;   /* ARMv6-M has HardFault only, and no HFSR (B1.5.15) */
 	core_trace(c, EV_FAULT, (uint16_t)f, (uint32_t)addr);
 	if (f != EXC_HARDFAULT && (!v7m_exc_enabled(a, f) || group_prio(a, f) >= ep)) {
 		a->hfsr |= HFSR_FORCED;
@@ -407,7 +415,7 @@ static void exc_return(struct core *c, uint32_t excret)
 		return;
 	}
 	deactivate(c, e);
-	if (e != EXC_NMI) {
+	if (e != EXC_NMI && a->profile.version != 6) {   /* ARMv6-M has no FAULTMASK */
 		uint32_t zero = 0;
 		uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &zero);
 	}
@@ -508,7 +516,8 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 		} else {
 			/* SVC that cannot be taken at once escalates (B1.5.15): HardFault, FORCED,
 			 * with SVCall's return address, the next instruction (B1.5.6) */
-			a->hfsr |= HFSR_FORCED;
+			if (a->profile.version != 6)
+				a->hfsr |= HFSR_FORCED;
 			take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
 		}
 		return;
@@ -717,6 +726,7 @@ static int armv7m_stuck(struct core *c, int quiet)
 	if (e && group_prio(a, e) < p)
 		return 0;
 	if ((a->st_csr & (SYST_ENABLE | SYST_TICKINT)) == (SYST_ENABLE | SYST_TICKINT) &&
+	    (a->profile.systick != M_SYSTICK_CPU_CLOCK || (a->st_csr & SYST_CLKSOURCE)) &&
 	    group_prio(a, EXC_SYSTICK) < p)
 		return 0;
 	if (quiet)
@@ -754,7 +764,8 @@ static const struct arch_ops armv7m_ops = {
 int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p)
 {
 	if (c->arch || num_irq < 1 || num_irq > 496 || prio_bits < 2 || prio_bits > 8 || !p ||
-	    p->version < 6 || p->version > 8 || p->fpu < 0 || p->fpu > 2)
+	    p->version < 6 || p->version > 8 || p->fpu < 0 || p->fpu > 2 ||
+	    (p->version == 6 && (prio_bits != 2 || num_irq > 32)))   /* B1.5.4, B3.4 */
 		return -1;
 	struct armv7m *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -763,7 +774,7 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	a->num_irq = num_irq;
 	a->nexc = EXC_IRQ0 + num_irq;
 	a->prio_mask = (uint8_t)(0xFFu << (8 - prio_bits));
-	a->ccr = CCR_STKALIGN;
+	a->ccr = p->version == 6 ? CCR_STKALIGN | 8u : CCR_STKALIGN;   /* v6-M: UNALIGN_TRP RAO */
 	a->st_zero = UINT64_MAX;
 	a->min_frame_sp = 0xFFFFFFFFu;
 	/* EXC_RETURN values from 0xFFFFFFE0 (B1.5.8); ARMv8-M: the EXC_RETURN prefix 0xFF */

@@ -3,7 +3,8 @@
  * SHPR1-3, SHCSR and fault status registers, decoded into the state by meaning that exc.c
  * keeps (struct armv7m); SysTick's registers are systick.c's.
  *
- * ARMv8-M's differences (CPUID, ID registers, ITNS, CCR, AIRCR, SHCSR) are v8m.c's, asked first.
+ * ARMv8-M's differences (CPUID, ID registers, ITNS, CCR, AIRCR, SHCSR) are v8m.c's, asked first;
+ * ARMv6-M's (the registers it lacks, word-only IPR/SHPR, no VTOR or SysTick by option) v6m.c's.
  *
  * Choices where the manual leaves one (also in docs/semantics.md):
  * - CPUID reads 0x412FC231 (Cortex-M3 r2p1); the CPUID feature registers (0xD40-0xD7F) read
@@ -29,6 +30,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 {
 	struct armv7m *a = arm(c);
 	uint32_t v = 0;
+	if (a->profile.version == 6 && v6m_scs_read(c, off, &v))
+		return v;
 	if (a->profile.version == 8 && v8m_scs_read(c, off, &v))
 		return v;
 	if (off >= NVIC_ISER && off < NVIC_IPR + 0x1F0) {
@@ -66,6 +69,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 			if (e >= EXC_IRQ0 && a->pending[e])
 				isr = 1;
 		}
+		if (a->profile.version == 6)
+			others = 1;   /* no RETTOBASE on ARMv6-M (B3.2.4) */
 		v = (uint32_t)a->cur | ((uint32_t)pend << 12) | (isr ? ICSR_ISRPENDING : 0) |
 		    (others ? 0 : ICSR_RETTOBASE) | (a->pending[EXC_NMI] ? ICSR_NMIPENDSET : 0) |
 		    (a->pending[EXC_PENDSV] ? ICSR_PENDSVSET : 0) |
@@ -118,7 +123,8 @@ static void prio_write(struct core *c, uint32_t off, int e, uint8_t v)
 static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 {
 	struct armv7m *a = arm(c);
-	if (a->profile.version == 8 && v8m_scs_write(c, off, v)) {
+	if ((a->profile.version == 6 && v6m_scs_write(c, off, v)) ||
+	    (a->profile.version == 8 && v8m_scs_write(c, off, v))) {
 		c->need_check = 1;
 		return;
 	}
@@ -187,8 +193,10 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 	case SHPR1: case SHPR1 + 4: case SHPR3:
 		for (int i = 0; i < 4; i++) {
 			int e = 4 + (int)(off - SHPR1) + i;
-			/* implemented: MemManage, BusFault, UsageFault, SVCall, DebugMon, PendSV, SysTick */
-			if (e <= 6 || e == 11 || e == 12 || e == 14 || e == 15)
+			/* implemented: MemManage, BusFault, UsageFault, SVCall, DebugMon, PendSV, SysTick
+			 * (ARMv6-M: SVCall, PendSV, SysTick) */
+			if (a->profile.version == 6 ? v6m_shpr_field(e)
+			    : e <= 6 || e == 11 || e == 12 || e == 14 || e == 15)
 				prio_write(c, off + (uint32_t)i, e, (uint8_t)(v >> (8 * i)));
 		}
 		break;
@@ -239,6 +247,8 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud
 	uint32_t off = (uint32_t)offset;
 	if (scs_denied(ud, off, 0))
 		return 0;
+	if (size < 4 && arm(ud)->profile.version == 6)
+		core_guest_error(ud, SCS_BASE + off);   /* word access only on ARMv6-M (v6m.c) */
 	uint32_t w = scs_read32(ud, off & ~3u);
 	return (w >> (8 * (off & 3))) & (size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
 }
@@ -256,9 +266,11 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	}
 	/* byte and halfword writes: the priority registers allow them (B3.4.9, B3.2.10) */
 	int prio_reg = (off >= NVIC_IPR && off < NVIC_IPR + 0x1F0) || (off >= SHPR1 && off < SHPR3 + 4);
-	if (!prio_reg) {
+	if (!prio_reg || arm(c)->profile.version == 6) {
+		/* ARMv6-M: word access only (B3.4.7); QEMU 7.2 writes the bytes (v6m.c) */
 		core_guest_error(c, SCS_BASE + off);
-		return;
+		if (!prio_reg)
+			return;
 	}
 	for (unsigned i = 0; i < size; i++) {
 		uint32_t o = off + i;
