@@ -233,9 +233,12 @@ def run(elf, board, gdb_at, ticks, timeout, irqs, until, trace_path, semihost_ro
             "loop": list(stop.loop) if stop.loop else None, "fault": stop.fault,
             "console": m.console,
             "events": [] if trace_path else [e._asdict() for e in m.events],
+            "mistakes": [x.to_dict() for x in m.mistakes()],
         }))
     else:
         stream(m)
+        for x in m.mistakes():
+            click.echo(f"irqsim: mistake: {x.text}", err=True)
         if stop.exit_status:
             click.echo(f"irqsim: {stop.detail}", err=True)
     sys.exit(stop.exit_status)

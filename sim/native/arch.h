@@ -70,8 +70,8 @@ struct arch_ops {
 	int (*stuck)(struct core *c, int quiet);
 	void (*save)(struct core *c, struct snap_w *w);
 	int (*restore)(struct core *c, struct snap_r *r);
-	int reg_pc;              /* Unicorn register ids: PC, and the first two argument registers */
-	int reg_arg0, reg_arg1;
+	int reg_pc;              /* Unicorn register ids: PC, the first two argument registers, SP */
+	int reg_arg0, reg_arg1, reg_sp;
 	uint64_t pc_bits;        /* ORed into the PC emulation starts at (1: Thumb) */
 };
 

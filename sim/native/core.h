@@ -77,6 +77,7 @@ struct icount_entry {
 
 struct storm;
 struct device;
+struct detect;
 
 /* What a debugger set (debug.c): breakpoints as one-address code hooks, watchpoints as memory
  * hooks plus an every-instruction hook that stops after the access, stepping. */
@@ -188,6 +189,7 @@ struct core {
 	int ntimed;
 
 	struct storm *storm;     /* sources and accounting (storm/), NULL until storm_init */
+	struct detect *det;      /* the mistake detectors (detect.c), always there */
 	struct debug *dbg;       /* breakpoints, watchpoints, stepping (debug.c), NULL until used */
 	volatile int halt_req;   /* core_halt: stop at the next block boundary (STOP_HALT) */
 	uint64_t handler_ticks;  /* ticks spent in handler mode, up to the last return */
@@ -196,6 +198,29 @@ struct core {
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
 void acct_observe(struct core *c, const struct event *e);   /* storm/acct.c */
+/* detect.c: the mistake detectors (docs/mistakes.md). det_observe sees the kinds of
+ * DET_EVENTS (filtered by kind & 63: a superset); the rest is reported to it directly. */
+void det_observe(struct core *c, const struct event *e);
+#define DET_EVENTS ((1ull << EV_PEND) | (1ull << (EV_SERVICE & 63)) | (1ull << (EV_SERVED & 63)))
+int det_init(struct core *c);
+void det_free(struct core *c);
+/* a one-address code hook at addr calling `callback` (a uc_cb_hookcode_t with c): 0, or -2 */
+int det_code_hook(struct core *c, uint64_t addr, void *callback);
+/* the stack pointer at an exception entry (the frame) or a table dispatch;
+ * det_stack_on: whether it wants SP at all (the stack's end is known) */
+void det_stack(struct core *c, uint64_t sp);
+int det_stack_on(struct core *c);
+/* handler_table_handle(table, idx) for `line` found `slot` (0: empty) */
+void det_dispatch(struct core *c, uint32_t line, uint32_t idx, uint32_t table, uint32_t slot);
+/* 1 when det_enabled wants the vector of each line enabled (default handlers are known) */
+int det_wants_vectors(struct core *c);
+void det_enabled(struct core *c, uint32_t line, uint64_t vector);
+/* a priority field (reg a PRIO_NOTE_* or 0, at `addr`) written `written`, kept `kept` */
+void det_prio(struct core *c, uint32_t line, uint32_t reg, uint32_t addr, uint32_t written,
+	      uint32_t kept);
+/* an MSR to BASEPRI at pc: BASEPRI was `old`, becomes `value` */
+void det_mask_write(struct core *c, uint32_t pc, uint32_t old, uint32_t value);
+
 /* debug.c: the run's first block after a debugger stop in the middle of a block: 1 when the
  * block hook must not service it (the boundary exists only because the run stopped there) */
 int core_debug_resumed(struct core *c, uint64_t addr);
@@ -222,6 +247,8 @@ static inline void core_emit(struct core *c, const struct event *e)
 		core_stop(c, STOP_EVENT);   /* the model finishes its step; core_run then returns */
 	if (e->line != NO_LINE && c->storm)
 		acct_observe(c, e);
+	if (DET_EVENTS >> (e->kind & 63) & 1)
+		det_observe(c, e);
 }
 
 /* An event about line `line` (NO_LINE: none) and the request at `req` (NO_TICK: none). */
@@ -331,6 +358,8 @@ struct snap_w;
 struct snap_r;
 void core_semihost_save(struct core *c, struct snap_w *w);
 int core_semihost_restore(struct core *c, struct snap_r *r);
+void det_save(struct core *c, struct snap_w *w);        /* detect.c: the detectors' state */
+int det_restore(struct core *c, struct snap_r *r);
 
 /* storm/sources.c: sources (no-ops while no storm is set up) */
 uint64_t storm_next_tick(struct core *c);

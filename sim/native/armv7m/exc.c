@@ -254,6 +254,8 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		core_enter_handler_mode(c);
 	}
 	activate(c, e, from_handler);
+	if (exc_return != 0xFFFFFFFDu)
+		det_stack(c, frame);         /* the frame on MSP, with e active (detect.c) */
 	return 0;
 }
 
@@ -446,7 +448,6 @@ static void exc_return(struct core *c, uint32_t excret)
 		core_leave_handler_mode(c);
 	c->need_check = 1;
 }
-
 
 /* ---- Unicorn exceptions ------------------------------------------------------------------ */
 
@@ -712,6 +713,7 @@ static const struct arch_ops armv7m_ops = {
 	.reg_pc = UC_ARM_REG_PC,
 	.reg_arg0 = UC_ARM_REG_R0,
 	.reg_arg1 = UC_ARM_REG_R1,
+	.reg_sp = UC_ARM_REG_SP,
 	.pc_bits = 1,
 };
 
