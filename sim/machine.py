@@ -141,8 +141,8 @@ class Machine(TestKit, Debugging, Detectors):
     """One board, one image, one native core. The helpers tests read naturally
     (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's;
     the debugging API the GDB server uses (breakpoints, watchpoints, steps, halt) is
-    Debugging's (sim/native/debugging.py); the mistake detectors' set-up is Detectors'
-    (sim/native/detectors.py; Machine.mistakes words what they found)."""
+    Debugging's (sim/native/debugging.py); the mistake detectors (set-up, mistakes,
+    expect_mistake) are Detectors' (sim/native/detectors.py; docs/mistakes.md)."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
                  semihost_root=None, semihost_args=None,
@@ -832,23 +832,6 @@ class Machine(TestKit, Debugging, Detectors):
         """The console output from byte `offset` on (to stream it: offset = what was shown)."""
         self._drain()
         return self._console[offset:].decode("latin-1")
-
-    # ---- mistake detectors (sim/mistakes.py, docs/mistakes.md) -------------------------------
-
-    def mistakes(self) -> list:
-        """The firmware mistakes the detectors found so far (sim.mistakes.Mistake: kind, line,
-        handler, tick, count, text), each once, in the order first seen."""
-        from .mistakes import mistakes
-        self._drain()
-        return mistakes(self)
-
-    def expect_mistake(self, kind: str, line=None):
-        """Leaves the mistake `kind` about `line` out of mistakes(): the firmware makes it on
-        purpose (the demo's line with no handler)."""
-        from .mistakes import KINDS
-        if kind not in KINDS:
-            raise ArgumentError(f"expect_mistake: kind {kind!r} is not one of {', '.join(KINDS)}")
-        self.expected_mistakes.add((kind, None if line is None else self._check_line(line)))
 
     # ---- the interrupt controller, whichever the board has -----------------------------------
 

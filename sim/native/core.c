@@ -444,18 +444,16 @@ static int is_data_fault(uc_err err)
  * handlertable's: { size_t len; slot *slots; } with 32-bit words on both targets. */
 static void on_dispatch(struct core *c)
 {
-	uint32_t table = 0, idx = 0, len = 0, slots = 0, slot = 0;
+	uint32_t table = 0, idx = 0, sp = 0, len = 0, slots = 0, slot = 0;
+	int want_sp = c->arch->reg_sp && det_stack_on(c);   /* the stack detector (detect.c) */
 	uc_reg_read(c->uc, c->arch->reg_arg0, &table);
 	uc_reg_read(c->uc, c->arch->reg_arg1, &idx);
+	if (want_sp)
+		uc_reg_read(c->uc, c->arch->reg_sp, &sp);
 	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
 		core_read32(c, slots + 4ull * idx, &slot);
 	int line = c->arch->current_line(c);
-	det_dispatch(c, line >= 0 ? (uint32_t)line : NO_LINE, idx, table, slot);
-	if (det_stack_on(c)) {
-		uint32_t sp = 0;
-		uc_reg_read(c->uc, c->arch->reg_sp, &sp);
-		det_stack(c, sp);
-	}
+	det_dispatch(c, line >= 0 ? (uint32_t)line : NO_LINE, idx, table, slot, want_sp ? sp : ~0ull);
 	core_emit_line(c, c->ticks, EV_DISPATCH, (uint16_t)idx, slot != 0,
 		       line >= 0 ? (uint32_t)line : NO_LINE, NO_TICK);
 }

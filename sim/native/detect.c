@@ -16,8 +16,9 @@
  *                 fine. The ordinary unmask (non-zero, then 0) never opens one.
  *   PRIO_BITS     the controllers' priority writes (NVIC IPR/SHPR and BASEPRI as the NVIC
  *                 reads it, PLIC priorities) that lose bits (det_prio).
- *   STACK_END     the stack pointer at exception entry (Cortex-M: the frame stacked on MSP)
- *                 and at each handler table dispatch (both): in the window from 1 KiB below
+ *   STACK_END     each exception frame stacked on MSP (Cortex-M) or the stack pointer at each
+ *                 handler table dispatch (RISC-V, where no hardware frame is stacked; arch
+ *                 reg_sp): in the window from 1 KiB below
  *                 the stack's end to DET_STACK_MARGIN above it (lower is taken as another
  *                 stack, an RTOS task's in .bss); then each deeper one updates the record.
  *   NO_VECTOR     an NVIC enable (ISER) of a line whose vector is one of the image's default
@@ -38,12 +39,12 @@
 #define DET_BELOW 1024u          /* bytes below the stack's end still judged (STACK_END) */
 
 struct detect {
+	/* STACK_END: fire for lo <= sp < lo + span (unsigned: one compare; core.h) */
+	struct det_window win;
 	/* configuration (from Python) */
 	uint64_t stack_end;
 	uint64_t defaults[4];
 	int ndefaults;
-	/* STACK_END: fire for lo <= sp < lo + span (unsigned: one compare) */
-	uint64_t stack_lo, stack_span;
 	/* active handlers, from EV_SERVICE / EV_SERVED: (num << 16) | line, outermost first */
 	uint32_t depth;
 	uint32_t active[DET_MAX_ACTIVE];
@@ -167,9 +168,13 @@ static void on_served(struct detect *d, const struct event *e)
 	d->last_served = e->line;
 	if (!d->depth)
 		return;
+	if (d->depth > DET_MAX_ACTIVE || d->active[d->depth - 1] == me) {
+		d->depth--;          /* the innermost returned (the usual case), or one not kept */
+		return;
+	}
 	/* the handler served: the innermost one with this number (RISC-V returns the claims of
 	 * one trap together, in their own order), else the innermost */
-	uint32_t n = d->depth < DET_MAX_ACTIVE ? d->depth : DET_MAX_ACTIVE;
+	uint32_t n = d->depth;
 	for (uint32_t i = n; i-- > 0;)
 		if (d->active[i] == me) {
 			memmove(&d->active[i], &d->active[i + 1], (n - 1 - i) * sizeof(uint32_t));
@@ -182,12 +187,11 @@ void det_observe(struct core *c, const struct event *e)
 {
 	struct detect *d = c->det;
 	switch (e->kind) {
-	case EV_PEND:
+	case EV_PEND:            /* by a level still high (det_wants): at its handler's end? */
 		if (e->line < DET_LINES)
-			d->repend[e->line] = e->req == NO_TICK &&
-				(e->arg == PEND_LEVEL || e->arg == PEND_DEVICE) &&
-				(d->last_served == e->line || (d->depth && d->depth <= DET_MAX_ACTIVE &&
-					(d->active[d->depth - 1] & 0xFFFFu) == e->line));
+			d->repend[e->line] = d->last_served == e->line ||
+				(d->depth && d->depth <= DET_MAX_ACTIVE &&
+				 (d->active[d->depth - 1] & 0xFFFFu) == e->line);
 		break;
 	case EV_SERVICE:
 		on_service(c, d, e);
@@ -202,17 +206,12 @@ void det_observe(struct core *c, const struct event *e)
 
 /* ---- what the models and the core report directly ------------------------------------------ */
 
-int det_stack_on(struct core *c)
-{
-	return c->det->stack_span != 0;
-}
-
 void det_stack(struct core *c, uint64_t sp)
 {
 	struct detect *d = c->det;
-	if (sp - d->stack_lo >= d->stack_span)
+	if (sp - d->win.lo >= d->win.span)
 		return;
-	d->stack_span = sp - d->stack_lo;     /* from now on only a deeper one */
+	d->win.span = sp - d->win.lo;         /* from now on only a deeper one */
 	struct mistake *m = NULL;
 	for (int i = 0; i < d->nrec && !m; i++)
 		if (d->rec[i].kind == MISTAKE_STACK_END)
@@ -231,9 +230,11 @@ void det_stack(struct core *c, uint64_t sp)
 	memcpy(m->active, d->active, sizeof(m->active));
 }
 
-void det_dispatch(struct core *c, uint32_t line, uint32_t idx, uint32_t table, uint32_t slot)
+void det_dispatch(struct core *c, uint32_t line, uint32_t idx, uint32_t table, uint32_t slot,
+		  uint64_t sp)
 {
 	struct detect *d = c->det;
+	det_stack_check(c, sp);
 	if (line < DET_LINES)
 		d->slot[line] = slot;
 	if (slot || line == NO_LINE)
@@ -334,8 +335,8 @@ void core_set_stack_end(struct core *c, uint64_t end)
 {
 	struct detect *d = c->det;
 	d->stack_end = end;
-	d->stack_lo = end > DET_BELOW ? end - DET_BELOW : 0;
-	d->stack_span = end ? end + DET_STACK_MARGIN - d->stack_lo : 0;
+	d->win.lo = end > DET_BELOW ? end - DET_BELOW : 0;
+	d->win.span = end ? end + DET_STACK_MARGIN - d->win.lo : 0;
 }
 
 void core_set_default_handlers(struct core *c, const uint64_t *addrs, int n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import ArgumentError
 from . import ffi, lib
 
 # the names start-up code gives the handler every unused vector falls back to (CMSIS:
@@ -52,6 +53,21 @@ class Detectors:
             return 0, "unknown"
         base = self.heap_info()[0]
         return (base, "the end of .bss and the heap") if base < self.initial_sp else (0, "")
+
+    def mistakes(self) -> list:
+        """The firmware mistakes the detectors found so far (sim.mistakes.Mistake: kind, line,
+        handler, tick, count, text), each once, in the order first seen."""
+        from ..mistakes import mistakes
+        self._drain()
+        return mistakes(self)
+
+    def expect_mistake(self, kind: str, line=None):
+        """Leaves the mistake `kind` about `line` out of mistakes(): the firmware makes it on
+        purpose (the demo's line with no handler)."""
+        from ..mistakes import KINDS
+        if kind not in KINDS:
+            raise ArgumentError(f"expect_mistake: kind {kind!r} is not one of {', '.join(KINDS)}")
+        self.expected_mistakes.add((kind, None if line is None else self._check_line(line)))
 
     def mistake_records(self) -> tuple[list, int]:
         """The detectors' records (struct mistake, as dicts) and how many were found in all

@@ -255,7 +255,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 	activate(c, e, from_handler);
 	if (exc_return != 0xFFFFFFFDu)
-		det_stack(c, frame);         /* the frame on MSP, with e active (detect.c) */
+		det_stack_check(c, frame);   /* the frame on MSP, with e active (detect.c) */
 	return 0;
 }
 
@@ -713,7 +713,6 @@ static const struct arch_ops armv7m_ops = {
 	.reg_pc = UC_ARM_REG_PC,
 	.reg_arg0 = UC_ARM_REG_R0,
 	.reg_arg1 = UC_ARM_REG_R1,
-	.reg_sp = UC_ARM_REG_SP,
 	.pc_bits = 1,
 };
 
