@@ -5,6 +5,7 @@ same firmware and on the bundled demo's default storm, on both boards where it a
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ import sim
 from cli import main
 from sim import explain, storm
 from sim.codes import DET_REENTRIES
+from sim.native import detectors
 
 ARM, RV = "mps2-an385", "virt"
 LEVEL, BASEPRI, PRIO, STACK, EMPTY = 1, 2, 3, 4, 5     # fw/mistakes_*.c MODE_*
@@ -227,3 +229,13 @@ def test_a_fork_of_the_demo_keeps_what_it_expects():
     m = sim.Machine.demo(ARM)
     m.run(ticks=100_000)
     assert m.fork().mistakes() == []
+
+
+def test_the_msr_hooks_leave_the_trace_as_it_is(boot, monkeypatch):
+    hooked = drive(boot(ARM, BASEPRI), BASEPRI, ticks=100_000)
+    monkeypatch.setattr(detectors, "_MSR_BASEPRI", re.compile(rb"(?!)"))    # finds no site
+    bare = boot(ARM, BASEPRI)
+    assert bare.mask_sites == [] and len(hooked.mask_sites) == 3
+    drive(bare, BASEPRI, ticks=100_000)
+    assert bare.events == hooked.events and bare.ticks == hooked.ticks
+    assert bare.mistakes() == []
