@@ -223,8 +223,13 @@ def run(elf, board, gdb_at, ticks, timeout, irqs, until, trace_path, semihost_ro
             m.set_trace(False)       # nothing asked for the events: none are kept
         if gdb_at and not _serve_gdb(m, gdb_at):
             sys.exit(0)              # GDB killed it
-        stop = m.run(ticks=ticks, until=until, timeout=timeout,
-                     on_chunk=None if as_json else stream)
+        try:
+            stop = m.run(ticks=ticks, until=until, timeout=timeout,
+                         on_chunk=None if as_json else stream)
+        except sim.errors.FirmwareError:
+            if not as_json:          # what led there (the stack's end, ...) before the error
+                _echo_mistakes(m)
+            raise
     if as_json:
         click.echo(json.dumps({
             "image": str(m.image), "board": m.board.name, "stop": stop.reason,
@@ -233,12 +238,20 @@ def run(elf, board, gdb_at, ticks, timeout, irqs, until, trace_path, semihost_ro
             "loop": list(stop.loop) if stop.loop else None, "fault": stop.fault,
             "console": m.console,
             "events": [] if trace_path else [e._asdict() for e in m.events],
+            "mistakes": [x.to_dict() for x in m.mistakes()],
         }))
     else:
         stream(m)
+        _echo_mistakes(m)
         if stop.exit_status:
             click.echo(f"irqsim: {stop.detail}", err=True)
     sys.exit(stop.exit_status)
+
+
+def _echo_mistakes(m):
+    """One `irqsim: mistake: ...` line on stderr per mistake the detectors found."""
+    for x in m.mistakes():
+        click.echo(f"irqsim: mistake: {x.text}", err=True)
 
 
 @contextlib.contextmanager

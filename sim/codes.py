@@ -74,6 +74,14 @@ NO_TICK = lib.NO_TICK            # a tick field that holds none (struct line_acc
 # core_storm_hist's `which`: storm/acct.c's histograms, entry then return latency
 LATENCY_KINDS = {"entry": 0, "return": 1}
 
+# ---- mistake detectors (api.h; sim/native/detect.c, docs/mistakes.md) ----------------------
+
+MISTAKE_KINDS = _enum("MISTAKE_")      # enum mistake_kind: "level-stuck", "basepri-zero", ...
+DET_REENTRIES = lib.DET_REENTRIES      # level re-entries in a row that make a level-stuck
+DET_STACK_MARGIN = lib.DET_STACK_MARGIN  # bytes above the stack's end at which stack-end fires
+DET_MAX_RECORDS = lib.DET_MAX_RECORDS  # records the core keeps
+DET_NO_LINE = lib.DET_NO_LINE          # a stack-end record's active handler of no line
+
 # ---- Cortex-M trace numbers (ARMv7-M ARM B1.5.2; EXC_* in sim/native/armv7m/armv7m.h) -------------
 
 ARMV7M_EXC_IRQ0 = lib.ARMV7M_EXC_IRQ0   # external IRQ n is exception 16 + n

@@ -41,6 +41,7 @@ from .testkit import TestKit
 from .snapshot import Snapshot, image_digest
 from .symbols import Symbol, Symbols  # noqa: F401  (Symbol: part of this module's API)
 from .native.debugging import Debugging
+from .native.detectors import Detectors
 
 guest_log = logging.getLogger("sim.guest")
 
@@ -136,11 +137,12 @@ def latency_bucket_low(bucket: int) -> int:
     return lib.core_storm_bucket_low(bucket)
 
 
-class Machine(TestKit, Debugging):
+class Machine(TestKit, Debugging, Detectors):
     """One board, one image, one native core. The helpers tests read naturally
     (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's;
     the debugging API the GDB server uses (breakpoints, watchpoints, steps, halt) is
-    Debugging's (sim/native/debugging.py)."""
+    Debugging's (sim/native/debugging.py); the mistake detectors (set-up, mistakes,
+    expect_mistake) are Detectors' (sim/native/detectors.py; docs/mistakes.md)."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
                  semihost_root=None, semihost_args=None,
@@ -205,6 +207,8 @@ class Machine(TestKit, Debugging):
         self._call_return = flash.base + flash.size - 16   # mapped, never executed
         self.runaway_limit = 0
         self.initial_sp = self._find_initial_sp()
+        self.expected_mistakes: set = set()   # (kind, line) the firmware makes on purpose
+        self._setup_detectors(loaded.segments)
         self._setup_semihosting(semihost_root, semihost_args)
         self._options = {"trace_capacity": trace_capacity, "strict": strict,
                          "semihost_root": semihost_root, "semihost_args": semihost_args,
@@ -247,7 +251,7 @@ class Machine(TestKit, Debugging):
     # ---- snapshots (sim/snapshot.py; docs/testing.md, "Snapshots") ------------------------
 
     _PY_STATE = ("events", "_console", "_recent", "exit_code", "_warned_guest", "notes",
-                 "guest_note", "_lockup", "_accounting")
+                 "guest_note", "_lockup", "_accounting", "expected_mistakes")
 
     def snapshot(self) -> Snapshot:
         """The whole state of the machine now, in memory: restore(s) puts it back (here, or in
@@ -261,7 +265,8 @@ class Machine(TestKit, Debugging):
         blob = ffi.gc(blob, lib.core_snapshot_free)
         py = {k: getattr(self, k) for k in self._PY_STATE}
         py.update(events=list(self.events), _console=bytes(self._console),
-                  _recent=list(self._recent), notes=list(self.notes))
+                  _recent=list(self._recent), notes=list(self.notes),
+                  expected_mistakes=set(self.expected_mistakes))
         return Snapshot(self.board.name, self.image.name, self._digest, self.ticks,
                         lib.core_snapshot_size(blob), blob, py)
 
@@ -283,7 +288,7 @@ class Machine(TestKit, Debugging):
         py = dict(snap._py)
         py.update(events=list(py["events"]), _console=bytearray(py["_console"]),
                   _recent=collections.deque(py["_recent"], maxlen=self._recent.maxlen),
-                  notes=list(py["notes"]))
+                  notes=list(py["notes"]), expected_mistakes=set(py["expected_mistakes"]))
         for k, v in py.items():
             setattr(self, k, v)
 
@@ -373,8 +378,10 @@ class Machine(TestKit, Debugging):
     @classmethod
     def demo(cls, board="mps2-an385", **kw) -> "Machine":
         """The bundled demo firmware for `board`, built on first use."""
-        from .demo import demo_image
-        return cls(demo_image(board), board, **kw)
+        from .demo import demo_image, expect_demo_mistakes
+        m = cls(demo_image(board), board, **kw)
+        expect_demo_mistakes(m)
+        return m
 
     def add_devices(self, options=lambda entry: {}):
         """Instantiates the board's [[devices]] in the core, in the board file's order

@@ -83,6 +83,13 @@ class Symbols:
                 return name, addr - a
         return None
 
+    def object_at(self, addr: int) -> str | None:
+        """The data object (a variable) holding `addr` as "name" or "name+0x4", or None."""
+        for name, (a, size, kind) in self._t.items():
+            if kind == "OBJECT" and a <= addr < a + max(size, 1):
+                return name if addr == a else f"{name}+{addr - a:#x}"
+        return None
+
     def at(self, addr: int) -> str | None:
         """The function containing code address `addr` as "name" or "name+0x4", or None."""
         hit = self.containing(addr)

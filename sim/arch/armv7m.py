@@ -200,6 +200,15 @@ class Armv7m(Arch):
     def nesting(self, m):
         return m.nvic.nesting()
 
+    def line_vector(self, m, line):
+        if not 0 <= line < m.num_lines:
+            return None
+        addr = m.nvic.counters()["vtor"] + 4 * (ARMV7M_EXC_IRQ0 + line)
+        try:
+            return int.from_bytes(m.mem_read(addr, 4), "little")
+        except ConfigError:
+            return None
+
     def guest_notes(self, m):
         """The first priority write whose low bits the NVIC dropped (IPR, SHPR; BASEPRI when
         the model reads it at arbitration), with what it became and the board to use."""

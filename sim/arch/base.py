@@ -95,6 +95,11 @@ class Arch:
         """max_depth, preemptions, tail_chains and exceptions_taken, in the Cortex-M terms."""
         raise NotImplementedError
 
+    def line_vector(self, m, line: int) -> int | None:
+        """The address `line`'s own vector sends it to (Cortex-M: the vector table entry at
+        VTOR), None where lines share one entry (RISC-V: the external interrupt)."""
+        return None
+
     def guest_notes(self, m) -> list[str]:
         """Notes about what the firmware did that the model keeps differently from what was
         written (Cortex-M: a priority that lost low bits), each given once per machine; the

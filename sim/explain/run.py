@@ -131,7 +131,10 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
         m2.run(ticks=end_tick - m2.ticks)
     assert m2.events == events, "explain: the walk's trace differs from the recorded run"
     states = {mo.name: mo.state for mo in moments}
-    return narrator.steps(followed, events, states, m2)
+    # what the mistake detectors found in the run (docs/mistakes.md), after the narration
+    return narrator.steps(followed, events, states, m2) + [
+        Step("mistake", x.tick, f"A mistake: {x.kind}", x.text, x.to_dict())
+        for x in m2.mistakes()]
 
 
 def walk(moments, m, events, snapshot, reach=None):

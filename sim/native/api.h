@@ -188,6 +188,43 @@ struct prio_note {
 #define PRIO_NOTE_SHPR 2      /* SHPRn (B3.2.10-12): n = (exc - 4) / 4 + 1 */
 #define PRIO_NOTE_BASEPRI 3   /* BASEPRI, written by MSR: seen when the model reads it */
 
+/* Mistake detectors (detect.c; docs/mistakes.md): what each found, one record per kind and
+ * line, read in bulk with core_mistakes. */
+enum mistake_kind {
+	MISTAKE_LEVEL_STUCK = 1,  /* a level source its handler never clears: re-entered back to back
+	                           * DET_REENTRIES times with the level still asserted */
+	MISTAKE_BASEPRI_ZERO = 2, /* BASEPRI written 0 (while 0) to mask, an interrupt taken inside,
+	                           * then 0 written again at another site (Cortex-M) */
+	MISTAKE_PRIO_BITS = 3,    /* a priority written in bits the controller does not implement */
+	MISTAKE_STACK_END = 4,    /* the stack came within DET_STACK_MARGIN bytes of its end */
+	MISTAKE_NO_VECTOR = 5,    /* an interrupt enabled whose vector is the default handler */
+	MISTAKE_EMPTY_SLOT = 6    /* an interrupt taken whose handler table slot was empty */
+};
+#define DET_REENTRIES 32          /* level re-entries in a row that make MISTAKE_LEVEL_STUCK */
+#define DET_STACK_MARGIN 256      /* bytes above the stack's end at which MISTAKE_STACK_END fires */
+#define DET_MAX_RECORDS 64        /* records kept (core_mistakes counts the rest) */
+#define DET_MAX_ACTIVE 8          /* active handlers a MISTAKE_STACK_END record lists */
+#define DET_NO_LINE 0xFFFF        /* an active[] entry's line for a handler of no line */
+
+struct mistake {
+	uint32_t kind;            /* MISTAKE_* */
+	uint32_t line;            /* the line it is about, 0xFFFFFFFF for none */
+	uint64_t tick, last;      /* the first and the last evidence */
+	uint64_t count;           /* times seen (re-entry runs, takes, writes) */
+	uint32_t addr;            /* LEVEL_STUCK, EMPTY_SLOT: the handler table's slot value;
+	                           * NO_VECTOR: the vector; BASEPRI_ZERO: the first MSR; PRIO_BITS:
+	                           * the field's address; STACK_END: the deepest stack pointer */
+	uint32_t addr2;           /* BASEPRI_ZERO: the second MSR; STACK_END: the stack's end;
+	                           * EMPTY_SLOT: the handler table */
+	uint32_t value, value2;   /* LEVEL_STUCK: the longest run; PRIO_BITS: written, kept;
+	                           * BASEPRI_ZERO: the exception (trace num) taken; EMPTY_SLOT:
+	                           * the slot index */
+	uint64_t tick2;           /* BASEPRI_ZERO: when the interrupt was taken */
+	uint32_t depth;           /* STACK_END: nesting depth; PRIO_BITS: the PRIO_NOTE_* register */
+	uint32_t nactive;         /* STACK_END: active handlers, outermost first: ... */
+	uint32_t active[DET_MAX_ACTIVE];   /* ... (exception or trap num << 16) | line */
+};
+
 /* RV32 hart counters (rv32_counters) */
 struct hart_counters {
 	uint64_t interrupts, exceptions, preemptions, max_depth;
@@ -343,6 +380,18 @@ int core_storm_hist(struct core *c, uint32_t line, int which, uint64_t *out);
 void core_storm_reset(struct core *c);
 uint64_t core_storm_bucket_low(uint32_t b);
 
+/* ---- mistake detectors (detect.c) ------------------------------------------------------- */
+
+/* The records found so far, at most `max` into out; the number found (more than kept when
+ * above DET_MAX_RECORDS). */
+int core_mistakes(struct core *c, struct mistake *out, int max);
+/* The stack's end (its lowest address) for MISTAKE_STACK_END; 0 turns the detector off. */
+void core_set_stack_end(struct core *c, uint64_t end);
+/* The handler table slot the last dispatch for `line` found (0: none seen, or empty). */
+uint32_t core_det_handler(struct core *c, uint32_t line);
+/* Up to 4 addresses of the image's default handler (MISTAKE_NO_VECTOR); 0 for none. */
+void core_set_default_handlers(struct core *c, const uint64_t *addrs, int n);
+
 /* ---- ARMv7-M (armv7m/): exception model, NVIC + SCB, SysTick ---------------------------- */
 
 /* The M-profile core a board names (its `cpu` key): which exception model it has. Filled from
@@ -372,6 +421,9 @@ void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32
 void armv7m_counters(struct core *c, struct nvic_counters *out);
 /* 1 and *out when a priority write has lost low bits (the first one since armv7m_init), else 0. */
 int armv7m_prio_note(struct core *c, struct prio_note *out);
+/* Watches the MSR BASEPRI / BASEPRI_MAX at `addr` (a one-address code hook, for
+ * MISTAKE_BASEPRI_ZERO): 0, -1 not such an instruction, -2 the table is full or out of memory. */
+int armv7m_watch_msr(struct core *c, uint64_t addr);
 /* The fault status registers (B3.2.15-19): out = {CFSR, HFSR, MMFAR, BFAR}. */
 void armv7m_fault_status(struct core *c, uint32_t *out);
 

@@ -73,6 +73,9 @@ struct arch_ops {
 	int reg_pc;              /* Unicorn register ids: PC, and the first two argument registers */
 	int reg_arg0, reg_arg1;
 	uint64_t pc_bits;        /* ORed into the PC emulation starts at (1: Thumb) */
+	int reg_sp;              /* SP, which the stack detector (detect.c) reads at each handler
+				  * table dispatch; 0: not read (the model reports the exception
+				  * frames it stacks: Cortex-M) */
 };
 
 /* Installs architecture `ops` with its state; 0, or -1 if one is installed already. */

@@ -444,12 +444,16 @@ static int is_data_fault(uc_err err)
  * handlertable's: { size_t len; slot *slots; } with 32-bit words on both targets. */
 static void on_dispatch(struct core *c)
 {
-	uint32_t table = 0, idx = 0, len = 0, slots = 0, slot = 0;
+	uint32_t table = 0, idx = 0, sp = 0, len = 0, slots = 0, slot = 0;
+	int want_sp = c->arch->reg_sp && det_stack_on(c);   /* the stack detector (detect.c) */
 	uc_reg_read(c->uc, c->arch->reg_arg0, &table);
 	uc_reg_read(c->uc, c->arch->reg_arg1, &idx);
+	if (want_sp)
+		uc_reg_read(c->uc, c->arch->reg_sp, &sp);
 	if (!core_read32(c, table, &len) && !core_read32(c, table + 4, &slots) && idx < len)
 		core_read32(c, slots + 4ull * idx, &slot);
 	int line = c->arch->current_line(c);
+	det_dispatch(c, line >= 0 ? (uint32_t)line : NO_LINE, idx, table, slot, want_sp ? sp : ~0ull);
 	core_emit_line(c, c->ticks, EV_DISPATCH, (uint16_t)idx, slot != 0,
 		       line >= 0 ? (uint32_t)line : NO_LINE, NO_TICK);
 }
@@ -508,7 +512,7 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 	c->trace_cap = 1 << 16;
 	c->trace = malloc(c->trace_cap * sizeof(*c->trace));
 	icache_clear(c);
-	if (!c->trace)
+	if (!c->trace || det_init(c))
 		goto fail;
 	if (uc_hook_add(c->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, c, 1, 0) ||
 	    uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)hook_intr, c, 1, 0) ||
@@ -516,6 +520,7 @@ struct core *core_new(uintptr_t uc, uint32_t clock_hz)
 		goto fail;
 	return c;
 fail:
+	det_free(c);
 	free(c->trace);
 	free(c);
 	return NULL;
@@ -540,6 +545,7 @@ void core_free(struct core *c)
 	storm_free(c);
 	core_debug_free(c);
 	core_free_devices(c);
+	det_free(c);
 	if (c->arch && c->arch->release)
 		c->arch->release(c);
 	free(c->cpu);

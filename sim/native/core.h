@@ -77,6 +77,7 @@ struct icount_entry {
 
 struct storm;
 struct device;
+struct detect;
 
 /* What a debugger set (debug.c): breakpoints as one-address code hooks, watchpoints as memory
  * hooks plus an every-instruction hook that stops after the access, stepping. */
@@ -191,11 +192,40 @@ struct core {
 	struct debug *dbg;       /* breakpoints, watchpoints, stepping (debug.c), NULL until used */
 	volatile int halt_req;   /* core_halt: stop at the next block boundary (STOP_HALT) */
 	uint64_t handler_ticks;  /* ticks spent in handler mode, up to the last return */
+	struct detect *det;      /* the mistake detectors (detect.c), always there */
 };
 
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
 void acct_observe(struct core *c, const struct event *e);   /* storm/acct.c */
+/* detect.c: the mistake detectors (docs/mistakes.md). det_observe sees the events det_wants
+ * (core_emit is inlined with a constant kind at nearly every site, so the test folds away);
+ * the rest is reported to it directly. */
+void det_observe(struct core *c, const struct event *e);
+int det_init(struct core *c);
+void det_free(struct core *c);
+/* a one-address code hook at addr calling `callback` (a uc_cb_hookcode_t with c): 0, or -2 */
+int det_code_hook(struct core *c, uint64_t addr, void *callback);
+/* The first member of the detectors' state: the stack window det_stack_check looks at (the
+ * stack's end known: span > 0). */
+struct det_window {
+	uint64_t lo, span;
+};
+/* the stack pointer at an exception entry (the frame) or a table dispatch came into the window */
+void det_stack(struct core *c, uint64_t sp);
+/* handler_table_handle(table, idx) for `line` found `slot` (0: empty); SP then `sp` (read only
+ * when det_stack_on) */
+void det_dispatch(struct core *c, uint32_t line, uint32_t idx, uint32_t table, uint32_t slot,
+		  uint64_t sp);
+/* 1 when det_enabled wants the vector of each line enabled (default handlers are known) */
+int det_wants_vectors(struct core *c);
+void det_enabled(struct core *c, uint32_t line, uint64_t vector);
+/* a priority field (reg a PRIO_NOTE_* or 0, at `addr`) written `written`, kept `kept` */
+void det_prio(struct core *c, uint32_t line, uint32_t reg, uint32_t addr, uint32_t written,
+	      uint32_t kept);
+/* an MSR to BASEPRI at pc: BASEPRI was `old`, becomes `value` */
+void det_mask_write(struct core *c, uint32_t pc, uint32_t old, uint32_t value);
+
 /* debug.c: the run's first block after a debugger stop in the middle of a block: 1 when the
  * block hook must not service it (the boundary exists only because the run stopped there) */
 int core_debug_resumed(struct core *c, uint64_t addr);
@@ -210,6 +240,27 @@ void core_debug_redirected(struct core *c);  /* service moved PC to a handler */
 void core_debug_free(struct core *c);
 void core_stop(struct core *c, int reason);
 
+/* The events the mistake detectors look at: a handler's start and return, and a pend by a
+ * level still high (no request behind it). */
+static inline int det_wants(const struct event *e)
+{
+	return e->kind == EV_SERVICE || e->kind == EV_SERVED ||
+	       (e->kind == EV_PEND && (e->arg == PEND_LEVEL || e->arg == PEND_DEVICE) &&
+		e->req == NO_TICK);
+}
+
+static inline int det_stack_on(struct core *c)
+{
+	return ((const struct det_window *)(const void *)c->det)->span != 0;
+}
+
+static inline void det_stack_check(struct core *c, uint64_t sp)
+{
+	const struct det_window *w = (const void *)c->det;
+	if (sp - w->lo < w->span)
+		det_stack(c, sp);
+}
+
 /* Reports event `e`: into the trace if it is a record kind, and to the accounting if it
  * concerns a line. The one way anything reports what happened. */
 static inline void core_emit(struct core *c, const struct event *e)
@@ -222,6 +273,8 @@ static inline void core_emit(struct core *c, const struct event *e)
 		core_stop(c, STOP_EVENT);   /* the model finishes its step; core_run then returns */
 	if (e->line != NO_LINE && c->storm)
 		acct_observe(c, e);
+	if (det_wants(e))
+		det_observe(c, e);
 }
 
 /* An event about line `line` (NO_LINE: none) and the request at `req` (NO_TICK: none). */
@@ -331,6 +384,8 @@ struct snap_w;
 struct snap_r;
 void core_semihost_save(struct core *c, struct snap_w *w);
 int core_semihost_restore(struct core *c, struct snap_r *r);
+void det_save(struct core *c, struct snap_w *w);        /* detect.c: the detectors' state */
+int det_restore(struct core *c, struct snap_r *r);
 
 /* storm/sources.c: sources (no-ops while no storm is set up) */
 uint64_t storm_next_tick(struct core *c);

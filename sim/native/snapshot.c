@@ -20,6 +20,7 @@
  *                 accounting (per-line counters and histograms), when a storm is set up
  *   semihosting   the open handles (host files as dup'ed descriptors the snapshot owns), the
  *                 console input not read yet, errno and the heap block
+ *   detectors     the mistake detectors' state and records (detect.c)
  * Not in it: the trace records and console bytes not yet taken (Machine drains both before
  * it snapshots; Python keeps its own copies of what it drained), the configuration every
  * core of the same image and board shares (watched addresses, line sets, options), and the
@@ -498,6 +499,7 @@ struct snapshot *core_snapshot(struct core *c)
 		dev_save(c->devs[i], &w);
 	save_storm(c, &w);
 	core_semihost_save(c, &w);
+	det_save(c, &w);
 	s->data = w.p;
 	s->len = w.len;
 	if (w.err) {
@@ -528,6 +530,8 @@ int core_restore(struct core *c, const struct snapshot *s)
 		return err;
 	if (core_semihost_restore(c, &r))
 		return r.err ? SNAP_ERR_CORRUPT : SNAP_ERR_NOMEM;
+	if (det_restore(c, &r))
+		return SNAP_ERR_CORRUPT;
 	if (r.pos != r.len)
 		return SNAP_ERR_CORRUPT;
 	core_forget_blocks(c);

@@ -117,6 +117,7 @@ def build_report(m, sc, stop, paint, sp0, baseline):
         offered_rate_hz=sc.offered_rate_hz(board.clock_hz),
         lines=lines, totals=totals, progress=progress, nesting=nest,
         stack=stack, stop_detail=None if stop.reason == "ticks" else stop.detail,
+        mistakes=[x.to_dict() for x in m.mistakes()],
     )
 
 
@@ -135,6 +136,7 @@ class Report:
     nesting: dict
     stack: dict
     stop_detail: str | None = None   # why the run ended before its ticks (stuck, exit, idle)
+    mistakes: list = dataclasses.field(default_factory=list)  # sim.mistakes.Mistake as dicts
 
     @property
     def exit_status(self) -> int:
@@ -146,6 +148,8 @@ class Report:
         d["lines"] = {str(k): v for k, v in self.lines.items()}
         if self.stop_detail is None:
             del d["stop_detail"]       # a run that went its length: nothing to say
+        if not self.mistakes:
+            del d["mistakes"]          # no detector fired: nothing to say
         return d
 
     def format(self) -> str:
@@ -194,4 +198,7 @@ class Report:
             out.append(f"dropped: {why}")
         if self.stop_detail:
             out.append(f"stopped early: {self.stop_detail}")
+        if self.mistakes:
+            out.append(f"mistakes ({len(self.mistakes)}; docs/mistakes.md):")
+            out.extend(f"  {x['text']}" for x in self.mistakes)
         return "\n".join(out)

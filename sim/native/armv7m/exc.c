@@ -271,6 +271,8 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		core_enter_handler_mode(c);
 	}
 	activate(c, e, from_handler);
+	if (exc_return != 0xFFFFFFFDu)
+		det_stack_check(c, frame);   /* the frame on MSP, with e active (detect.c) */
 	return 0;
 }
 
@@ -487,7 +489,6 @@ static void exc_return(struct core *c, uint32_t excret)
 		core_leave_handler_mode(c);
 	c->need_check = 1;
 }
-
 
 /* ---- Unicorn exceptions ------------------------------------------------------------------ */
 

@@ -102,7 +102,11 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written)
 {
 	struct armv7m *a = arm(c);
-	if (a->prio_noted || !(written & ~(uint32_t)a->prio_mask))
+	if (!(written & ~(uint32_t)a->prio_mask))
+		return;
+	det_prio(c, exc >= EXC_IRQ0 ? (uint32_t)(exc - EXC_IRQ0) : NO_LINE, reg, addr, written,
+		 written & a->prio_mask);
+	if (a->prio_noted)
 		return;
 	a->prio_noted = 1;
 	a->prio_note = (struct prio_note){.reg = reg, .addr = addr, .exc = (uint32_t)exc, .written = written,
@@ -136,8 +140,13 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 				break;
 			if (!(v >> b & 1))
 				continue;
-			if (kind == NVIC_ISER)
+			if (kind == NVIC_ISER) {
+				uint32_t vec;
+				if (!a->enabled[e] && det_wants_vectors(c) &&
+				    !core_read32(c, a->vtor + 4u * (uint32_t)e, &vec))
+					det_enabled(c, (uint32_t)(e - EXC_IRQ0), vec);
 				a->enabled[e] = 1;
+			}
 			else if (kind == NVIC_ICER)
 				a->enabled[e] = 0;
 			else if (kind == NVIC_ISPR)

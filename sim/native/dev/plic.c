@@ -276,9 +276,11 @@ static void write32(struct core *c, struct plic *r, uint32_t off, uint32_t v)
 {
 	if (off < PLIC_PENDING) {
 		uint32_t s = off / 4;
-		if (s >= 1 && s <= (uint32_t)r->nsrc)
+		if (s >= 1 && s <= (uint32_t)r->nsrc) {
 			r->src[s].prio = (uint8_t)(v & r->prio_mask);
-		else
+			if (v & ~r->prio_mask)   /* WARL: the bits above prio_bits are dropped */
+				det_prio(c, s, 0, (uint32_t)(r->d->base + off), v, v & r->prio_mask);
+		} else
 			core_guest_error(c, r->d->base + off);
 		update(c, r);
 		return;

@@ -729,6 +729,7 @@ static const struct arch_ops rv32_ops = {
 	.reg_pc = UC_RISCV_REG_PC,
 	.reg_arg0 = UC_RISCV_REG_A0,
 	.reg_arg1 = UC_RISCV_REG_A1,
+	.reg_sp = UC_RISCV_REG_SP,
 	.pc_bits = 0,
 };
 
