@@ -518,6 +518,48 @@ def explain(elf, board, scenario, irqs, no_pause, as_json):
 
 
 @main.command()
+@click.argument("number", required=False, type=click.IntRange(1))
+@click.option("--board", default=None, help="Board, where the lesson runs on more than one.")
+@click.option("--check", "answer", type=click.Path(dir_okay=True),
+              help="Run this answer (scenario, board or C file) and judge it; exit 0 if right.")
+@click.option("--no-pause", is_flag=True, help="Do not wait for Enter between steps.")
+@click.option("--json", "as_json", is_flag=True, help="The list or the verdict as JSON.")
+def lesson(number, board, answer, no_pause, as_json):
+    """List the lessons, run lesson NUMBER (its firmware and scenario, narrated, then the task
+    and questions), or check an answer to it with --check FILE."""
+    from sim import lessons
+    from sim.explain import format_step
+
+    if number is None:
+        if answer:
+            raise ConfigError("--check needs a lesson number: irqsim lesson N --check FILE")
+        rows = lessons.all_lessons()
+        if as_json:
+            click.echo(json.dumps([{"number": x.number, "title": x.title, "boards": x.boards,
+                                    "shows": x.shows, "answer": x.answer} for x in rows],
+                                  indent=1))
+            return
+        for x in rows:
+            click.echo(f"{x.number:>2}  {x.title:<40} {', '.join(x.boards):<22} {x.shows}")
+        return
+    if answer:
+        verdict = lessons.check(number, answer, board)
+        click.echo(json.dumps(verdict.to_dict(), indent=1) if as_json else verdict.format())
+        sys.exit(0 if verdict.ok else 1)
+    if as_json:
+        raise ConfigError("--json goes with --check or with the list (irqsim lesson --json)")
+    sections = lessons.run(number, board)
+    pause = not no_pause and _interactive()
+    for i, s in enumerate(sections, 1):
+        if s.step is not None:
+            click.echo(format_step(s.step, i))
+        else:
+            click.echo(f"[{i}] {s.title}\n{s.text}\n")
+        if pause and i < len(sections):
+            click.prompt("press Enter", default="", show_default=False, prompt_suffix=" ")
+
+
+@main.command()
 def boards():
     """List the bundled boards."""
     from sim.boards import board_names, get_board

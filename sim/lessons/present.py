@@ -1,0 +1,48 @@
+"""`irqsim lesson N`: what the student reads, in order: the lesson's text (what to look at), the
+run of its firmware and scenario narrated by sim/explain (this run's numbers), the storm report
+of the same scenario where the lesson reads it, the task and the questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import storm
+from ..boards import get_board
+from .grading import lesson_scenario
+from .firmware import lesson_image
+
+ANSWER_HOW = {"scenario": "a scenario file (TOML, as `irqsim storm` reads; its board and image "
+                          "are the lesson's)",
+              "board": "a board file (TOML, `extends` the lesson's board)",
+              "c": "a C file, built with the bundled compiler into the lesson's firmware"}
+
+
+@dataclass
+class Section:
+    title: str
+    text: str = ""
+    step: object = None          # a sim.explain Step (the narration), else plain text
+
+
+def lesson_sections(lesson, board: str | None) -> list[Section]:
+    from ..explain import explain
+    board = lesson.board_for(board)
+    b = get_board(board)
+    image = lesson_image(lesson, b) if (lesson.firmware or lesson.starter) else None
+    out = [Section(f"Lesson {lesson.number}: {lesson.title} (on {board})", lesson.text)]
+    if lesson.narrate:
+        steps = explain(board, image=image, scenario=lesson.run)
+        out += [Section(s.title, step=s) for s in steps]
+    if lesson.report:
+        rep = storm.run_storm(lesson_scenario(lesson, board, image))
+        out.append(Section("The storm report of this run", rep.format()))
+    task = lesson.task + f"\n\nYour answer is {ANSWER_HOW[lesson.answer]}."
+    if lesson.starter is not None:
+        task += (f" Start from {lesson.starter} (the firmware this run used): copy it and "
+                 "edit the copy.")
+    task += f" Check it with: irqsim lesson {lesson.number} --check FILE" + (
+        f" --board {board}" if len(lesson.boards) > 1 else "")
+    out.append(Section("Your task", task))
+    out.append(Section("Questions", "\n".join(f"{i}. {q.strip()}"
+                                              for i, q in enumerate(lesson.questions, 1))))
+    return out

@@ -1,0 +1,58 @@
+"""Every lesson is a test: it runs on each of its boards (narrated from the run, with its task
+and questions), its reference answer passes --check, and each typical wrong answer fails it
+with the explanation the lesson expects."""
+
+import pytest
+
+from sim import lessons
+from sim.lessons.grading import lesson_scenario
+
+ALL = lessons.all_lessons()
+ON_BOARDS = [pytest.param(x, b, id=f"{x.number:02d}-{b}") for x in ALL for b in x.boards]
+WRONG = [pytest.param(x, w, b, id=f"{x.number:02d}-{w.file.stem}-{b}")
+         for x in ALL for w in x.wrong for b in ([w.board] if w.board else x.boards)]
+
+
+def test_at_least_nine_lessons_on_both_architectures():
+    assert len(ALL) >= 9
+    assert [x.number for x in ALL] == list(range(1, len(ALL) + 1))
+    boards = {b for x in ALL for b in x.boards}
+    assert {"mps2-an385", "virt"} <= boards
+    for x in ALL:
+        assert x.text and x.task and x.questions and x.wrong, x.name
+        assert x.reference.is_file() and x.run.is_file(), x.name
+        assert all(w.file.is_file() for w in x.wrong), x.name
+
+
+@pytest.mark.parametrize("lesson,board", ON_BOARDS)
+def test_the_lesson_runs_and_is_narrated_from_its_run(lesson, board):
+    sections = lessons.run(lesson.number, board)
+    assert sections[0].title == f"Lesson {lesson.number}: {lesson.title} (on {board})"
+    assert sections[-1].title == "Questions" and sections[-2].title == "Your task"
+    steps = [s.step for s in sections if s.step is not None]
+    kinds = {s.kind for s in steps}
+    if lesson.narrate:
+        assert {"request", "arbitration", "dispatch", "latency"} <= kinds
+        # the numbers are this run's: the first request is one of the lesson's scenario
+        sc = lesson_scenario(lesson, board, None)
+        first = min(t for s in sc.sources for t in (s.ticks or [s.start + s.phase]))
+        assert steps[0].kind == "request" and steps[0].tick >= first
+    if lesson.report:
+        rep = next(s for s in sections if s.title == "The storm report of this run")
+        assert f"irqsim storm on {board}" in rep.text
+    assert f"irqsim lesson {lesson.number} --check FILE" in sections[-2].text
+
+
+@pytest.mark.parametrize("lesson,board", ON_BOARDS)
+def test_the_reference_answer_passes(lesson, board):
+    v = lessons.check(lesson.number, lesson.reference, board)
+    assert v.ok, v.format()
+    assert v.format().endswith("PASS: the answer is right")
+
+
+@pytest.mark.parametrize("lesson,wrong,board", WRONG)
+def test_a_typical_wrong_answer_fails_with_its_explanation(lesson, wrong, board):
+    v = lessons.check(lesson.number, wrong.file, board)
+    assert not v.ok, v.format()
+    wrong_lines = [t for ok, t in v.items if not ok]
+    assert any(wrong.expect in t for t in wrong_lines), v.format()
