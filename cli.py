@@ -539,8 +539,10 @@ def lesson(number, board, answer, no_pause, as_json):
                                     "shows": x.shows, "answer": x.answer} for x in rows],
                                   indent=1))
             return
+        tw = max(len(x.title) for x in rows)
+        bw = max(len(", ".join(x.boards)) for x in rows)
         for x in rows:
-            click.echo(f"{x.number:>2}  {x.title:<40} {', '.join(x.boards):<22} {x.shows}")
+            click.echo(f"{x.number:>2}  {x.title:<{tw}}  {', '.join(x.boards):<{bw}}  {x.shows}")
         return
     if answer:
         verdict = lessons.check(number, answer, board)

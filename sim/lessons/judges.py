@@ -25,34 +25,35 @@ def plural(n: int, what: str) -> str:
 
 # ---- reading the trace -------------------------------------------------------------------------
 
-def walk(events):
-    """(index, event, stack of active exception/cause numbers before the event)."""
+def walk_both(events):
+    """(index, event, active stack before it, active stack after it): exception (Cortex-M) or
+    cause (RISC-V) numbers, innermost last."""
     stack: list[int] = []
     for i, e in enumerate(events):
-        yield i, e, tuple(stack)
+        before = tuple(stack)
         if e.kind in PUSH:
             stack.append(e.num)
         elif e.kind in SWAP and stack:
             stack[-1] = e.num
         elif e.kind in POP and stack:
             stack.pop()
+        yield i, e, before, tuple(stack)
+
+
+def walk(events):
+    """(index, event, stack of active exception/cause numbers before the event)."""
+    for i, e, before, _ in walk_both(events):
+        yield i, e, before
 
 
 def max_depth(events) -> int:
-    return max((len(s) + (e.kind in PUSH) for _, e, s in walk(events)), default=0)
+    return max((len(after) for _, _, _, after in walk_both(events)), default=0)
 
 
 def spans(events, num: int) -> list[tuple[int, int | None]]:
     """(start, end) ticks of each run of exception `num`'s handler (end None: still running)."""
-    out, open_at, stack = [], None, []
-    for _, e, s in walk(events):
-        after = list(s)
-        if e.kind in PUSH:
-            after.append(e.num)
-        elif e.kind in SWAP and after:
-            after[-1] = e.num
-        elif e.kind in POP and after:
-            after.pop()
+    out, open_at = [], None
+    for _, e, _, after in walk_both(events):
         active = num in after
         if active and open_at is None:
             open_at = e.tick

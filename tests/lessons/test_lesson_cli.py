@@ -110,19 +110,27 @@ def test_wrong_kind_of_file_and_folders_are_one_line_errors(tmp_path):
     _one_line_error(_run("1", "--check", str(tmp_path)), "is not a file")
 
 
-def test_a_scenario_with_unknown_keys_or_its_own_image_is_a_one_line_error(tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('tickz = 5\n[[source]]\nkind = "once"\nline = 0\nat = 10\n')
-    _one_line_error(_run("1", "--check", str(bad)), "tickz", "unknown key")
-    img = tmp_path / "img.toml"
-    img.write_text('image = "my.elf"\n[[source]]\nkind = "once"\nline = 0\nat = 10\n')
-    _one_line_error(_run("1", "--check", str(img)), "runs its own firmware")
-    nottoml = tmp_path / "x.toml"
-    nottoml.write_text("[[[")
-    _one_line_error(_run("1", "--check", str(nottoml)), "not valid TOML")
-    other = tmp_path / "virt.toml"
-    other.write_text('board = "virt"\n[[source]]\nkind = "once"\nline = 1\nat = 10\n')
-    _one_line_error(_run("1", "--check", str(other)), "lesson 1 runs on mps2-an385")
+def _bad_answer(tmp_path, name, text, lesson, *phrases):
+    f = tmp_path / name
+    f.write_text(text)
+    _one_line_error(_run(lesson, "--check", str(f)), *phrases)
+
+
+ONCE = '[[source]]\nkind = "once"\nline = 1\nat = 10\n'
+
+
+@pytest.mark.parametrize("name,text,lesson,phrases", [
+    ("bad.toml", "tickz = 5\n" + ONCE, "1", ["tickz", "unknown key"]),
+    ("img.toml", 'image = "my.elf"\n' + ONCE, "1", ["runs its own firmware"]),
+    ("x.toml", "[[[", "1", ["not valid TOML"]),
+    ("long.toml", "ticks = 99000000\n" + ONCE, "1", ["at most 2,000,000"]),
+    ("virt.toml", 'board = "virt"\n' + ONCE, "1", ["lesson 1 runs on mps2-an385"]),
+    ("board.toml", 'extends = "mps2-an385"\nname = "x"\nprio_bitz = 5\n', "10", ["prio_bitz"]),
+    ("rv.toml", 'extends = "virt"\nname = "my-virt"\n', "10", ["the same architecture"]),
+])
+def test_a_toml_answer_the_lesson_cannot_take_is_a_one_line_error(tmp_path, name, text, lesson,
+                                                                  phrases):
+    _bad_answer(tmp_path, name, text, lesson, *phrases)
 
 
 def test_check_without_a_lesson_number_is_an_error():
