@@ -10,7 +10,8 @@ trace and the report.
 Each lesson is data in a folder of its own, sim/lessons/NN_name/:
   lesson.toml    number, title, boards, shows (one line), answer (scenario | board | c), judge
                  (a function of sim/lessons/judges.py) and its [params], text, questions,
-                 run (the scenario `irqsim lesson N` runs), narrate / report, firmware (the
+                 run (the scenario `irqsim lesson N` runs), narrate / report, code (functions
+                 whose instructions it shows beside the narration), firmware (the
                  lesson's own C files, in firmware/), starter (the C file a student starts from),
                  reference (the reference answer), [[wrong]] (typical wrong answers and a phrase
                  of the explanation each must get)
@@ -32,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 ANSWER_KINDS = ("scenario", "board", "c")
 LESSON_KEYS = {"number", "title", "boards", "shows", "answer", "judge", "params", "text",
                "questions", "run", "narrate", "report", "firmware", "starter", "reference",
-               "wrong", "task"}
+               "wrong", "task", "code"}
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Lesson:
     firmware: list = field(default_factory=list)
     starter: Path | None = None
     wrong: list = field(default_factory=list)
+    code: list = field(default_factory=list)   # functions whose code the lesson shows
 
     def board_for(self, board: str | None) -> str:
         """`board` if this lesson runs on it (default: its first board); else a ConfigError."""
@@ -87,7 +89,8 @@ def _load(folder: Path) -> Lesson:
         narrate=d.get("narrate", True), report=d.get("report", False),
         firmware=[folder / "firmware" / f for f in d.get("firmware", [])],
         starter=folder / d["starter"] if "starter" in d else None,
-        wrong=[Wrong(folder / w["file"], w["expect"], w.get("board")) for w in d.get("wrong", [])])
+        wrong=[Wrong(folder / w["file"], w["expect"], w.get("board")) for w in d.get("wrong", [])],
+        code=list(d.get("code", [])))
 
 
 _CACHE: dict[int, Lesson] = {}

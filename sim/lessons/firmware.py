@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,9 @@ MAX_MESSAGE = 300                                   # characters of a compiler e
 def lesson_image(lesson, board, answer: Path | None = None) -> Path:
     """The ELF a lesson runs on `board`: the demo when the lesson has no firmware and no C
     answer is given; else the demo with the hook, the lesson's firmware/*.c and `answer` (or
-    the lesson's starter.c when there is no answer). An answer is built in a folder of its
-    own, so that two checks never share an image."""
+    the lesson's starter.c when there is no answer). An answer is built in a temporary folder
+    of its own (the caller removes it; a failed build removes it here), so that two checks
+    never share an image."""
     if not lesson.firmware and answer is None:
         return demo_image(board.name)
     sources, ld, incs = demo_sources(board)
@@ -50,6 +52,7 @@ def lesson_image(lesson, board, answer: Path | None = None) -> Path:
     except ToolchainError as e:
         if answer is None:
             raise
+        shutil.rmtree(out, ignore_errors=True)
         raise ConfigError(f"{answer}: does not compile: {compiler_message(str(e), answer)}") \
             from None
 

@@ -123,7 +123,11 @@ def check_answer(lesson, path: Path, board: str | None = None) -> Verdict:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    return Verdict(lesson, board, path, JUDGES[lesson.judge](run, lesson.params))
+    items = JUDGES[lesson.judge](run, lesson.params)
+    if run.failure is None and run.stop is not None and run.stop.reason != "ticks":
+        items.append((False, f"the run stopped early, at tick {run.m.ticks:,} of {sc.ticks:,} "
+                             f"({run.stop.reason}: {run.stop.detail})"))
+    return Verdict(lesson, board, path, items)
 
 
 def execute(sc, params: dict) -> Run:

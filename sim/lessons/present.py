@@ -33,6 +33,12 @@ def lesson_sections(lesson, board: str | None) -> list[Section]:
     if lesson.narrate:
         steps = explain(board, image=image, scenario=lesson.run)
         out += [Section(s.title, step=s) for s in steps]
+    if lesson.code:
+        from ..explain.common import code_step
+        m = storm.prepare_machine(lesson_scenario(lesson, board, image), trace=False)
+        out += [Section(f"The code of {fn}", step=code_step(
+            m, fn, 0, f"{fn}, as this image has it (the lesson asks about it).")) for fn in
+            lesson.code]
     if lesson.report:
         rep = storm.run_storm(lesson_scenario(lesson, board, image))
         out.append(Section("The storm report of this run", rep.format()))

@@ -135,3 +135,14 @@ def test_a_toml_answer_the_lesson_cannot_take_is_a_one_line_error(tmp_path, name
 
 def test_check_without_a_lesson_number_is_an_error():
     _one_line_error(_run("--check", "x.toml"), "needs a lesson number")
+
+
+def test_a_check_leaves_no_build_folder_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    bad = tmp_path / "broken.c"
+    bad.write_text("void lesson_setup(void) { nope }\n")
+    _run("2", "--check", str(bad))
+    _run("2", "--check", str(L2.reference))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.c"]

@@ -2,6 +2,8 @@
 and questions), its reference answer passes --check, and each typical wrong answer fails it
 with the explanation the lesson expects."""
 
+import re
+
 import pytest
 
 from sim import lessons
@@ -56,3 +58,27 @@ def test_a_typical_wrong_answer_fails_with_its_explanation(lesson, wrong, board)
     assert not v.ok, v.format()
     wrong_lines = [t for ok, t in v.items if not ok]
     assert any(wrong.expect in t for t in wrong_lines), v.format()
+
+
+C_LESSONS = [x for x in ALL if x.answer == "c"]
+HOSTILE = {
+    "exit": '#include "semihost.h"\n{sig} {{ semihost_exit(3); }}\n',
+    "fault": "#include <stdint.h>\n{sig} {{ ((void (*)(void))0xF0000001u)(); }}\n",
+    "spin": '{sig} {{ for (;;) __asm__ volatile("" ::: "memory"); }}\n',
+}
+
+
+@pytest.mark.parametrize("how", sorted(HOSTILE))
+@pytest.mark.parametrize("lesson", C_LESSONS, ids=lambda x: f"{x.number:02d}")
+def test_an_answer_that_exits_faults_or_spins_is_judged_wrong_not_a_crash(tmp_path, lesson,
+                                                                          how):
+    """Every function the starter defines, made hostile: the check runs it and says WRONG."""
+    sigs = re.findall(r"^void \w+\(void\)$", lesson.starter.read_text(), re.M)
+    assert sigs, lesson.starter
+    f = tmp_path / f"{how}.c"
+    f.write_text("".join(HOSTILE[how].format(sig=s) for s in sigs))
+    v = lessons.check(lesson.number, f, lesson.boards[0])
+    assert not v.ok and any(not ok for ok, _ in v.items), v.format()
+    if how == "exit":
+        assert any("the run stopped early" in t and "exited with status 3" in t
+                   for _, t in v.items), v.format()
