@@ -523,7 +523,7 @@ def explain(elf, board, scenario, irqs, no_pause, as_json):
 @click.option("--check", "answer", type=click.Path(dir_okay=True),
               help="Run this answer (scenario, board or C file) and judge it; exit 0 if right.")
 @click.option("--no-pause", is_flag=True, help="Do not wait for Enter between steps.")
-@click.option("--json", "as_json", is_flag=True, help="The list or the verdict as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="The list, the lesson or the verdict as JSON.")
 def lesson(number, board, answer, no_pause, as_json):
     """List the lessons, run lesson NUMBER (its firmware and scenario, narrated, then the task
     and questions), or check an answer to it with --check FILE."""
@@ -548,9 +548,11 @@ def lesson(number, board, answer, no_pause, as_json):
         verdict = lessons.check(number, answer, board)
         click.echo(json.dumps(verdict.to_dict(), indent=1) if as_json else verdict.format())
         sys.exit(0 if verdict.ok else 1)
-    if as_json:
-        raise ConfigError("--json goes with --check or with the list (irqsim lesson --json)")
     sections = lessons.run(number, board)
+    if as_json:
+        click.echo(json.dumps({"lesson": number, "sections": [s.to_dict() for s in sections]},
+                              indent=1))
+        return
     pause = not no_pause and _interactive()
     for i, s in enumerate(sections, 1):
         if s.step is not None:

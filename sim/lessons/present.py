@@ -23,6 +23,12 @@ class Section:
     text: str = ""
     step: object = None          # a sim.explain Step (the narration), else plain text
 
+    def to_dict(self) -> dict:
+        """{title, text} or {title, step: the Step as explain --json gives it}."""
+        if self.step is not None:
+            return {"title": self.title, "step": self.step.to_dict()}
+        return {"title": self.title, "text": self.text}
+
 
 def lesson_sections(lesson, board: str | None) -> list[Section]:
     from ..explain import explain

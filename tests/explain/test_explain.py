@@ -291,3 +291,12 @@ def test_a_scenario_follows_the_requests_that_arrive_before_the_first_is_served(
     steps = explain(scenario=sc)
     assert [s.facts["line"] for s in steps if s.kind == "request"] == [0, 5, 2]
     assert {"late-arrival", "tail-chain", "preempt"} <= {s.kind for s in steps}
+
+
+def test_a_request_sampled_as_an_entry_ends_waits_for_priority_not_for_its_enable():
+    """Line 4 (0xa0) requested while the core stacks for line 1 (0x60): it becomes pending at
+    the boundary where line 1's handler starts, and waits for that handler, being enabled."""
+    steps = explain(CM, requests=[(1, 10_000), (4, 10_010)])
+    arb = next(s for s in steps if s.kind == "arbitration" and "IRQ4" in s.title)
+    assert "not enabled" not in arb.text
+    assert "not lower than the running IRQ1's" in arb.text

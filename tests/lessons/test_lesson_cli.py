@@ -146,3 +146,12 @@ def test_a_check_leaves_no_build_folder_behind(tmp_path, monkeypatch):
     _run("2", "--check", str(bad))
     _run("2", "--check", str(L2.reference))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.c"]
+
+
+def test_a_lesson_as_json_has_its_sections_and_the_narrations_steps():
+    d = json.loads(_run("9", "--json").output)
+    assert d["lesson"] == 9
+    titles = [s["title"] for s in d["sections"]]
+    assert titles[0].startswith("Lesson 9:") and titles[-2:] == ["Your task", "Questions"]
+    entry = next(s["step"] for s in d["sections"] if "step" in s and s["step"]["kind"] == "entry")
+    assert entry["facts"]["mtvec"] & 3 == 1        # the starter's vectored mode, read from the run
