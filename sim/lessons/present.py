@@ -4,6 +4,7 @@ of the same scenario where the lesson reads it, the task and the questions."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from .. import storm
@@ -11,6 +12,7 @@ from ..boards import get_board
 from .grading import lesson_scenario
 from .firmware import lesson_image
 
+WIDTH = 100                  # the task's paragraphs are wrapped as explain wraps its prose
 ANSWER_HOW = {"scenario": "a scenario file (TOML, as `irqsim storm` reads; its board and image "
                           "are the lesson's)",
               "board": "a board file (TOML, `extends` the lesson's board)",
@@ -48,13 +50,14 @@ def lesson_sections(lesson, board: str | None) -> list[Section]:
     if lesson.report:
         rep = storm.run_storm(lesson_scenario(lesson, board, image))
         out.append(Section("The storm report of this run", rep.format()))
-    task = lesson.task + f"\n\nYour answer is {ANSWER_HOW[lesson.answer]}."
+    how = f"Your answer is {ANSWER_HOW[lesson.answer]}."
     if lesson.starter is not None:
-        task += (f" Start from {lesson.starter} (the firmware this run used): copy it and "
-                 "edit the copy.")
-    task += f" Check it with: irqsim lesson {lesson.number} --check FILE" + (
+        how += (f" Start from {lesson.starter} (the firmware this run used): copy it and edit "
+                "the copy.")
+    check = f"irqsim lesson {lesson.number} --check FILE" + (
         f" --board {board}" if len(lesson.boards) > 1 else "")
-    out.append(Section("Your task", task))
+    out.append(Section("Your task", f"{lesson.task}\n\n{textwrap.fill(how, WIDTH)}\n"
+                                    f"Check it with:\n  {check}"))
     out.append(Section("Questions", "\n".join(f"{i}. {q.strip()}"
                                               for i, q in enumerate(lesson.questions, 1))))
     return out

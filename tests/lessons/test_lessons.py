@@ -82,3 +82,29 @@ def test_an_answer_that_exits_faults_or_spins_is_judged_wrong_not_a_crash(tmp_pa
     if how == "exit":
         assert any("the run stopped early" in t and "exited with status 3" in t
                    for _, t in v.items), v.format()
+
+
+@pytest.mark.parametrize("number", [1, 8])
+def test_the_narrations_ticks_are_the_lessons_own_run(number):
+    """Each entry the lesson narrates is a trace record of its scenario run independently."""
+    from sim import storm
+    from sim.boards import get_board
+    from sim.lessons.firmware import lesson_image
+
+    lesson = lessons.get_lesson(number)
+    board = lesson.boards[0]
+    image = lesson_image(lesson, get_board(board)) if lesson.starter or lesson.firmware else None
+    sc = lesson_scenario(lesson, board, image)
+    m = storm.prepare_machine(sc, trace=True)
+    m.run(ticks=sc.ticks)
+    taken = {e.tick for e in m.events if e.kind in ("entry", "preempt", "tail-chain")}
+    claims = {e.tick for e in m.events if e.kind == "claim"}
+    steps = [s.step for s in lessons.run(number, board) if s.step is not None]
+    entries = [s.tick for s in steps if s.kind in ("entry", "preempt", "tail-chain")]
+    assert entries and set(entries) <= taken
+    assert {s.tick for s in steps if s.kind == "claim"} <= claims
+
+
+def test_a_lesson_says_the_same_twice():
+    one, two = lessons.run(3), lessons.run(3)
+    assert [(s.title, s.text, s.step) for s in one] == [(s.title, s.text, s.step) for s in two]
