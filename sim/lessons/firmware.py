@@ -41,12 +41,14 @@ def lesson_image(lesson, board, answer: Path | None = None) -> Path:
             tag = hashlib.sha256(Path(answer).read_bytes()).hexdigest()[:12]
         except OSError as e:
             raise ConfigError(f"{answer}: cannot read it ({e.strerror})") from None
-    incs = [*incs, lesson.folder / "firmware"]
     target = board.firmware_target
+    label = re.sub(r"[^\w.-]", "_", board.name)      # a student's board names the file
     try:
-        obj = toolchain.build_image(target, f"lesson-demo-main-{board.name}", [main],
-                                    include_dirs=incs, defines=[RENAME], link=False)
-        return toolchain.build_image(target, f"lesson{lesson.number:02d}-{board.name}-{tag}",
+        # the demo's main as the demo builds it, but for the call: one object per folder
+        obj = toolchain.build_image(target, f"lesson-demo-main-{board.adapter.firmware_folder}",
+                                    [main], include_dirs=incs, defines=[RENAME], link=False)
+        incs = [*incs, lesson.folder / "firmware"]
+        return toolchain.build_image(target, f"lesson{lesson.number:02d}-{label}-{tag}",
                                      [obj, *rest, HOOKS, *files], linker_script=ld,
                                      include_dirs=incs, out_dir=out)
     except ToolchainError as e:

@@ -155,3 +155,20 @@ def test_a_lesson_as_json_has_its_sections_and_the_narrations_steps():
     assert titles[0].startswith("Lesson 9:") and titles[-2:] == ["Your task", "Questions"]
     entry = next(s["step"] for s in d["sections"] if "step" in s and s["step"]["kind"] == "entry")
     assert entry["facts"]["mtvec"] & 3 == 1        # the starter's vectored mode, read from the run
+
+
+def _grade(args):
+    from sim import lessons as ls
+    return ls.check(*args).ok
+
+
+def test_graders_in_parallel_on_a_cold_build_folder_all_get_their_verdict(tmp_path,
+                                                                         monkeypatch):
+    """Batch grading with xargs -P: several checks build the same lesson image at once into an
+    empty build folder; each build writes a file of its own before putting it in place."""
+    import multiprocessing
+
+    monkeypatch.setenv("IRQSIM_BUILD_DIR", str(tmp_path / "build"))
+    jobs = [(2, str(L2.reference)), (2, str(L2.wrong[0].file))] * 2
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert pool.map(_grade, jobs) == [True, False, True, False]
