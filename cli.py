@@ -523,7 +523,8 @@ def explain(elf, board, scenario, irqs, no_pause, as_json):
 @click.option("--check", "answer", type=click.Path(dir_okay=True),
               help="Run this answer (scenario, board or C file) and judge it; exit 0 if right.")
 @click.option("--no-pause", is_flag=True, help="Do not wait for Enter between steps.")
-@click.option("--json", "as_json", is_flag=True, help="The list, the lesson or the verdict as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The list, the lesson or the verdict as JSON.")
 def lesson(number, board, answer, no_pause, as_json):
     """List the lessons, run lesson NUMBER (its firmware and scenario, narrated, then the task
     and questions), or check an answer to it with --check FILE."""

@@ -17,8 +17,9 @@ Each lesson is data in a folder of its own, sim/lessons/NN_name/:
                  of the explanation each must get)
   firmware/      C built into the lesson's image (sim/lessons/firmware.py)
   reference/, wrong/, run.toml, starter.c
-Answers are read, run and judged in grading.py. The tests (tests/lessons/) run every lesson on its boards, check that its reference passes
-and that each wrong answer fails with its phrase.
+Answers are read, run and judged in grading.py (the judges in judges.py); present.py makes what
+`irqsim lesson N` prints. The tests (tests/lessons/) run every lesson on its boards, check that
+its reference passes and that each wrong answer fails with its phrase.
 """
 
 from __future__ import annotations

@@ -445,13 +445,14 @@ def judge_vectored(run, p) -> list:
     where = m.function_at(base) or f"{base:#010x}"
     slot = base + 4 * 11
     if mode == p["mode"] and base == want:
-        out.append((True, f"mtvec = {v:#010x}: MODE {mode} ({'direct' if mode == 0 else 'vectored'}"
-                          f"), BASE {where}: every trap enters at BASE, and the code there reads "
-                          "mcause to find the cause"))
+        name = "direct" if mode == 0 else "vectored"
+        out.append((True, f"mtvec = {v:#010x}: MODE {mode} ({name}), BASE {where}: every trap "
+                          "enters at BASE, and the code there reads mcause to find the cause"))
     elif mode == 1:
         out.append((False, f"mtvec = {v:#010x}: MODE 1 (vectored): machine external interrupts "
                            f"(code 11) enter at BASE + 4 * 11 = {slot:#010x} "
-                           f"({m.function_at(slot) or 'no symbol'}), not at the BASE of {p['base']}"))
+                           f"({m.function_at(slot) or 'no symbol'}), not at the BASE of "
+                           f"{p['base']}"))
     else:
         tv = m.symbols["trap_vectors"].address if "trap_vectors" in m.symbols else None
         slot0 = (" (slot 0 of the vector table: `j trap_exception`, the entry of synchronous "

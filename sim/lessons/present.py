@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from .. import storm
 from ..boards import get_board
-from .grading import lesson_scenario
 from .firmware import lesson_image
+from .grading import lesson_scenario
 
 WIDTH = 100                  # the task's paragraphs are wrapped as explain wraps its prose
 ANSWER_HOW = {"scenario": "a scenario file (TOML, as `irqsim storm` reads; its board and image "

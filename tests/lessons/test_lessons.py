@@ -73,7 +73,7 @@ HOSTILE = {
 def test_an_answer_that_exits_faults_or_spins_is_judged_wrong_not_a_crash(tmp_path, lesson,
                                                                           how):
     """Every function the starter defines, made hostile: the check runs it and says WRONG."""
-    sigs = re.findall(r"^void \w+\(void\)$", lesson.starter.read_text(), re.M)
+    sigs = re.findall(r"^void \w+\(void\)$", lesson.starter.read_text(), re.MULTILINE)
     assert sigs, lesson.starter
     f = tmp_path / f"{how}.c"
     f.write_text("".join(HOSTILE[how].format(sig=s) for s in sigs))
