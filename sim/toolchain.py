@@ -34,7 +34,9 @@ TARGETS = {
     "cortex-m0": Target("cortex-m0", "thumb-freestanding-eabi", "cortex_m0", "arm"),
     "cortex-m4f": Target("cortex-m4f", "thumb-freestanding-eabihf", "cortex_m4", "arm"),
     "cortex-m7": Target("cortex-m7", "thumb-freestanding-eabihf", "cortex_m7", "arm"),
-    "cortex-m33": Target("cortex-m33", "thumb-freestanding-eabihf", "cortex_m33", "arm"),
+    # soft-float: no FP instructions (zig's cortex_m33 has no FPU; the eabi triple keeps the
+    # soft-float calling convention), as long as irqsim models no v8-M FP context
+    "cortex-m33": Target("cortex-m33", "thumb-freestanding-eabi", "cortex_m33", "arm"),
     "rv32imac": Target("rv32imac", "riscv32-freestanding-none", "generic_rv32+m+a+c+zicsr", "riscv"),
 }
 

@@ -45,7 +45,25 @@ static inline uint32_t get_ipsr(void)
 	__asm__ volatile("mrs %0, ipsr" : "=r"(v));
 	return v;
 }
+static inline uint32_t get_control(void)
+{
+	uint32_t v;
+	__asm__ volatile("mrs %0, control" : "=r"(v));
+	return v;
+}
 static inline void set_basepri(uint32_t v) { __asm__ volatile("msr basepri, %0" ::"r"(v) : "memory"); }
 static inline void set_basepri_max(uint32_t v) { __asm__ volatile("msr basepri_max, %0" ::"r"(v) : "memory"); }
+
+#if defined(__ARM_ARCH_8M_MAIN__)
+/* ARMv8-M Mainline: the stack limits (ARMv8-M ARM D1.2 MSPLIM, PSPLIM) */
+static inline void set_msplim(uint32_t v) { __asm__ volatile("msr msplim, %0" ::"r"(v) : "memory"); }
+static inline void set_psplim(uint32_t v) { __asm__ volatile("msr psplim, %0" ::"r"(v) : "memory"); }
+static inline uint32_t get_msplim(void)
+{
+	uint32_t v;
+	__asm__ volatile("mrs %0, msplim" : "=r"(v));
+	return v;
+}
+#endif
 
 #endif /* FIRMWARE_CM3_H_ */

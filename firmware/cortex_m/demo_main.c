@@ -7,6 +7,11 @@
 #include "console.h"
 #include "demo.h"
 
+#ifndef DEMO_CPU                     /* the core and board the banner names (sim/demo.py) */
+#define DEMO_CPU "cortex-m3"
+#define DEMO_BOARD "mps2-an385"
+#endif
+
 #define DEMO_ENABLED 8
 #define DEMO_EMPTY   3
 
@@ -21,7 +26,7 @@ void IRQ_Handler(void)
 int main(void)
 {
 	console_init();
-	console_puts("irqsim demo (cortex-m3, mps2-an385)\n");
+	console_puts("irqsim demo (" DEMO_CPU ", " DEMO_BOARD ")\n");
 	for (unsigned line = 0; line < DEMO_ENABLED; line++) {
 		if (line != DEMO_EMPTY)
 			demo_register(line);

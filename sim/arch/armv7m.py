@@ -77,7 +77,7 @@ class Armv7m(Arch):
 
     reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
                  "the System Control Space (NVIC, SCB, SysTick)"),)
-    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
+    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks", "reset_vtor"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
     EXCEPTION_TICKS_MAX = 1000
@@ -91,6 +91,11 @@ class Armv7m(Arch):
             raise bad(f"controller.num_irq must be 1..496 (got {n})")
         if not 2 <= bits <= 8:
             raise bad(f"controller.prio_bits must be 2..8 (ARMv7-M; got {bits})")
+        if "reset_vtor" in ctrl:
+            vtor = need("reset_vtor", int)
+            if not 0 <= vtor < 1 << 32 or vtor % 128:
+                raise bad(f"controller.reset_vtor must be an address that is a multiple of 128 "
+                          f"(VTOR.TBLOFF; got {vtor:#x})")
         costs = need("exception_ticks", dict) if "exception_ticks" in ctrl else {}
         for k, v in costs.items():
             if k not in self.EXCEPTION_TICKS:
@@ -116,19 +121,26 @@ class Armv7m(Arch):
         cpu = ARMV7M_CPUS[m.board.cpu]
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
                                                "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
-        if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof):
+        r = lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof)
+        if r == -3:
+            raise ConfigError(f"board {m.board.name}: cannot find MSPLIM and PSPLIM in the "
+                              f"{m.board.cpu} CPU context of Unicorn {unicorn.__version__} "
+                              "(irqsim reads them there); use the pinned Unicorn")
+        if r:
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
-        r = lib.armv7m_reset(m._core)
+        vtor = c.get("reset_vtor", 0)
+        r = lib.armv7m_reset(m._core, vtor)
         if r == -2:
-            vec = int.from_bytes(m.mem_read(4, 4), "little")
+            vec = int.from_bytes(m.mem_read(vtor + 4, 4), "little")
             raise FirmwareError(f"{m.image}: the reset vector (word 1 of the vector table at "
-                                f"address 0) is {vec:#010x}, not a Thumb address (bit 0 clear); "
+                                f"{vtor:#x}) is {vec:#010x}, not a Thumb address (bit 0 clear); "
                                 "is the image built for Thumb and its vector table at the start "
                                 "of flash?", pc=vec)
         if r:
-            raise FirmwareError(f"{m.image}: the vector table at address 0 cannot be read; is "
-                                "the vector table at the start of flash?", pc=0)
+            raise FirmwareError(f"{m.image}: the vector table at {vtor:#x} cannot be read; is "
+                                "the vector table at the start of flash (and the image linked "
+                                f"for board {m.board.name})?", pc=vtor)
         costs = self.exception_ticks(c)
         lib.armv7m_set_costs(m._core, costs["entry"], costs["tail_chain"], costs["return"])
         m.nvic = Nvic(m)

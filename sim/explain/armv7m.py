@@ -164,6 +164,11 @@ class Narrator:
     # ---- the steps ----------------------------------------------------------------------------
 
     def steps(self, followed, events, states, m) -> list[Step]:
+        return [s for _, s in self.placed_steps(followed, events, states, m)]
+
+    def placed_steps(self, followed, events, states, m) -> list[tuple[float, Step]]:
+        """(position, step) in order: the position is the index of the record the step
+        is about (a fraction after it: what follows from that record)."""
         out: list[tuple[float, Step]] = []
         first_dispatch = next((f.dispatch for f in followed if f.dispatch is not None), None)
         shown_code = False
@@ -204,7 +209,7 @@ class Narrator:
             out.append((f.end + 0.9 if f.end is not None else len(events),
                         self._latency(f, events)))
         out += table_code_steps(m, followed, events, first_dispatch, states)
-        return [s for _, s in sorted(out, key=lambda x: x[0])]
+        return sorted(out, key=lambda x: x[0])
 
     def _pending(self, f, events, exc, st) -> Step:
         e, r = events[f.pend], events[f.request]

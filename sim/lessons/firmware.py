@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .. import toolchain
-from ..demo import demo_image, demo_sources
+from ..demo import board_link, demo_image, demo_sources
 from ..errors import ConfigError, ToolchainError
 
 HOOKS = Path(__file__).resolve().parent / "firmware" / "hooks.c"
@@ -27,7 +27,8 @@ def lesson_image(lesson, board, answer: Path | None = None) -> Path:
     never share an image."""
     if not lesson.firmware and answer is None:
         return demo_image(board.name)
-    sources, ld, incs = demo_sources(board)
+    sources, incs = demo_sources(board)
+    ld, defines = board_link(board)
     main, rest = sources[2], sources[:2] + sources[3:]
     files = [*lesson.firmware]
     student = answer if answer is not None else lesson.starter
@@ -44,13 +45,13 @@ def lesson_image(lesson, board, answer: Path | None = None) -> Path:
     target = board.firmware_target
     label = re.sub(r"[^\w.-]", "_", board.name)      # a student's board names the file
     try:
-        # the demo's main as the demo builds it, but for the call: one object per folder
-        obj = toolchain.build_image(target, f"lesson-demo-main-{board.adapter.firmware_folder}",
-                                    [main], include_dirs=incs, defines=[RENAME], link=False)
+        # the demo's main as the demo builds it for this board, but for the call
+        obj = toolchain.build_image(target, f"lesson-demo-main-{label}", [main],
+                                    include_dirs=incs, defines=[*defines, RENAME], link=False)
         incs = [*incs, lesson.folder / "firmware"]
         return toolchain.build_image(target, f"lesson{lesson.number:02d}-{label}-{tag}",
                                      [obj, *rest, HOOKS, *files], linker_script=ld,
-                                     include_dirs=incs, out_dir=out)
+                                     include_dirs=incs, defines=defines, out_dir=out)
     except ToolchainError as e:
         if answer is None:
             raise

@@ -18,7 +18,8 @@
  * - Line requests are sampled at the first block boundary at or after their tick.
  * - An external line held high re-pends its interrupt when the handler returns (B3.4.1).
  * - A stacking fault or an unusable vector ends the run as a lockup (we do not model derived
- *   exceptions on stacking): FirmwareError names the address.
+ *   exceptions on stacking): FirmwareError names the address. ARMv8-M's stack limit on entry
+ *   is modelled (v8m.c): the STKOF UsageFault, taken instead of the stacking.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -209,17 +210,27 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		return -1;
 
 	uint32_t align = (a->ccr & CCR_STKALIGN) && (sp & 4) ? 1 : 0;
-	uint32_t frame = (sp - 0x20u) & ~(align ? 4u : 0u);
-	uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) | (uint32_t)a->cur;
-	uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
-	uint8_t *p = core_host_ptr(c, frame, 32);
-	if (!p) {
-		lockup(c, ret, frame, FAULT_STACKING);
-		return -1;
+	uint32_t frame = (sp - 0x20u) & ~(align ? 4u : 0u), limit;
+	if (a->profile.version == 8 &&
+	    v8m_frame_below_limit(c, frame, !from_handler && (control & 2), &limit)) {
+		/* ARMv8-M B3.19: SP = the limit, nothing stacked, a STKOF UsageFault instead */
+		e = v8m_stkof_on_entry(c, e, ret);
+		if (!e || vector_of(c, e, &handler))
+			return -1;
+		frame = limit;
+	} else {
+		uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) |
+					(uint32_t)a->cur;
+		uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
+		uint8_t *p = core_host_ptr(c, frame, 32);
+		if (!p) {
+			lockup(c, ret, frame, FAULT_STACKING);
+			return -1;
+		}
+		memcpy(p, words, 32);
 	}
-	memcpy(p, words, 32);
 
-	uint32_t exc_return = from_handler ? 0xFFFFFFF1u : (control & 2) ? 0xFFFFFFFDu : 0xFFFFFFF9u;
+	uint32_t exc_return = exc_return_value(from_handler, control & 2, 0);
 	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
@@ -243,7 +254,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
-	if (exc_return != 0xFFFFFFFDu && frame < a->min_frame_sp)
+	if (!(exc_return & EXCRET_SPSEL) && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
 	c->ticks += a->cost_entry;   /* stacking and vector fetch: the handler starts after it */
 	if (from_handler) {
@@ -314,6 +325,16 @@ static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_
 	return f ? exc_entry(c, f, (uint32_t)pc) : -1;
 }
 
+int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+{
+	return take_fault(c, f, pc, addr, cause);
+}
+
+int v7m_fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+{
+	return fault_target(c, f, pc, addr, cause);
+}
+
 /* Level lines still high re-pend their interrupt when it is deactivated (B3.4.1). */
 static void deactivate(struct core *c, int e)
 {
@@ -347,16 +368,21 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	activate(c, next, 2);
 }
 
-/* An illegal exception return (B1.5.8): the returning exception is deactivated, UFSR.INVPC
- * set, and UsageFault taken on the frame still stacked, with LR = the EXC_RETURN value; it
- * escalates to HardFault, or locks up, as any fault does. */
-static void illegal_return(struct core *c, uint32_t excret, int e)
+/* UFSR.INVPC, and UsageFault taken on the frame still stacked, with LR = the EXC_RETURN
+ * value; it escalates to HardFault, or locks up, as any fault does. */
+static void invpc_on_frame(struct core *c, uint32_t excret, int e)
 {
-	deactivate(c, e);
 	arm(c)->cfsr |= CFSR_INVPC;
 	int f = fault_target(c, EXC_USAGEFAULT, excret, excret, FAULT_EXC_RETURN);
 	if (f)
 		chain_into(c, f, excret, e);
+}
+
+/* An illegal exception return (B1.5.8): the returning exception is deactivated, then INVPC. */
+static void illegal_return(struct core *c, uint32_t excret, int e)
+{
+	deactivate(c, e);
+	invpc_on_frame(c, excret, e);
 }
 
 /* ExceptionReturn (B1.5.8), entered when the core branched to an EXC_RETURN value. */
@@ -371,9 +397,10 @@ static void exc_return(struct core *c, uint32_t excret)
 		take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
 		return;
 	}
-	int to_thread = excret != 0xFFFFFFF1u;
-	if (!a->active[e] ||
-	    (excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu) ||
+	int to_thread = (excret & EXCRET_MODE) != 0, psp = to_thread && (excret & EXCRET_SPSEL);
+	int bad = a->profile.version == 8 ? v8m_excret_illegal(c, excret)
+		: excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu;
+	if (!a->active[e] || bad ||
 	    (to_thread && a->nactive > 1 && !(a->ccr & CCR_NONBASETHRDENA))) {
 		/* a bad value, or a return to thread mode with another exception still active */
 		illegal_return(c, excret, e);
@@ -399,7 +426,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	/* PopStack */
 	uint32_t sp;
-	int reg_sp = excret == 0xFFFFFFFDu ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
+	int reg_sp = psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
 	uc_reg_read(c->uc, reg_sp, &sp);
 	uint8_t *p = core_host_ptr(c, sp, 32);
 	if (!p) {
@@ -408,13 +435,19 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	uint32_t w[8];
 	memcpy(w, p, 32);
+	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
+	if (a->profile.version == 8 && (to == 0) != to_thread) {
+		/* ARMv8-M B3.23: the frame's IPSR disagrees with EXC_RETURN.Mode: INVPC on the
+		 * frame, nothing unstacked */
+		invpc_on_frame(c, excret, e);
+		return;
+	}
 	uint32_t new_sp = sp + 0x20u;
 	if ((a->ccr & CCR_STKALIGN) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uc_reg_write(c->uc, reg_sp, &new_sp);
-	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	if (excret == 0xFFFFFFFDu) {
+	if (psp) {
 		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
 		 * write only in privileged thread mode: nPRIV is cleared for it while still in
 		 * handler mode, and restored with the SPSEL write. */
@@ -450,21 +483,20 @@ static void exc_return(struct core *c, uint32_t excret)
 
 /* ---- Unicorn exceptions ------------------------------------------------------------------ */
 
-#define EXCP_UDEF 1
-#define EXCP_SWI 2
-#define EXCP_PREFETCH_ABORT 3
-#define EXCP_DATA_ABORT 4
-#define EXCP_BKPT 7
-#define EXCP_EXCEPTION_EXIT 8
-#define EXCP_INVSTATE 18
-
 static void armv7m_intr(struct core *c, uint32_t intno)
 {
 	uint32_t pc;
 	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
-	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) && pc >= 0xFFFFFFE0u) {
+	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
+	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
-		exc_return(c, pc | 1u);
+		uint32_t bit0 = 1, xpsr;
+		if (arm(c)->profile.version == 8) {
+			/* EXC_RETURN.ES is bit 0: Unicorn keeps it as EPSR.T (QEMU's env->thumb) */
+			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+			bit0 = (xpsr & XPSR_T) ? 1 : 0;
+		}
+		exc_return(c, pc | bit0);
 		return;
 	}
 	if (intno == EXCP_SWI) {
@@ -501,6 +533,8 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 		return;
 	}
 	core_charge_partial(c, pc);
+	if (arm(c)->profile.version == 8 && v8m_intr(c, intno, pc))
+		return;
 	if (intno == EXCP_INVSTATE) {
 		/* execution with EPSR.T = 0 (a branch to an even address): INVSTATE (B3.2.15) */
 		arm(c)->cfsr |= CFSR_INVSTATE;
@@ -717,15 +751,6 @@ static const struct arch_ops armv7m_ops = {
 
 /* ---- set-up and inspection (api.h) -------------------------------------------------------- */
 
-int armv7m_prio_note(struct core *c, struct prio_note *out)
-{
-	struct armv7m *a = arm(c);
-	if (!a->prio_noted)
-		return 0;
-	*out = a->prio_note;
-	return 1;
-}
-
 int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p)
 {
 	if (c->arch || num_irq < 1 || num_irq > 496 || prio_bits < 2 || prio_bits > 8 || !p ||
@@ -741,23 +766,27 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	a->ccr = CCR_STKALIGN;
 	a->st_zero = UINT64_MAX;
 	a->min_frame_sp = 0xFFFFFFFFu;
+	/* EXC_RETURN values from 0xFFFFFFE0 (B1.5.8); ARMv8-M: the EXC_RETURN prefix 0xFF */
+	a->excret_min = p->version == 8 ? 0xFF000000u : 0xFFFFFFE0u;
 	core_set_arch(c, &armv7m_ops, a);   /* the core frees `a` from here on */
 	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &nvic_lines, a) || v7m_scs_map(c))
 		return -2;
+	if (p->version == 8 && v8m_init(c))
+		return -3;
 	return 0;
 }
 
-/* Reset (B1.5.5): MSP and PC from the vector table at VTOR = 0, thread mode, privileged. The
- * reset vector must be a Thumb address (bit 0 set): else -2, and nothing runs. */
-int armv7m_reset(struct core *c)
+/* Reset (B1.5.5): MSP and PC from the vector table at VTOR = `vtor`, thread mode, privileged.
+ * The reset vector must be a Thumb address (bit 0 set): else -2, and nothing runs. */
+int armv7m_reset(struct core *c, uint32_t vtor)
 {
 	struct armv7m *a = arm(c);
 	uint32_t sp, pc, zero = 0, xpsr = XPSR_T;
-	if (core_read32(c, 0, &sp) || core_read32(c, 4, &pc))
+	if (core_read32(c, vtor, &sp) || core_read32(c, vtor + 4, &pc))
 		return -1;
 	if (!(pc & 1))
 		return -2;
-	a->vtor = 0;
+	a->vtor = vtor;
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
 	uc_reg_write(c->uc, UC_ARM_REG_MSP, &sp);
@@ -765,48 +794,4 @@ int armv7m_reset(struct core *c)
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
 	return 0;
-}
-
-void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
-		  uint8_t *active, uint8_t *level, int n)
-{
-	struct armv7m *a = arm(c);
-	for (int e = 0; e < n && e < a->nexc; e++) {
-		prio[e] = (uint8_t)exc_prio(a, e);
-		enabled[e] = (uint8_t)v7m_exc_enabled(a, e);
-		pending[e] = a->pending[e];
-		active[e] = a->active[e];
-		level[e] = a->level[e];
-	}
-}
-
-void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret)
-{
-	arm(c)->cost_entry = entry;
-	arm(c)->cost_tailchain = tailchain;
-	arm(c)->cost_return = ret;
-}
-
-int armv7m_exec_priority(struct core *c)
-{
-	return v7m_exec_prio(c, NULL);
-}
-
-void armv7m_fault_status(struct core *c, uint32_t *out)
-{
-	struct armv7m *a = arm(c);
-	out[0] = a->cfsr;
-	out[1] = a->hfsr;
-	out[2] = a->mmfar;
-	out[3] = a->bfar;
-}
-
-void armv7m_counters(struct core *c, struct nvic_counters *out)
-{
-	struct armv7m *a = arm(c);
-	*out = (struct nvic_counters){
-		.taken = a->taken, .preemptions = a->preemptions, .tail_chains = a->tailchains,
-		.max_depth = (uint64_t)a->max_depth, .min_frame_sp = a->min_frame_sp,
-		.active = (uint64_t)a->cur, .prigroup = a->prigroup, .vtor = a->vtor,
-	};
 }

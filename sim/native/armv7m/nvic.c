@@ -3,6 +3,8 @@
  * SHPR1-3, SHCSR and fault status registers, decoded into the state by meaning that exc.c
  * keeps (struct armv7m); SysTick's registers are systick.c's.
  *
+ * ARMv8-M's differences (CPUID, ID registers, ITNS, CCR, AIRCR, SHCSR) are v8m.c's, asked first.
+ *
  * Choices where the manual leaves one (also in docs/semantics.md):
  * - CPUID reads 0x412FC231 (Cortex-M3 r2p1); the CPUID feature registers (0xD40-0xD7F) read
  *   as zero; SCR reads as zero and ignores writes (no sleep-on-exit, no SEVONPEND).
@@ -13,10 +15,22 @@
  */
 #include "armv7m.h"
 
+uint32_t v7m_shcsr(struct armv7m *a)
+{
+	return a->shcsr | (a->active[EXC_MEMMANAGE] << 0) | (a->active[EXC_BUSFAULT] << 1) |
+	       (a->active[EXC_USAGEFAULT] << 3) | (a->active[EXC_SVCALL] << 7) |
+	       (a->active[EXC_DEBUGMON] << 8) | (a->active[EXC_PENDSV] << 10) |
+	       (a->active[EXC_SYSTICK] << 11) | (a->pending[EXC_USAGEFAULT] << 12) |
+	       (a->pending[EXC_MEMMANAGE] << 13) | (a->pending[EXC_BUSFAULT] << 14) |
+	       (a->pending[EXC_SVCALL] << 15);
+}
+
 static uint32_t scs_read32(struct core *c, uint32_t off)
 {
 	struct armv7m *a = arm(c);
 	uint32_t v = 0;
+	if (a->profile.version == 8 && v8m_scs_read(c, off, &v))
+		return v;
 	if (off >= NVIC_ISER && off < NVIC_IPR + 0x1F0) {
 		if (off >= NVIC_IPR) {
 			for (int i = 0; i < 4; i++) {
@@ -67,12 +81,7 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 			v |= (uint32_t)a->prio[4 + (off - SHPR1) + i] << (8 * i);
 		return v;
 	case SHCSR:
-		return a->shcsr | (a->active[EXC_MEMMANAGE] << 0) | (a->active[EXC_BUSFAULT] << 1) |
-		       (a->active[EXC_USAGEFAULT] << 3) | (a->active[EXC_SVCALL] << 7) |
-		       (a->active[EXC_DEBUGMON] << 8) | (a->active[EXC_PENDSV] << 10) |
-		       (a->active[EXC_SYSTICK] << 11) | (a->pending[EXC_USAGEFAULT] << 12) |
-		       (a->pending[EXC_MEMMANAGE] << 13) | (a->pending[EXC_BUSFAULT] << 14) |
-		       (a->pending[EXC_SVCALL] << 15);
+		return v7m_shcsr(a);
 	case CFSR: return a->cfsr;
 	case HFSR: return a->hfsr;
 	case MMFAR: return a->mmfar;
@@ -109,6 +118,10 @@ static void prio_write(struct core *c, uint32_t off, int e, uint8_t v)
 static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 {
 	struct armv7m *a = arm(c);
+	if (a->profile.version == 8 && v8m_scs_write(c, off, v)) {
+		c->need_check = 1;
+		return;
+	}
 	if (off >= NVIC_ISER && off < NVIC_IABR) {
 		uint32_t group = (off & 0x7F) / 4, kind = off & ~0x7Fu;
 		for (int b = 0; b < 32; b++) {

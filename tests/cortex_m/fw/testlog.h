@@ -24,6 +24,19 @@
 			log_buf[log_n++] = v;                                     \
 	}
 
+/* main() of a test image: runs tests[test_id] (99 for an id out of range), logs 0xEE and prints
+ * the log for comparison with QEMU's run; returns the test's result. */
+#define TESTLOG_MAIN(tests)                                                       \
+	int main(void)                                                            \
+	{                                                                         \
+		if (test_id >= sizeof(tests) / sizeof(tests[0]))                  \
+			return 99;                                                \
+		int r = tests[test_id]();                                         \
+		rec(0xEE);                                                        \
+		log_print(log_buf, log_n);                                        \
+		return r;                                                         \
+	}
+
 /* Prints buf[0..n-1], one 8-digit hex word a line. */
 void log_print(const volatile uint32_t *buf, uint32_t n);
 
