@@ -115,10 +115,17 @@ def get_lesson(number: int) -> Lesson:
     return found[number]
 
 
-def check(number: int, answer, board: str | None = None):
-    """Runs the answer (a file) to lesson `number` and judges it: a Verdict."""
+def check(number: int, answer, board: str | None = None, html=None):
+    """Runs the answer (a file) to lesson `number` and judges it: a Verdict. With `html`, the
+    trace viewer's page of the answer's run is written there too."""
     from .grading import check_answer
-    return check_answer(get_lesson(number), Path(answer), board)
+    return check_answer(get_lesson(number), Path(answer), board, html)
+
+
+def page(number: int, html, board: str | None = None) -> str:
+    """Writes the trace viewer's page of lesson `number`'s own run; returns its board."""
+    from .grading import write_page
+    return write_page(get_lesson(number), board, html)
 
 
 def run(number: int, board: str | None = None):
@@ -127,4 +134,4 @@ def run(number: int, board: str | None = None):
     return lesson_sections(get_lesson(number), board)
 
 
-__all__ = ["ANSWER_KINDS", "Lesson", "all_lessons", "check", "get_lesson", "run"]
+__all__ = ["ANSWER_KINDS", "Lesson", "all_lessons", "check", "get_lesson", "page", "run"]

@@ -58,6 +58,10 @@ def lesson_image(lesson, board, answer: Path | None = None) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         raise ConfigError(f"{answer}: does not compile: {compiler_message(str(e), answer)}") \
             from None
+    except BaseException:
+        if out is not None:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def compiler_message(text: str, answer) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import storm
 from ..boards import get_board, read_toml
 from ..errors import ConfigError, FirmwareError
+from ..export import check_writable
 from .firmware import lesson_image
 
 SUFFIX = {"scenario": ".toml", "board": ".toml", "c": ".c"}
@@ -98,28 +99,36 @@ def _scenario_answer(lesson, path: Path, board: str | None):
     return sc, board, None
 
 
-def check_answer(lesson, path: Path, board: str | None = None) -> Verdict:
-    from .judges import JUDGES
+def prepare(lesson, path: Path, board: str | None):
+    """The answer read (and built, when it is C) into the scenario it is judged under:
+    (scenario, board name, a temporary folder to remove after the run or None)."""
     _answer_file(lesson, path)
-    tmp = None
     if lesson.answer == "scenario":
-        sc, board, tmp = _scenario_answer(lesson, path, board)
-    elif lesson.answer == "c":
+        return _scenario_answer(lesson, path, board)
+    if lesson.answer == "c":
         board = lesson.board_for(board)
         image = lesson_image(lesson, get_board(board), answer=path)
-        tmp = image.parent.parent
-        sc = lesson_scenario(lesson, board, image)
-    else:
-        b = get_board(path)                                 # unknown keys: here
-        if not any(get_board(n).arch == b.arch for n in lesson.boards):
-            raise ConfigError(f"{path}: lesson {lesson.number} runs on "
-                              f"{' or '.join(lesson.boards)}: the board must be of the same "
-                              f"architecture (extends = \"{lesson.boards[0]}\")")
-        board = b.name
-        image = lesson_image(lesson, b) if lesson.firmware or lesson.starter else None
-        sc = lesson_scenario(lesson, str(path), image)
+        return lesson_scenario(lesson, board, image), board, image.parent.parent
+    b = get_board(path)                                     # unknown keys: here
+    if not any(get_board(n).arch == b.arch for n in lesson.boards):
+        raise ConfigError(f"{path}: lesson {lesson.number} runs on "
+                          f"{' or '.join(lesson.boards)}: the board must be of the same "
+                          f"architecture (extends = \"{lesson.boards[0]}\")")
+    image = lesson_image(lesson, b) if lesson.firmware or lesson.starter else None
+    return lesson_scenario(lesson, str(path), image), b.name, None
+
+
+def check_answer(lesson, path: Path, board: str | None = None, html=None) -> Verdict:
+    """Runs the answer and judges it; with `html`, also writes the trace viewer's page of the
+    same run there (sim/view), unless the run failed."""
+    from .judges import JUDGES
+    if html is not None:
+        check_writable(html)                 # before the build and the run, not after them
+    sc, board, tmp = prepare(lesson, path, board)
     try:
         run = execute(sc, lesson.params)
+        if html is not None and run.failure is None:
+            storm.run_storm_with_exports(sc, {"html": html}, baseline=False)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -128,6 +137,17 @@ def check_answer(lesson, path: Path, board: str | None = None) -> Verdict:
         items.append((False, f"the run stopped early, at tick {run.m.ticks:,} of {sc.ticks:,} "
                              f"({run.stop.reason}: {run.stop.detail})"))
     return Verdict(lesson, board, path, items)
+
+
+def write_page(lesson, board: str | None, html) -> str:
+    """The trace viewer's page (sim/view) of the lesson's own run on `board`; its board."""
+    check_writable(html)
+    board = lesson.board_for(board)
+    b = get_board(board)
+    image = lesson_image(lesson, b) if lesson.firmware or lesson.starter else None
+    storm.run_storm_with_exports(lesson_scenario(lesson, board, image), {"html": html},
+                                 baseline=False)
+    return board
 
 
 def execute(sc, params: dict) -> Run:

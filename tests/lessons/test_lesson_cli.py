@@ -172,3 +172,19 @@ def test_graders_in_parallel_on_a_cold_build_folder_all_get_their_verdict(tmp_pa
     jobs = [(2, str(L2.reference)), (2, str(L2.wrong[0].file))] * 2
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         assert pool.map(_grade, jobs) == [True, False, True, False]
+
+
+def test_html_writes_the_trace_viewers_page_of_the_lessons_run_or_the_answers(tmp_path):
+    page = tmp_path / "lesson3.html"
+    r = _run("3", "--no-pause", "--html", str(page))
+    assert r.exit_code == 0 and r.output.rstrip().endswith(f"wrote html: {page}")
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "03_tailchain/run.toml" in text
+    mine = tmp_path / "answer.html"
+    r = _run("1", "--check", str(L1.wrong[0].file), "--html", str(mine))
+    assert r.exit_code == 1 and "FAIL" in r.output and mine.is_file()
+    assert "urgent_first.toml" in mine.read_text()
+    r = _run("1", "--check", str(L1.reference), "--html", str(tmp_path / "no" / "p.html"))
+    _one_line_error(r, "p.html")
+    assert _run("1", "--html", str(tmp_path)).exit_code == 2       # a folder: a usage error
+    _one_line_error(_run("--html", str(page)), "--html needs a lesson number")
