@@ -534,6 +534,62 @@ def explain(elf, board, scenario, irqs, no_pause, as_json):
 
 
 @main.command()
+@click.argument("number", required=False, type=click.IntRange(1))
+@click.option("--board", default=None, help="Board, where the lesson runs on more than one.")
+@click.option("--check", "answer", type=click.Path(dir_okay=True),
+              help="Run this answer (scenario, board or C file) and judge it; exit 0 if right.")
+@click.option("--html", type=click.Path(dir_okay=False),
+              help="Also write the trace viewer's page of the run (the lesson's, or the answer's).")
+@click.option("--no-pause", is_flag=True, help="Do not wait for Enter between steps.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The list, the lesson or the verdict as JSON.")
+def lesson(number, board, answer, html, no_pause, as_json):
+    """List the lessons, run lesson NUMBER (its firmware and scenario, narrated, then the task
+    and questions), or check an answer to it with --check FILE."""
+    from sim import lessons
+    from sim.explain import format_step
+
+    if number is None:
+        if answer or html:
+            raise ConfigError(f"--{'check' if answer else 'html'} needs a lesson number: "
+                              "irqsim lesson N ...")
+        rows = lessons.all_lessons()
+        if as_json:
+            click.echo(json.dumps([{"number": x.number, "title": x.title, "boards": x.boards,
+                                    "shows": x.shows, "answer": x.answer} for x in rows],
+                                  indent=1))
+            return
+        tw = max(len(x.title) for x in rows)
+        bw = max(len(", ".join(x.boards)) for x in rows)
+        for x in rows:
+            click.echo(f"{x.number:>2}  {x.title:<{tw}}  {', '.join(x.boards):<{bw}}  {x.shows}")
+        return
+    if answer:
+        verdict = lessons.check(number, answer, board, html)
+        click.echo(json.dumps(verdict.to_dict(), indent=1) if as_json else verdict.format())
+        if html and not as_json:
+            click.echo(f"wrote html: {html}")
+        sys.exit(0 if verdict.ok else 1)
+    sections = lessons.run(number, board)
+    if html:
+        lessons.page(number, html, board)
+    if as_json:
+        click.echo(json.dumps({"lesson": number, "sections": [s.to_dict() for s in sections]},
+                              indent=1))
+        return
+    pause = not no_pause and _interactive()
+    for i, s in enumerate(sections, 1):
+        if s.step is not None:
+            click.echo(format_step(s.step, i))
+        else:
+            click.echo(f"[{i}] {s.title}\n{s.text}\n")
+        if pause and i < len(sections):
+            click.prompt("press Enter", default="", show_default=False, prompt_suffix=" ")
+    if html:
+        click.echo(f"wrote html: {html}")
+
+
+@main.command()
 def boards():
     """List the bundled boards."""
     from sim.boards import board_names, get_board

@@ -33,9 +33,10 @@ def board_link(board) -> tuple[Path, list[str]]:
     return ld, defines
 
 
-def _sources(board) -> tuple[list[Path], list[Path]]:
+def demo_sources(board) -> tuple[list[Path], list[Path]]:
     """The demo's sources and include folders: the architecture's start-up code and console
-    (its adapter's firmware_folder and startup; board_console), the common demo, the table."""
+    (its adapter's firmware_folder and startup; board_console), the demo's main (third), the
+    common demo, the table. The lessons (sim/lessons/firmware.py) build on the same list."""
     fw = toolchain.firmware_dir()
     common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
     table = toolchain.handlertable_dir() / "handler_table.c"
@@ -59,7 +60,7 @@ def demo_image(board="mps2-an385") -> Path:
     b = get_board(board)
     if not b.firmware_target:
         raise ConfigError(f"board {b.name} has no bundled demo firmware (no firmware_target)")
-    sources, incs = _sources(b)
+    sources, incs = demo_sources(b)
     ld, defines = board_link(b)
     return toolchain.build_image(b.firmware_target, f"demo-{b.name}", sources, linker_script=ld,
                                  include_dirs=incs, defines=defines)

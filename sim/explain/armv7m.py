@@ -87,7 +87,9 @@ class Narrator:
                   exec_priority=m.nvic.execution_priority)
         st["pending"] = [(s.number, s.priority, s.enabled) for s in
                          (m.nvic.irq(n) for n in range(m.nvic.num_irq)) if s.pending]
-        st["prio"] = {n: m.nvic.irq(n).priority for n in range(m.nvic.num_irq)}
+        irqs = [m.nvic.irq(n) for n in range(m.nvic.num_irq)]
+        st["prio"] = {s.number: s.priority for s in irqs}
+        st["enabled"] = {s.number: s.enabled for s in irqs}
         if what == "entry":
             st["frame"] = [int.from_bytes(m.mem_read(st["regs"]["sp"] + 4 * i, 4), "little")
                            for i in range(8)]
@@ -154,8 +156,7 @@ class Narrator:
         if r["basepri"] and g >= self.split(r["basepri"], st["prigroup"])[0]:
             return (f"BASEPRI {r['basepri']:#04x} masks group priorities {r['basepri']:#04x} "
                     "and above (numerically): it waits until BASEPRI is lowered")
-        if exc >= ARMV7M_EXC_IRQ0 and not any(n == exc - ARMV7M_EXC_IRQ0 and en
-                                              for n, _, en in st["pending"]):
+        if exc >= ARMV7M_EXC_IRQ0 and not st["enabled"].get(exc - ARMV7M_EXC_IRQ0, True):
             return ("it is not enabled (NVIC ISER): pending stays set, and it is taken only "
                     "once the firmware enables it")
         if winner is not None:

@@ -87,7 +87,7 @@ def _thumb_role(raw, i) -> str:
     if mn == "clrex":
         return "clears the exclusive monitor: the slot was not empty, nothing is stored"
     if mn == "dmb":
-        if _near(raw, i, 2, lambda m2, o: m2 == "strex"):
+        if _near(raw, i, 3, lambda m2, o: m2 in ("ldrex", "strex")):     # before the loop
             return ("barrier before the store: the release; everything written before the call "
                     "(the handler's data) is visible before the slot changes")
         if _near(raw, i, -2, lambda m2, o: _is_load(m2, o) and "lsl #2" in o):

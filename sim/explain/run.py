@@ -171,12 +171,18 @@ def _follow_all(narrator, events, explicit) -> list[Followed]:
         mine = next((w for w in want if w[1] == e.num and w[0] == e.tick), None)
         if mine:
             want.remove(mine)
-        elif explicit or (out and all(f.done for f in out)):
+        elif explicit or (out and all(_served_before(f, i) for f in out)):
             continue
         f = Followed(e.num, i, explicit=mine is not None)
         narrator.follow(f, events)
         out.append(f)
     return out
+
+
+def _served_before(f: Followed, i: int) -> bool:
+    """Whether Followed f was over (its handler returned, or it coalesced) before record i."""
+    last = f.pend if f.coalesced else f.end
+    return last is not None and last < i
 
 
 def _reach(m, mo: Moment, events, snapshot):

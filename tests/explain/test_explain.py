@@ -278,3 +278,25 @@ def test_table_calls_between_requests_show_their_arguments_and_the_slot(tmp_path
             assert nxt["slot_before"] == 0            # unregister emptied it
     assert {"handler_table_register", "handler_table_unregister"} <= \
         {s.facts["function"] for s in steps if s.kind == "code"}
+
+
+def test_a_scenario_follows_the_requests_that_arrive_before_the_first_is_served(tmp_path):
+    """With a scenario, every request that comes while the followed ones are still in service
+    is followed too (a late arrival and a tail-chain here); one that comes after is not."""
+    sc = tmp_path / "three.toml"
+    sc.write_text('ticks = 60000\n'
+                  '[[source]]\nkind = "replay"\nline = 0\nticks = [10000]\n'
+                  '[[source]]\nkind = "replay"\nline = 5\nticks = [10004]\n'
+                  '[[source]]\nkind = "replay"\nline = 2\nticks = [10040, 30000]\n')
+    steps = explain(scenario=sc)
+    assert [s.facts["line"] for s in steps if s.kind == "request"] == [0, 5, 2]
+    assert {"late-arrival", "tail-chain", "preempt"} <= {s.kind for s in steps}
+
+
+def test_a_request_sampled_as_an_entry_ends_waits_for_priority_not_for_its_enable():
+    """Line 4 (0xa0) requested while the core stacks for line 1 (0x60): it becomes pending at
+    the boundary where line 1's handler starts, and waits for that handler, being enabled."""
+    steps = explain(CM, requests=[(1, 10_000), (4, 10_010)])
+    arb = next(s for s in steps if s.kind == "arbitration" and "IRQ4" in s.title)
+    assert "not enabled" not in arb.text
+    assert "not lower than the running IRQ1's" in arb.text

@@ -73,6 +73,12 @@ def test_exclusive_and_amo_instructions_are_named():
     assert "arms the local exclusive monitor" in arm[0].role
     assert arm[1].role.startswith("barrier before the store: the release")
     assert arm[2].role.startswith("store-exclusive") and "r1 = 0 stored" in arm[2].role
+    # the swap's release barrier comes before the address arithmetic and the loop (unregister)
+    swap = with_roles("armv7m", [(0, "dmb", "sy"), (4, "add.w", "r1, r2, r1, lsl #2"),
+                                 (8, "ldrex", "r2, [r1]"), (12, "strex", "r3, r0, [r1]"),
+                                 (16, "cmp", "r3, #0"), (18, "bne", "#8"), (20, "dmb", "sy")])
+    assert swap[0].role.startswith("barrier before the store: the release")
+    assert swap[6].role == "barrier after the store: the acquire half of acq_rel"
     rv = with_roles("rv32", [(0, "amoswap.w.aqrl", "a0, zero, (a0)")])
     assert rv[0].role.endswith(".aqrl: acquire and release")
 
