@@ -295,6 +295,9 @@ void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
 /* 1 when a request pending on `line` now is held off by a mask (disabled, priority, threshold,
  * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
 int core_line_masked(struct core *c, uint32_t line);
+/* Bytes [addr, addr + len) were written through the engine's API (Machine.mem_write): drops
+ * the translations of code there, where code may have run (tlb.c). */
+void core_code_written(struct core *c, uint64_t addr, uint64_t len);
 int core_bench_empty_block_hook(uintptr_t uc);
 /* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
 int core_bench_fast_stores(uintptr_t uc);
