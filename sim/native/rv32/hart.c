@@ -84,10 +84,12 @@
 #define DONE_MAX 8
 
 /* What a block's last instruction asks of the model once it has retired (arch.h block_end):
- * BLOCK_END_HART, a CSR write to mstatus or mie that may set bits, or an sret;
+ * BLOCK_END_MSTATUS / BLOCK_END_MIE, a CSR write to mstatus / mie that may set bits;
+ * BLOCK_END_HART, an sret;
  * BLOCK_END_MRET, an mret; BLOCK_END_CLEAR, csrrc/csrrci on mstatus or mie;
  * BLOCK_END_CLEARI + uimm, `csrrci rd, mstatus, uimm` (known bits cleared). */
-enum { BLOCK_END_HART = 1, BLOCK_END_MRET, BLOCK_END_CLEAR, BLOCK_END_CLEARI = 32 };
+enum { BLOCK_END_HART = 1, BLOCK_END_MRET, BLOCK_END_CLEAR, BLOCK_END_MSTATUS, BLOCK_END_MIE,
+       BLOCK_END_CLEARI = 32 };
 
 enum resume { RESUME_NONE, RESUME_STORE, RESUME_MIP };
 enum site { SITE_NONE, SITE_CSR_WRITE, SITE_CSR_CLEAR, SITE_MIP_READ, SITE_MRET, SITE_SRET };
@@ -193,8 +195,8 @@ void hart_input(struct core *c, uint32_t bit, int level)
 		return;
 	uint32_t old = h->mip;
 	h->mip = level ? old | bit : old & ~bit;
-	if (h->mip != old)
-		c->need_check = 1;
+	if (h->mip & ~old)
+		c->need_check = 1;   /* (an input going low cannot make an interrupt takeable) */
 }
 
 int hart_masks(struct core *c, uint32_t bit)
@@ -421,9 +423,16 @@ static void service(struct core *c, uint64_t pc)
 static void hart_device_written(struct core *c)
 {
 	struct hart *h = c->cpu;
-	if (!c->in_api && h->resume == RESUME_NONE && takeable_in(c, NULL, NULL)) {
+	if (c->in_api || h->resume != RESUME_NONE)
+		return;
+	if (takeable_in(c, NULL, NULL)) {
 		h->resume = RESUME_STORE;
 		uc_emu_stop(c->uc);
+	} else {
+		/* nothing is takeable now, so nothing is at the next boundary either: until then
+		 * only the inputs (hart_input), a CSR write or mret (block_end) can change that,
+		 * and each asks again (core_device_written asked for arbitration in general) */
+		c->need_check = 0;
 	}
 }
 
@@ -442,8 +451,7 @@ static void on_mret(struct core *c)
 {
 	struct hart *h = c->cpu;
 	h->mrets++;
-	h->sync_chain = 0;
-	c->need_check = 1;       /* MIE <- MPIE may let a pending interrupt in */
+	h->sync_chain = 0;       /* (MIE <- MPIE may let a pending interrupt in: block_end asks) */
 	if (!h->depth)
 		return;              /* an mret outside any trap (to drop privilege): no event */
 	return_done(c, depth_slot(h));
@@ -597,7 +605,9 @@ static uint32_t block_info(const uint8_t *p, uint32_t size, uint8_t *end)
 			*end = (uint8_t)(BLOCK_END_CLEARI + ((w >> 15) & 31));   /* csrrci: uimm */
 		else
 			*end = k == SITE_MRET ? BLOCK_END_MRET
-			     : k == SITE_CSR_WRITE || k == SITE_SRET ? BLOCK_END_HART
+			     : k == SITE_CSR_WRITE ? ((w >> 20) == CSR_MSTATUS ? BLOCK_END_MSTATUS
+								 : BLOCK_END_MIE)
+			     : k == SITE_SRET ? BLOCK_END_HART
 			     : k == SITE_CSR_CLEAR ? BLOCK_END_CLEAR : BLOCK_END_NONE;
 	}
 	return n;
@@ -623,13 +633,21 @@ static void block_end(struct core *c, int end)
 		     MSTATUS_MPIE;
 		h->h_mstatus = ms;
 		h->h_priv = prev == 2 ? PRV_U : prev;
+	} else if ((end == BLOCK_END_MSTATUS || end == BLOCK_END_MIE) && h->hart_valid) {
+		/* a write to an M-mode CSR retired: the hart is in M-mode, and only that CSR
+		 * changed (one read instead of hart_read's four) */
+		if (end == BLOCK_END_MSTATUS)
+			h->h_mstatus = hart_reg(c, UC_RISCV_REG_MSTATUS);
+		else
+			h->h_mie = hart_reg(c, UC_RISCV_REG_MIE);
 	} else {
 		h->hart_valid = 0;
 	}
 	if (end == BLOCK_END_MRET)
 		on_mret(c);
-	else if (end == BLOCK_END_HART)
-		c->need_check = 1;
+	/* arbitration at the next boundary (the next instruction) only when it would take an
+	 * interrupt: what it decides, takeable_in() decides now, with the same state */
+	c->need_check = takeable_in(c, NULL, NULL) != 0;
 }
 
 /* ---- the rest of the architecture ops ------------------------------------------------------ */
