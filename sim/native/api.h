@@ -388,6 +388,13 @@ uint32_t rv32_mip(struct core *c);
 void rv32_counters(struct core *c, struct hart_counters *out);
 /* The last trap taken or refused: mcause, mtval, and mtvec at that time. */
 void rv32_trap_info(struct core *c, uint32_t *cause, uint32_t *tval, uint32_t *tvec);
+/* For bench/storm.py (rv32/ceiling.c): the bare engine `uc` runs an interrupt path back to
+ * back, trap entry at `vector` (mcause `cause`) as irqsim's from a C block hook, the page at
+ * `page` MMIO that reads `claim`, and stops after `max_rounds` traps; 0 or -1.
+ * rv32_bench_trap_rounds: interrupts taken so far. */
+int rv32_bench_trap_path(uintptr_t uc, uint32_t vector, uint32_t cause, uint64_t page,
+			 uint32_t claim, uint64_t max_rounds);
+uint64_t rv32_bench_trap_rounds(void);
 
 /* The PLIC device (dev/plic.c), by its device index. Per source 0..n-1: priority, pending,
  * enabled for ctx, claimed, input level (bit 0 line, bit 1 device). */
