@@ -298,6 +298,9 @@ int core_line_masked(struct core *c, uint32_t line);
 /* Bytes [addr, addr + len) were written through the engine's API (Machine.mem_write): drops
  * the translations of code there, where code may have run (tlb.c). */
 void core_code_written(struct core *c, uint64_t addr, uint64_t len);
+/* For tests: 1 when code may have been fetched from the 4 KiB page holding addr (its stores
+ * then take Unicorn's slow path) or addr is outside RAM, 0 when not. */
+int core_code_page(struct core *c, uint64_t addr);
 int core_bench_empty_block_hook(uintptr_t uc);
 /* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
 int core_bench_fast_stores(uintptr_t uc);

@@ -91,6 +91,11 @@ void core_code_written(struct core *c, uint64_t addr, uint64_t len)
 		uc_ctl_remove_cache(c->uc, addr, addr + len);
 }
 
+int core_code_page(struct core *c, uint64_t addr)
+{
+	return maybe_code(c, addr, 1);
+}
+
 /* The executed-page marks of a RAM region about to be mapped; 0 or -1. */
 int core_tlb_region(struct region *r)
 {
