@@ -30,10 +30,10 @@
  * How the model sees what the firmware does (each measured on Unicorn 2.1.4; docs/riscv.md):
  * - Every CSR instruction, mret and sret ends a translation block (QEMU 5.0's translator), so
  *   a CSR write to mstatus or mie, an mret or an sret can only be a block's last instruction:
- *   rv32_block_info() (decode.c) decodes the last instruction once per block and block_end() acts on it once
- *   the block has retired. A write to mstatus/mie asks for arbitration at the next block
- *   boundary, which is the next instruction; mret records the return. No code hook is needed
- *   for these.
+ *   rv32_block_info() (decode.c) decodes the last instruction once per block and block_end()
+ *   acts on it once the block has retired. A write to mstatus/mie or an mret asks for
+ *   arbitration at the next block boundary, which is the next instruction, when an interrupt
+ *   is takeable there; mret records the return. No code hook is needed for these.
  * - Reads of mip are the only sites watched by code hooks: the image is scanned (at every
  *   halfword, rv32_scan) for them at load, and each gets a single-address code hook. An
  *   instruction that starts at a hooked address is the one the scan matched, so stray matches
@@ -548,10 +548,11 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 }
 
 /* The block that just ran ended with a CSR write to mstatus or mie, an sret or an mret: the
- * hart state changed, and an interrupt may have become takeable (arbitrate now: the block
- * boundary is the next instruction). Clearing bits (csrrc, csrrci) cannot make one takeable:
- * no arbitration, and csrrci on mstatus, which clears known bits, keeps the state known, as
- * does mret, whose effect follows from the state before it. */
+ * hart state changed, and an interrupt may have become takeable (arbitration at the block
+ * boundary, the next instruction, when one is). Clearing bits (csrrc, csrrci) cannot make one
+ * takeable; csrrci on mstatus, which clears known bits, keeps the state known, as do mret,
+ * whose effect follows from the state before it, and a write to mstatus or mie, after which
+ * that CSR is read again. */
 static void block_end(struct core *c, int end)
 {
 	struct hart *h = c->cpu;
