@@ -15,6 +15,8 @@ reporting medians:
   5. RISC-V: the ceiling once requests come faster than the handler runs: the interrupt path
      back to back on a bare Unicorn with the fast store path (as irqsim has it), no hooks and a
      free trap entry, for the storm's path and for QEMU's benchmark path (handler_ceiling);
+  5a. RISC-V: the engine's ceiling at 1/100 (engine_ceiling): the same path with mret kept,
+     the trap taken as irqsim takes it and the PLIC page real MMIO, nothing else of irqsim;
   5b. bare Unicorn with the fast store path and no hooks (bare_fast_mips), the new ceiling
      of plain code; a call-heavy loop (bench/fw/call_loop.c) on irqsim and on QEMU;
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
@@ -42,7 +44,12 @@ from unicorn import riscv_const  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm, toolchain  # noqa: E402
-from sim.arch import attach_empty_block_hook, attach_fast_stores  # noqa: E402
+from sim.arch import (  # noqa: E402
+    attach_empty_block_hook,
+    attach_fast_stores,
+    attach_trap_path,
+    trap_path_rounds,
+)
 from sim.storm import Scenario, Source  # noqa: E402
 
 SPACINGS = (100, 1_000, 10_000)
@@ -127,21 +134,49 @@ def handler_ceiling(m, cause, counter, seconds=0.0, ram_pages=(), words=None, co
     return int.from_bytes(uc.mem_read(counter, 4), "little") - n0, dt
 
 
-def storm_ceiling(seconds=0.0, count=0):
-    """handler_ceiling for irqsim's storm: the demo's machine-external path (PLIC claim,
-    dispatch, complete), the claim register holding the storm's source."""
+def storm_machine():
+    """The virt storm's machine at 1/100, booted under the storm: (machine, its line, the
+    PLIC's claim/complete register of context 0, the demo's acknowledge address or 0)."""
     line = BOARDS["virt"]
     sc = Scenario(board="virt", ticks=1, seed=1, sources=[Source("periodic", [line], period=100)])
     m = storm.prepare_machine(sc, trace=False)
     m.run(ticks=300_000)
     plic = next(d["base"] for d in m.board.devices if d["kind"] == "plic")
-    claim = plic + 0x200004                       # context 0: claim/complete
+    return m, line, plic + 0x200004, m.symbols["demo_ack_addr"].read()
+
+
+def storm_ceiling(seconds=0.0, count=0):
+    """handler_ceiling for irqsim's storm: the demo's machine-external path (PLIC claim,
+    dispatch, complete), the claim register holding the storm's source."""
+    m, line, claim, ack = storm_machine()
     pages = [claim & ~0xFFF]
-    ack = m.symbols["demo_ack_addr"].read()
     if ack:
         pages.append(ack & ~0xFFF)
     return handler_ceiling(m, 11, m.symbols["handled_count"].address + 4 * line, seconds,
                            pages, {claim: line}, count)
+
+
+def engine_ceiling(rounds=100_000, count=0):
+    """The storm's interrupt path as any simulator on Unicorn 2.1.4 must run it, and nothing of
+    irqsim's model: the demo's machine-external path back to back on a bare engine with the
+    fast store path, mret kept, the trap taken as irqsim takes it (a C block hook writes the
+    trap CSRs through one saved context and redirects PC), the PLIC's claim/complete page real
+    MMIO that reads the storm's source (its TLB refills included). Runs `rounds` interrupts
+    (or `count` instructions); returns (rounds run, seconds taken)."""
+    m, line, claim, ack = storm_machine()
+    uc, _ = bare_engine(m)
+    attach_fast_stores(uc)
+    if ack:
+        uc.mem_map(ack & ~0xFFF, 0x1000)
+    mtvec = m.csr("mtvec")
+    cause = 11
+    vector = (mtvec & ~3) + (4 * cause if mtvec & 3 == 1 else 0)
+    uc.reg_write(riscv_const.UC_RISCV_REG_MTVEC, mtvec)
+    attach_trap_path(uc, vector, 0x80000000 | cause, claim & ~0xFFF, line, 0 if count else rounds)
+    t = time.perf_counter()
+    uc.emu_start(vector, 0xFFFFFFFE, count=count)
+    dt = time.perf_counter() - t
+    return trap_path_rounds(), dt
 
 
 def qemu_ceiling(seconds=0.0, count=0):
@@ -163,6 +198,11 @@ def measure_storm_ceiling(seconds):
 
 def measure_qemu_ceiling(seconds):
     n, dt = qemu_ceiling(seconds)
+    return n / dt
+
+
+def measure_engine_ceiling(rounds):
+    n, dt = engine_ceiling(rounds)
     return n / dt
 
 
@@ -434,7 +474,7 @@ def main():
                                                  samples["ceiling"])
         qemu = {}
         for s in SPACINGS:
-            q, ours, ceil = [], [], []
+            q, ours, ceil, engine = [], [], [], []
             for _ in range(reps):          # QEMU and irqsim side by side, pair by pair
                 x = measure_qemu(board, s, 200_000 if s <= 1000 else 20_000)
                 if x is None:
@@ -443,6 +483,7 @@ def main():
                 ours.append(measure_storm(board, x["spacing"], ticks)["handled_per_s"])
                 if board == "virt" and s == SPACINGS[0]:
                     ceil.append(measure_qemu_ceiling(ticks / 40e6))
+                    engine.append(measure_engine_ceiling(ticks // 200))
             if not q:
                 qemu = None
                 break
@@ -452,6 +493,10 @@ def main():
             if ceil:
                 qemu[s]["qemu_path_ceiling_irqs_per_s"] = med(ceil)
                 qemu[s]["ceiling_ratio"] = paired(ceil, rates)
+            if engine:
+                qemu[s]["engine_ceiling_irqs_per_s"] = med(engine)
+                qemu[s]["engine_ceiling_ratio"] = paired(engine, rates)
+                qemu[s]["irqsim_vs_engine_ceiling"] = paired(ours, engine)
         res["qemu"] = qemu
         results["boards"][board] = res
     if not args.no_memory:
@@ -502,6 +547,12 @@ def format_table(r) -> str:
                     lines.append(f"| bare Unicorn with fast stores, QEMU's benchmark interrupt path back to back, trap entry "
                                  f"free | {q['qemu_path_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
                                  f"ceiling/QEMU {q['ceiling_ratio']:.2f} |")
+                if "engine_ceiling_ratio" in q:
+                    lines.append(f"| bare Unicorn with fast stores, the storm's interrupt path back to back, trap entry as "
+                                 f"irqsim's, PLIC page real MMIO (the engine's ceiling for any simulator) | "
+                                 f"{q['engine_ceiling_irqs_per_s'] / 1e3:.0f}k IRQ/s | "
+                                 f"ceiling/QEMU {q['engine_ceiling_ratio']:.2f}, irqsim at "
+                                 f"{q['irqsim_vs_engine_ceiling']:.2f} of it |")
         else:
             lines.append("| QEMU | not installed: skipped | |")
         lines.append("")

@@ -474,8 +474,8 @@ class Machine(TestKit, Debugging, Detectors):
         if data:
             # Unicorn 2.1.4's uc_mem_write leaves code translated from these bytes in place:
             # drop it, so code written here after it ran runs as written (a guest store
-            # invalidates by itself, sim/native/tlb.c)
-            self.uc.ctl_remove_cache(addr, addr + len(data))
+            # invalidates by itself); only where code ran (sim/native/tlb.c says why)
+            lib.core_code_written(self._core, addr, len(data))
 
     def reg(self, name: str) -> int:
         return self.uc.reg_read(self._reg_id(name))

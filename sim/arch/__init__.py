@@ -51,4 +51,19 @@ def attach_fast_stores(uc) -> None:
         raise ConfigError("cannot set the fast store path up on this engine")
 
 
-__all__ = ["Arch", "attach_empty_block_hook", "attach_fast_stores", "for_board", "get", "names"]
+def attach_trap_path(uc, vector: int, cause: int, page: int, claim: int, rounds: int) -> None:
+    """Makes the bare RISC-V engine `uc` take trap `cause` at `vector` each time the handler's
+    mret returns there, as irqsim's trap entry does, with the 4 KiB page at `page` an MMIO
+    page that reads `claim`, and stop after `rounds` traps (sim/native/rv32/ceiling.c):
+    bench/storm.py's engine ceiling."""
+    if lib.rv32_bench_trap_path(uc._uch.value, vector, cause, page, claim, rounds):
+        raise ConfigError("cannot set the trap path up on this engine")
+
+
+def trap_path_rounds() -> int:
+    """Interrupts taken on the engine of the last attach_trap_path."""
+    return lib.rv32_bench_trap_rounds()
+
+
+__all__ = ["Arch", "attach_empty_block_hook", "attach_fast_stores", "attach_trap_path", "for_board",
+           "get", "names", "trap_path_rounds"]

@@ -334,6 +334,12 @@ void core_thread_ticks(struct core *c, uint64_t *thread, uint64_t *handler);
 /* 1 when a request pending on `line` now is held off by a mask (disabled, priority, threshold,
  * the core's masks), 0 when it would be taken next, -1 for a line no controller has. */
 int core_line_masked(struct core *c, uint32_t line);
+/* Bytes [addr, addr + len) were written through the engine's API (Machine.mem_write): drops
+ * the translations of code there, where code may have run (tlb.c). */
+void core_code_written(struct core *c, uint64_t addr, uint64_t len);
+/* For tests: 1 when code may have been fetched from the 4 KiB page holding addr (its stores
+ * then take Unicorn's slow path) or addr is outside RAM, 0 when not. */
+int core_code_page(struct core *c, uint64_t addr);
 int core_bench_empty_block_hook(uintptr_t uc);
 /* For bench/storm.py: the fast store path (tlb.c) on a bare engine; 0 or -1. */
 int core_bench_fast_stores(uintptr_t uc);
@@ -444,6 +450,13 @@ uint32_t rv32_mip(struct core *c);
 void rv32_counters(struct core *c, struct hart_counters *out);
 /* The last trap taken or refused: mcause, mtval, and mtvec at that time. */
 void rv32_trap_info(struct core *c, uint32_t *cause, uint32_t *tval, uint32_t *tvec);
+/* For bench/storm.py (rv32/ceiling.c): the bare engine `uc` runs an interrupt path back to
+ * back, trap entry at `vector` (mcause `cause`) as irqsim's from a C block hook, the page at
+ * `page` MMIO that reads `claim`, and stops after `max_rounds` traps; 0 or -1.
+ * rv32_bench_trap_rounds: interrupts taken so far. */
+int rv32_bench_trap_path(uintptr_t uc, uint32_t vector, uint32_t cause, uint64_t page,
+			 uint32_t claim, uint64_t max_rounds);
+uint64_t rv32_bench_trap_rounds(void);
 
 /* The PLIC device (dev/plic.c), by its device index. Per source 0..n-1: priority, pending,
  * enabled for ctx, claimed, input level (bit 0 line, bit 1 device). */

@@ -59,6 +59,43 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
 	return true;
 }
 
+/* Bytes [addr, addr + len) were written from outside the guest (Machine.mem_write): Unicorn
+ * 2.1.4's uc_mem_write keeps the translations of code there, so drop them, but only where code
+ * may have been translated: a page with no executed mark never held a translation (every
+ * fetch from RAM comes through the fill hook, which marks it). Checked per 4 KiB, the largest
+ * target page (a RISC-V fill marks its page's first grain). Outside RAM, always. The marks
+ * matter because uc_ctl_remove_cache itself looks the range's pages up as fetches: called on
+ * a data page it would make that page executable, and every store to it slow, for good (the
+ * demo's storm set-up writes its variables this way: 3 slow stores per interrupt on virt). */
+#define CODE_PAGE_BITS 12
+
+static int maybe_code(struct core *c, uint64_t addr, uint64_t len)
+{
+	uint64_t first = addr >> CODE_PAGE_BITS, last = (addr + len - 1) >> CODE_PAGE_BITS;
+	for (uint64_t p = first; p <= last; p++) {
+		uint64_t a = p << CODE_PAGE_BITS;
+		struct region *r = region_at(c, a);
+		if (!r || a + (1u << CODE_PAGE_BITS) > r->base + r->size)
+			return 1;
+		for (uint64_t g = (a - r->base) >> TLB_GRAIN_BITS,
+			      n = 1u << (CODE_PAGE_BITS - TLB_GRAIN_BITS); n--; g++)
+			if (r->executed[g >> 6] & 1ull << (g & 63))
+				return 1;
+	}
+	return 0;
+}
+
+void core_code_written(struct core *c, uint64_t addr, uint64_t len)
+{
+	if (len && maybe_code(c, addr, len))
+		uc_ctl_remove_cache(c->uc, addr, addr + len);
+}
+
+int core_code_page(struct core *c, uint64_t addr)
+{
+	return maybe_code(c, addr, 1);
+}
+
 /* The executed-page marks of a RAM region about to be mapped; 0 or -1. */
 int core_tlb_region(struct region *r)
 {

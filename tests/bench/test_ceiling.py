@@ -29,14 +29,27 @@ def ticks_per_interrupt(m, counter, ticks=600_000):
     return (m.ticks - t0) / (counter() - n0)
 
 
-def test_storm_ceiling_runs_the_storms_interrupt_path():
+def storm_path_ticks():
+    """Ticks one interrupt of the virt storm at 1/100 takes in irqsim (saturated)."""
     line = bench.BOARDS["virt"]
     sc = Scenario(board="virt", ticks=1, seed=1, sources=[Source("periodic", [line], period=100)])
     m = storm.prepare_machine(sc, trace=False)
     count = m.symbols["handled_count"]
     per = ticks_per_interrupt(m, lambda: count.read("<64I")[line])
     assert per == pytest.approx(round(per), abs=0.05)      # saturated: one path per interrupt
-    rounds, _ = bench.storm_ceiling(count=round(per) * ROUNDS)
+    return round(per)
+
+
+def test_storm_ceiling_runs_the_storms_interrupt_path():
+    rounds, _ = bench.storm_ceiling(count=storm_path_ticks() * ROUNDS)
+    assert rounds == ROUNDS
+
+
+def test_engine_ceiling_runs_the_storms_interrupt_path():
+    rounds, _ = bench.engine_ceiling(count=storm_path_ticks() * ROUNDS)
+    # one trap per path (the first is taken before any instruction runs), mret included
+    assert rounds == ROUNDS + 1
+    rounds, _ = bench.engine_ceiling(rounds=ROUNDS)
     assert rounds == ROUNDS
 
 

@@ -57,3 +57,19 @@ def test_code_rewritten_through_the_api_runs_anew(target):
     assert m.call(ram) == 1
     m.mem_write(ram, ret_k(2))
     assert m.call(ram) == 2
+
+
+@pytest.mark.parametrize("board", ["mps2-an385", "virt"])
+def test_writing_data_through_the_api_keeps_its_page_off_the_code_path(board):
+    """Machine.mem_write to a page no code ran from leaves it a data page, whose stores take
+    Unicorn's fast path (dropping translations there, as uc_ctl_remove_cache does, looks the
+    page up as a fetch and would make it executable for good)."""
+    from sim.native import lib
+    m = sim.Machine.demo(board)
+    m.run(ticks=50_000)
+    var = m.symbols["thread_progress"]
+    assert not lib.core_code_page(m._core, var.address)
+    var.write("<I", 7)
+    m.run(ticks=50_000)
+    assert not lib.core_code_page(m._core, var.address)
+    assert lib.core_code_page(m._core, m.symbols["handler_table_handle"].address)

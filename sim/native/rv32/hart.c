@@ -30,10 +30,10 @@
  * How the model sees what the firmware does (each measured on Unicorn 2.1.4; docs/riscv.md):
  * - Every CSR instruction, mret and sret ends a translation block (QEMU 5.0's translator), so
  *   a CSR write to mstatus or mie, an mret or an sret can only be a block's last instruction:
- *   block_info() decodes the last instruction once per block and block_end() acts on it once
- *   the block has retired. A write to mstatus/mie asks for arbitration at the next block
- *   boundary, which is the next instruction; mret records the return. No code hook is needed
- *   for these.
+ *   rv32_block_info() (decode.c) decodes the last instruction once per block and block_end()
+ *   acts on it once the block has retired. A write to mstatus/mie or an mret asks for
+ *   arbitration at the next block boundary, which is the next instruction, when an interrupt
+ *   is takeable there; mret records the return. No code hook is needed for these.
  * - Reads of mip are the only sites watched by code hooks: the image is scanned (at every
  *   halfword, rv32_scan) for them at load, and each gets a single-address code hook. An
  *   instruction that starts at a hooked address is the one the scan matched, so stray matches
@@ -67,30 +67,13 @@
 #include "hart.h"
 #include "../snapshot.h"
 
-/* CSR numbers (table 2.5) */
-#define CSR_MSTATUS 0x300
-#define CSR_MIE 0x304
-#define CSR_MIP 0x344
-
-/* Instruction encodings */
-#define INSN_MRET 0x30200073u
-#define INSN_SRET 0x10200073u
-#define OPC_SYSTEM 0x73u
-
 #define MAX_DEPTH 64
 #define MAX_SITES 4096
 #define TRAP_LOOP_LIMIT 16
 #define TRAP_LOOP_TICKS 256
 #define DONE_MAX 8
 
-/* What a block's last instruction asks of the model once it has retired (arch.h block_end):
- * BLOCK_END_HART, a CSR write to mstatus or mie that may set bits, or an sret;
- * BLOCK_END_MRET, an mret; BLOCK_END_CLEAR, csrrc/csrrci on mstatus or mie;
- * BLOCK_END_CLEARI + uimm, `csrrci rd, mstatus, uimm` (known bits cleared). */
-enum { BLOCK_END_HART = 1, BLOCK_END_MRET, BLOCK_END_CLEAR, BLOCK_END_CLEARI = 32 };
-
 enum resume { RESUME_NONE, RESUME_STORE, RESUME_MIP };
-enum site { SITE_NONE, SITE_CSR_WRITE, SITE_CSR_CLEAR, SITE_MIP_READ, SITE_MRET, SITE_SRET };
 
 struct hart {
 	uint32_t mip;                    /* MSIP, MTIP, MEIP as the CLINT and PLIC drive them */
@@ -193,8 +176,8 @@ void hart_input(struct core *c, uint32_t bit, int level)
 		return;
 	uint32_t old = h->mip;
 	h->mip = level ? old | bit : old & ~bit;
-	if (h->mip != old)
-		c->need_check = 1;
+	if (h->mip & ~old)
+		c->need_check = 1;   /* (an input going low cannot make an interrupt takeable) */
 }
 
 int hart_masks(struct core *c, uint32_t bit)
@@ -421,9 +404,16 @@ static void service(struct core *c, uint64_t pc)
 static void hart_device_written(struct core *c)
 {
 	struct hart *h = c->cpu;
-	if (!c->in_api && h->resume == RESUME_NONE && takeable_in(c, NULL, NULL)) {
+	if (c->in_api || h->resume != RESUME_NONE)
+		return;
+	if (takeable_in(c, NULL, NULL)) {
 		h->resume = RESUME_STORE;
 		uc_emu_stop(c->uc);
+	} else {
+		/* nothing is takeable now, so nothing is at the next boundary either: until then
+		 * only the inputs (hart_input), a CSR write or mret (block_end) can change that,
+		 * and each asks again (core_device_written asked for arbitration in general) */
+		c->need_check = 0;
 	}
 }
 
@@ -442,8 +432,7 @@ static void on_mret(struct core *c)
 {
 	struct hart *h = c->cpu;
 	h->mrets++;
-	h->sync_chain = 0;
-	c->need_check = 1;       /* MIE <- MPIE may let a pending interrupt in */
+	h->sync_chain = 0;       /* (MIE <- MPIE may let a pending interrupt in: block_end asks) */
 	if (!h->depth)
 		return;              /* an mret outside any trap (to drop privilege): no event */
 	return_done(c, depth_slot(h));
@@ -515,25 +504,6 @@ static int resume(struct core *c)
 
 /* ---- the instructions the model must see: CSR writes, mret, sret, reads of mip ------------ */
 
-static int site_kind(uint32_t w)
-{
-	if (w == INSN_MRET)
-		return SITE_MRET;
-	if (w == INSN_SRET)
-		return SITE_SRET;
-	if ((w & 0x7F) != OPC_SYSTEM)
-		return SITE_NONE;
-	uint32_t f3 = (w >> 12) & 7, csr = w >> 20, rd = (w >> 7) & 31, rs1 = (w >> 15) & 31;
-	if (f3 == 0 || f3 == 4)
-		return SITE_NONE;
-	int writes = (f3 & 3) == 1 || rs1 != 0;   /* csrrw(i) always; csrrs/c(i) with a source */
-	if ((csr == CSR_MSTATUS || csr == CSR_MIE) && writes)
-		return (f3 & 3) == 3 ? SITE_CSR_CLEAR : SITE_CSR_WRITE;
-	if (csr == CSR_MIP && rd != 0)
-		return SITE_MIP_READ;
-	return SITE_NONE;
-}
-
 /* A read of mip (the only site watched by a code hook): stops before the instruction, and
  * resume() emulates it with the machine bits filled in. */
 static void hook_site(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
@@ -560,7 +530,7 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 	for (uint32_t off = 0; off + 4 <= size; off += 2) {
 		uint32_t w = (uint32_t)(p[off] | p[off + 1] << 8 | p[off + 2] << 16) |
 			     (uint32_t)p[off + 3] << 24;
-		if (site_kind(w) != SITE_MIP_READ)
+		if (rv32_site_kind(w) != SITE_MIP_READ)
 			continue;
 		int dup = 0;
 		for (int i = 0; i < h->nsites && !dup; i++)
@@ -577,37 +547,12 @@ int rv32_scan(struct core *c, uint64_t addr, uint32_t size)
 	return h->nsites;
 }
 
-/* The instruction count of the block p[0, size) and what its last instruction asks of the
- * model once it has retired: every CSR instruction, mret and sret ends a translation block, so
- * a CSR write to mstatus or mie, an mret or an sret can only be a block's last instruction. */
-static uint32_t block_info(const uint8_t *p, uint32_t size, uint8_t *end)
-{
-	uint32_t n = 0, off = 0, last = 0;
-	while (off < size) {
-		last = off;
-		off += (p[off] & 3) == 3 ? 4 : 2;
-		n++;
-	}
-	*end = BLOCK_END_NONE;
-	if (n && (p[last] & 3) == 3 && last + 4 <= size) {
-		uint32_t w = (uint32_t)(p[last] | p[last + 1] << 8 | p[last + 2] << 16) |
-			     (uint32_t)p[last + 3] << 24;
-		int k = site_kind(w);
-		if (k == SITE_CSR_CLEAR && (w >> 20) == CSR_MSTATUS && ((w >> 12) & 7) == 7)
-			*end = (uint8_t)(BLOCK_END_CLEARI + ((w >> 15) & 31));   /* csrrci: uimm */
-		else
-			*end = k == SITE_MRET ? BLOCK_END_MRET
-			     : k == SITE_CSR_WRITE || k == SITE_SRET ? BLOCK_END_HART
-			     : k == SITE_CSR_CLEAR ? BLOCK_END_CLEAR : BLOCK_END_NONE;
-	}
-	return n;
-}
-
 /* The block that just ran ended with a CSR write to mstatus or mie, an sret or an mret: the
- * hart state changed, and an interrupt may have become takeable (arbitrate now: the block
- * boundary is the next instruction). Clearing bits (csrrc, csrrci) cannot make one takeable:
- * no arbitration, and csrrci on mstatus, which clears known bits, keeps the state known, as
- * does mret, whose effect follows from the state before it. */
+ * hart state changed, and an interrupt may have become takeable (arbitration at the block
+ * boundary, the next instruction, when one is). Clearing bits (csrrc, csrrci) cannot make one
+ * takeable; csrrci on mstatus, which clears known bits, keeps the state known, as do mret,
+ * whose effect follows from the state before it, and a write to mstatus or mie, after which
+ * that CSR is read again. */
 static void block_end(struct core *c, int end)
 {
 	struct hart *h = c->cpu;
@@ -623,13 +568,21 @@ static void block_end(struct core *c, int end)
 		     MSTATUS_MPIE;
 		h->h_mstatus = ms;
 		h->h_priv = prev == 2 ? PRV_U : prev;
+	} else if ((end == BLOCK_END_MSTATUS || end == BLOCK_END_MIE) && h->hart_valid) {
+		/* a write to an M-mode CSR retired: the hart is in M-mode, and only that CSR
+		 * changed (one read instead of hart_read's four) */
+		if (end == BLOCK_END_MSTATUS)
+			h->h_mstatus = hart_reg(c, UC_RISCV_REG_MSTATUS);
+		else
+			h->h_mie = hart_reg(c, UC_RISCV_REG_MIE);
 	} else {
 		h->hart_valid = 0;
 	}
 	if (end == BLOCK_END_MRET)
 		on_mret(c);
-	else if (end == BLOCK_END_HART)
-		c->need_check = 1;
+	/* arbitration at the next boundary (the next instruction) only when it would take an
+	 * interrupt: what it decides, takeable_in() decides now, with the same state */
+	c->need_check = takeable_in(c, NULL, NULL) != 0;
 }
 
 /* ---- the rest of the architecture ops ------------------------------------------------------ */
@@ -656,15 +609,6 @@ static int wakeable(struct core *c)
 	uint32_t priv, mstatus, mie;
 	hart_now(c, &priv, &mstatus, &mie);
 	return (h->mip & mie) != 0;
-}
-
-/* `j .`: jal x0, 0 (0x0000006F) or c.j 0 (0xA001) (unprivileged spec 2.5, 16.4). */
-static int self_loop(const uint8_t *p, uint32_t size)
-{
-	uint32_t w = (uint32_t)(p[0] | p[1] << 8);
-	if (size == 2)
-		return w == 0xA001;
-	return size == 4 && (w | (uint32_t)(p[2] | p[3] << 8) << 16) == 0x0000006Fu;
 }
 
 /* A `j .` nothing can leave (docs/semantics.md, "Stuck"): in M-mode with mstatus.MIE clear no
@@ -709,7 +653,7 @@ static int restore(struct core *c, struct snap_r *r)
 
 static const struct arch_ops rv32_ops = {
 	.name = "rv32",
-	.block_info = block_info,
+	.block_info = rv32_block_info,
 	.block_end = block_end,
 	.service = service,
 	.intr = hart_intr,
@@ -722,7 +666,7 @@ static const struct arch_ops rv32_ops = {
 	.device_written = hart_device_written,
 	.stop_after_access = hart_stop_after_access,
 	.release = release,
-	.self_loop = self_loop,
+	.self_loop = rv32_self_loop,
 	.stuck = stuck,
 	.save = save,
 	.restore = restore,

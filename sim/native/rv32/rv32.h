@@ -1,7 +1,8 @@
 /* What the files of rv32/ share, internal to it: register access through Unicorn's API, the
  * mstatus fields a trap changes (Privileged Architecture 3.1.6.1), the saved CPU context
- * through which a trap's CSR writes go in (context.c), and the trap entry that the
- * exceptions Unicorn reports (exception.c) go to (hart.c).
+ * through which a trap's CSR writes go in (context.c), the decoding of the instructions the
+ * model must see (decode.c), and the trap entry that the exceptions Unicorn reports
+ * (exception.c) go to (hart.c).
  */
 #ifndef SIM_NATIVE_RV32_RV32_H_
 #define SIM_NATIVE_RV32_RV32_H_
@@ -66,6 +67,32 @@ uint32_t hart_context_csr(const struct hart_context *x, int field);
  * has just saved the context (hart_context_save returned 1). */
 void hart_trap_csrs(struct core *c, struct hart_context *x, int saved, uint32_t old, uint32_t nv,
 		    uint32_t epc, uint32_t cause, uint32_t tval);
+
+/* CSR numbers (table 2.5) */
+#define CSR_MSTATUS 0x300
+#define CSR_MIE 0x304
+#define CSR_MIP 0x344
+
+/* Instruction encodings */
+#define INSN_MRET 0x30200073u
+#define INSN_SRET 0x10200073u
+#define OPC_SYSTEM 0x73u
+
+/* What a block's last instruction asks of the model once it has retired (arch.h block_end):
+ * BLOCK_END_MSTATUS / BLOCK_END_MIE, a CSR write to mstatus / mie that may set bits;
+ * BLOCK_END_HART, an sret;
+ * BLOCK_END_MRET, an mret; BLOCK_END_CLEAR, csrrc/csrrci on mstatus or mie;
+ * BLOCK_END_CLEARI + uimm, `csrrci rd, mstatus, uimm` (known bits cleared). */
+enum { BLOCK_END_HART = 1, BLOCK_END_MRET, BLOCK_END_CLEAR, BLOCK_END_MSTATUS, BLOCK_END_MIE,
+       BLOCK_END_CLEARI = 32 };
+
+enum site { SITE_NONE, SITE_CSR_WRITE, SITE_CSR_CLEAR, SITE_MIP_READ, SITE_MRET, SITE_SRET };
+
+/* decode.c: the site an instruction is (SITE_*); a block's instruction count and block-end code
+ * (arch.h block_info); a block that is one branch to itself (arch.h self_loop) */
+int rv32_site_kind(uint32_t w);
+uint32_t rv32_block_info(const uint8_t *p, uint32_t size, uint8_t *end);
+int rv32_self_loop(const uint8_t *p, uint32_t size);
 
 /* ---- hart.c, exception.c ------------------------------------------------------------------ */
 
