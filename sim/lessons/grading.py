@@ -26,6 +26,9 @@ class Verdict:
     board: str
     answer: Path
     items: list = field(default_factory=list)     # [(right: bool, text)]
+    # what the mistake detectors found in the answer's run (docs/mistakes.md): shown beside
+    # the judgement, not part of it
+    mistakes: list = field(default_factory=list)  # [text]
 
     @property
     def ok(self) -> bool:
@@ -35,13 +38,15 @@ class Verdict:
         head = (f"lesson {self.lesson.number} ({self.lesson.title}) on {self.board}: "
                 f"{self.answer}")
         rows = [f"  {'right' if ok else 'WRONG'}: {text}" for ok, text in self.items]
+        rows += [f"  mistake: {text}" for text in self.mistakes]
         tail = ("PASS: the answer is right" if self.ok else
                 f"FAIL: {sum(not ok for ok, _ in self.items)} of {len(self.items)} wrong")
         return "\n".join([head, *rows, tail])
 
     def to_dict(self) -> dict:
         return {"lesson": self.lesson.number, "board": self.board, "answer": str(self.answer),
-                "ok": self.ok, "items": [{"right": ok, "text": t} for ok, t in self.items]}
+                "ok": self.ok, "items": [{"right": ok, "text": t} for ok, t in self.items],
+                "mistakes": list(self.mistakes)}
 
 
 @dataclass
@@ -136,7 +141,7 @@ def check_answer(lesson, path: Path, board: str | None = None, html=None) -> Ver
     if run.failure is None and run.stop is not None and run.stop.reason != "ticks":
         items.append((False, f"the run stopped early, at tick {run.m.ticks:,} of {sc.ticks:,} "
                              f"({run.stop.reason}: {run.stop.detail})"))
-    return Verdict(lesson, board, path, items)
+    return Verdict(lesson, board, path, items, [x.text for x in run.m.mistakes()])
 
 
 def write_page(lesson, board: str | None, html) -> str:

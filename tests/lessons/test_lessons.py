@@ -60,6 +60,18 @@ def test_a_typical_wrong_answer_fails_with_its_explanation(lesson, wrong, board)
     assert any(wrong.expect in t for t in wrong_lines), v.format()
 
 
+@pytest.mark.parametrize("board", ["mps2-an385", "virt"])
+def test_a_check_shows_what_the_mistake_detectors_found_in_the_answers_run(board):
+    livelock = next(x for x in ALL if x.name.endswith("livelock"))
+    wrong = next(w for w in livelock.wrong if w.file.stem == "never_clears")
+    v = lessons.check(livelock.number, wrong.file, board)
+    assert any(t.startswith("line 6: a level source its handler") and "never clears" in t
+               for t in v.mistakes), v.format()
+    assert "  mistake: line 6: a level source" in v.format()
+    right = lessons.check(livelock.number, livelock.reference, board)
+    assert right.ok and right.mistakes == [], right.format()
+
+
 C_LESSONS = [x for x in ALL if x.answer == "c"]
 HOSTILE = {
     "exit": '#include "semihost.h"\n{sig} {{ semihost_exit(3); }}\n',
