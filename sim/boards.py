@@ -190,7 +190,8 @@ def _parse(d: dict, path: Path) -> Board:
         regions.append(r)
     ctrl = need("controller", dict)
     unknown(ctrl, adapter.controller_keys, "controller.")
-    adapter.check_controller(ctrl, lambda key, typ: need(key, typ, ctrl, "controller."), bad)
+    adapter.check_controller(ctrl, lambda key, typ: need(key, typ, ctrl, "controller."), bad,
+                             cpu=cpu)
     devices = d.get("devices", [])
     if not isinstance(devices, list) or not all(isinstance(e, dict) for e in devices):
         raise bad("devices must be [[devices]] tables")

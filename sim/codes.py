@@ -60,6 +60,7 @@ FAULT_CAUSES = {
     lib.FAULT_TRAP_LOOP: "trap loop: the trap handler traps again at once",
     lib.FAULT_MISALIGNED: "misaligned access",
     lib.FAULT_INVSTATE: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
+    lib.FAULT_NOCP: "FP instruction with the FPU disabled (CPACR)",
 }
 
 # ---- storms (api.h; sim/native/storm/) ------------------------------------------------------

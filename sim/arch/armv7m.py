@@ -1,4 +1,4 @@
-"""ARMv7-M (Cortex-M3): the adapter, and the NVIC view of the native model (sim/native/armv7m/).
+"""ARMv7-M (Cortex-M3, M4F, M7): the adapter, and the NVIC view of the native model (sim/native/armv7m/).
 
     m = sim.Machine.demo("mps2-an385")
     m.pulse_irq(3, at=10_000)
@@ -80,9 +80,12 @@ class Armv7m(Arch):
     controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
+    # extra ticks of the FP context (cores with an FPU): an entry that stacks s0-s15 and FPSCR
+    # (eager, FPCCR.LSPEN = 0), a return that unstacks them, a lazy preservation
+    FP_EXCEPTION_TICKS = ("fp_entry", "fp_return", "fp_lazy")
     EXCEPTION_TICKS_MAX = 1000
 
-    def check_controller(self, ctrl, need, bad):
+    def check_controller(self, ctrl, need, bad, cpu=""):
         if need("kind", str) != "nvic":
             raise bad("controller.kind must be \"nvic\" on armv7m")
         n = need("num_irq", int)
@@ -92,10 +95,16 @@ class Armv7m(Arch):
         if not 2 <= bits <= 8:
             raise bad(f"controller.prio_bits must be 2..8 (ARMv7-M; got {bits})")
         costs = need("exception_ticks", dict) if "exception_ticks" in ctrl else {}
+        fpu = ARMV7M_CPUS.get(cpu, ARMV7M_CPUS["cortex-m3"]).fpu
+        allowed = self.EXCEPTION_TICKS + (self.FP_EXCEPTION_TICKS if fpu else ())
         for k, v in costs.items():
-            if k not in self.EXCEPTION_TICKS:
+            if k in self.FP_EXCEPTION_TICKS and not fpu:
+                raise bad(f"controller.exception_ticks.{k} is an FP context cost, and cpu "
+                          f"{cpu!r} has no FPU; remove it or pick a core with one (cortex-m4f, "
+                          "cortex-m7)")
+            if k not in allowed:
                 raise bad(f"unknown key controller.exception_ticks.{k}; allowed: "
-                          f"{', '.join(self.EXCEPTION_TICKS)}")
+                          f"{', '.join(allowed)}")
             if not is_int(v) or not 0 <= v <= self.EXCEPTION_TICKS_MAX:
                 raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
                           f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
@@ -116,7 +125,13 @@ class Armv7m(Arch):
         cpu = ARMV7M_CPUS[m.board.cpu]
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
                                                "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
-        if lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof):
+        r = lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof)
+        if r == -3:
+            raise ConfigError(f"board {m.board.name}: cpu {m.board.cpu} has an FPU, and this "
+                              f"Unicorn ({unicorn.__version__}) keeps its FP state where the "
+                              "model does not find it (sim/native/armv7m/fpu.c, fp_probe); use "
+                              "the pinned unicorn version")
+        if r:
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
         r = lib.armv7m_reset(m._core)
@@ -131,14 +146,21 @@ class Armv7m(Arch):
                                 "the vector table at the start of flash?", pc=0)
         costs = self.exception_ticks(c)
         lib.armv7m_set_costs(m._core, costs["entry"], costs["tail_chain"], costs["return"])
+        if cpu.fpu:
+            lib.armv7m_set_fp_costs(m._core, costs["fp_entry"], costs["fp_return"],
+                                    costs["fp_lazy"])
         m.nvic = Nvic(m)
 
     def exception_ticks(self, controller):
         """Stacking and vector fetch 12, tail-chain 6, unstacking 10 (Arm's Cortex-M3 cycle
         counts, zero wait states) unless the board's controller.exception_ticks says."""
         costs = controller.get("exception_ticks", {})
+        # FP context (Arm application note AN298, "Cortex-M4(F) Lazy Stacking and Context
+        # Switching"): an entry that stacks the FP registers takes 29 cycles instead of 12, 17
+        # more for the 17 words; unstacking them and a lazy preservation move the same 17 words
         return {"entry": costs.get("entry", 12), "tail_chain": costs.get("tail_chain", 6),
-                "return": costs.get("return", 10)}
+                "return": costs.get("return", 10), "fp_entry": costs.get("fp_entry", 17),
+                "fp_return": costs.get("fp_return", 17), "fp_lazy": costs.get("fp_lazy", 17)}
 
     def nesting(self, m):
         return m.nvic.nesting()
@@ -254,6 +276,7 @@ class Nvic:
     def __init__(self, m):
         self._m = m
         self.num_irq = m.board.controller["num_irq"]
+        self.has_fpu = bool(ARMV7M_CPUS[m.board.cpu].fpu)
 
     def _snapshot(self):
         n = ARMV7M_EXC_IRQ0 + self.num_irq
@@ -301,7 +324,17 @@ class Nvic:
         self.irq(line)              # checks the range
         return self._m.line_masked(line)
 
+    def fp(self) -> dict:
+        """The FP context (cores with an FPU): extended_frames, eager_saves, lazy_saves,
+        ticks, and the SCB's cpacr, fpccr, fpcar, fpdscr (struct fp_counters)."""
+        return read_struct(lib.armv7m_fp_counters, self._m, "struct fp_counters")
+
     def nesting(self) -> dict:
         c = self.counters()
-        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
-                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
+        out = {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
+               "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
+        if self.has_fpu:
+            f = self.fp()
+            out.update(fp_extended_frames=f["extended_frames"], fp_eager_saves=f["eager_saves"],
+                       fp_lazy_saves=f["lazy_saves"], fp_ticks=f["ticks"])
+        return out

@@ -54,9 +54,10 @@ class Arch:
     # the cores a board's `cpu` key may name (the first is the default); empty: any name
     cpus: tuple = ()
 
-    def check_controller(self, ctrl: dict, need, bad) -> None:
-        """Checks a board file's [controller] table `ctrl`: `need(key, type)` reads a required key
-        (type-checked), `bad(message)` is the ConfigError naming the file to raise."""
+    def check_controller(self, ctrl: dict, need, bad, cpu: str = "") -> None:
+        """Checks a board file's [controller] table `ctrl` for core `cpu`: `need(key, type)`
+        reads a required key (type-checked), `bad(message)` is the ConfigError naming the file
+        to raise."""
         raise NotImplementedError
 
     def num_lines(self, controller: dict) -> int:

@@ -118,7 +118,8 @@ enum fault_cause {
 	FAULT_NO_TRAP_VECTOR = 10,/* RISC-V: trap with mtvec unusable */
 	FAULT_TRAP_LOOP = 11,     /* RISC-V: trap taken at the trap vector itself, repeatedly */
 	FAULT_MISALIGNED = 13,    /* misaligned access */
-	FAULT_INVSTATE = 14       /* Cortex-M: execution with EPSR.T = 0 */
+	FAULT_INVSTATE = 14,      /* Cortex-M: execution with EPSR.T = 0 */
+	FAULT_NOCP = 15           /* Cortex-M: an FP instruction that CPACR does not allow */
 };
 
 /* Numbering of trace records (the `num` field) */
@@ -365,6 +366,19 @@ void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32
 void armv7m_counters(struct core *c, struct nvic_counters *out);
 /* 1 and *out when a priority write has lost low bits (the first one since armv7m_init), else 0. */
 int armv7m_prio_note(struct core *c, struct prio_note *out);
+/* The FP context (cores with an FPU, armv7m/fpu.c): counters since armv7m_init and the
+ * SCB's FP registers. */
+struct fp_counters {
+	uint64_t extended_frames;  /* exception entries that stacked an extended (FP) frame */
+	uint64_t eager_saves;      /* ... of which wrote s0-s15 and FPSCR at entry (LSPEN = 0) */
+	uint64_t lazy_saves;       /* lazy preservations: a handler's first FP instruction */
+	uint64_t ticks;            /* ticks charged for FP stacking, unstacking and preservation */
+	uint32_t cpacr, fpccr, fpcar, fpdscr;
+};
+void armv7m_fp_counters(struct core *c, struct fp_counters *out);
+/* Extra ticks: an entry that stacks the FP registers (eager), a return that unstacks them, a
+ * lazy preservation. */
+void armv7m_set_fp_costs(struct core *c, uint32_t entry_eager, uint32_t return_fp, uint32_t lazy);
 /* The fault status registers (B3.2.15-19): out = {CFSR, HFSR, MMFAR, BFAR}. */
 void armv7m_fault_status(struct core *c, uint32_t *out);
 

@@ -59,6 +59,14 @@
 #define MMFAR 0xD34         /* MemManage Fault Address (B3.2.18) */
 #define BFAR 0xD38          /* BusFault Address (B3.2.19) */
 #define STIR 0xF00          /* Software Triggered Interrupt (B3.4.3) */
+#define CPACR 0xD88         /* Coprocessor Access Control (B3.2.20) */
+#define FPCCR 0xF34         /* FP Context Control (B3.2.21) */
+#define FPCAR 0xF38         /* FP Context Address (B3.2.22) */
+#define FPDSCR 0xF3C        /* FP Default Status Control (B3.2.23) */
+#define MVFR0 0xF40         /* Media and FP Feature 0-2 (B4.6) */
+#define MVFR1 0xF44
+#define MVFR2 0xF48
+#define FP_SENTINEL 0xE00   /* reserved SCS words fpu.c points the engine's FPCAR at */
 
 #define ICSR_NMIPENDSET (1u << 31)
 #define ICSR_PENDSVSET (1u << 28)
@@ -79,7 +87,20 @@
 #define CFSR_UNDEFINSTR (1u << 16)
 #define CFSR_INVSTATE (1u << 17)
 #define CFSR_INVPC (1u << 18)
+#define CFSR_NOCP (1u << 19)
 #define CFSR_UNALIGNED (1u << 24)
+#define FPCCR_LSPACT (1u << 0)
+#define FPCCR_USER (1u << 1)
+#define FPCCR_THREAD (1u << 3)
+#define FPCCR_HFRDY (1u << 4)
+#define FPCCR_MMRDY (1u << 5)
+#define FPCCR_BFRDY (1u << 6)
+#define FPCCR_MONRDY (1u << 8)
+#define FPCCR_LSPEN (1u << 30)
+#define FPCCR_ASPEN (1u << 31)
+#define FPCCR_WRITABLE (FPCCR_ASPEN | FPCCR_LSPEN | FPCCR_MONRDY | FPCCR_BFRDY | FPCCR_MMRDY | \
+			FPCCR_HFRDY | FPCCR_THREAD | FPCCR_USER | FPCCR_LSPACT)
+#define CONTROL_FPCA (1u << 2)
 #define HFSR_FORCED (1u << 30)
 #define SYST_ENABLE (1u << 0)
 #define SYST_TICKINT (1u << 1)
@@ -89,6 +110,16 @@
 #define XPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
 #define XPSR_IT_MASK ((3u << 25) | (0x3Fu << 10))
+
+/* The FP extension's state (fpu.c), by meaning. */
+struct v7m_fp {
+	uint32_t cpacr, fpccr, fpcar, fpdscr;   /* the SCB's registers (B3.2.20-23) */
+	int armed;                           /* the engine's LSPACT is set: FP traps (fpu.c) */
+	int rearm;                           /* ... to be set again at the next block boundary */
+	int sink;                            /* the helper's further sentinel words are due */
+	uint32_t cost_entry_eager, cost_return_fp, cost_lazy;  /* extra ticks */
+	uint64_t ext_frames, eager_saves, lazy_saves, ticks;    /* counters */
+};
 
 struct armv7m {
 	struct m_profile profile;            /* the core: architecture version, FPU, VTOR, SysTick */
@@ -112,6 +143,8 @@ struct armv7m {
 	uint64_t taken, tailchains, preemptions;
 	struct prio_note prio_note;          /* the first priority write that lost low bits ... */
 	int prio_noted;                      /* ... once this is set */
+	struct v7m_fp fp;                    /* the FP extension, when profile.fpu */
+	void *fp_env;                        /* fpu.c's engine side (not in snapshots) */
 };
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
@@ -168,6 +201,22 @@ void v7m_set_pending_at(struct core *c, int e, uint32_t source, uint64_t tick, u
 void v7m_set_pending(struct core *c, int e, uint32_t source);
 /* The firmware cleared exception e's pending state (ICPR, PENDSVCLR, PENDSTCLR). */
 void v7m_unpend(struct core *c, int e);
+
+/* Takes fault `f` at `pc` (B1.5.6), escalated or locked up as B1.5.15-16 say. */
+int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause);
+
+/* fpu.c: the FP extension (B1.5.6-8, B3.2.20-23); each a no-op or 0 without an FPU */
+int v7m_fp_init(struct core *c);
+void v7m_fp_free(struct armv7m *a);
+void v7m_fp_sync(struct core *c);
+int v7m_fp_read(struct core *c, uint32_t off, uint32_t *v);
+int v7m_fp_write(struct core *c, uint32_t off, uint32_t v);
+int v7m_fp_trap(struct core *c, uint32_t off);
+int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler);
+void v7m_fp_clear_fpca(struct core *c);
+int v7m_fp_pop(struct core *c, uint32_t frame);
+void v7m_fp_service(struct core *c, uint64_t pc);
+int v7m_fp_resume(struct core *c, int charge);
 
 /* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
 int v7m_scs_map(struct core *c);

@@ -208,8 +208,10 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	if (vector_of(c, e, &handler))
 		return -1;
 
-	uint32_t align = (a->ccr & CCR_STKALIGN) && (sp & 4) ? 1 : 0;
-	uint32_t frame = (sp - 0x20u) & ~(align ? 4u : 0u);
+	/* an extended frame (CONTROL.FPCA): 0x68 bytes, always 8-byte aligned (B1.5.7) */
+	int ext = a->profile.fpu && (control & CONTROL_FPCA);
+	uint32_t align = ((a->ccr & CCR_STKALIGN) || ext) && (sp & 4) ? 1 : 0;
+	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u);
 	uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) | (uint32_t)a->cur;
 	uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
 	uint8_t *p = core_host_ptr(c, frame, 32);
@@ -218,8 +220,14 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		return -1;
 	}
 	memcpy(p, words, 32);
+	int fp_ticks = ext ? v7m_fp_push(c, frame, control, from_handler) : 0;
+	if (fp_ticks < 0) {
+		lockup(c, ret, frame, FAULT_STACKING);
+		return -1;
+	}
 
 	uint32_t exc_return = from_handler ? 0xFFFFFFF1u : (control & 2) ? 0xFFFFFFFDu : 0xFFFFFFF9u;
+	exc_return &= ext ? ~0x10u : ~0u;    /* bit 4 = NOT CONTROL.FPCA */
 	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
@@ -239,13 +247,16 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
+	if (ext)
+		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
-	if (exc_return != 0xFFFFFFFDu && frame < a->min_frame_sp)
+	if ((exc_return | 0x10u) != 0xFFFFFFFDu && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
-	c->ticks += a->cost_entry;   /* stacking and vector fetch: the handler starts after it */
+	/* stacking and vector fetch: the handler starts after it */
+	c->ticks += a->cost_entry + (uint32_t)fp_ticks;
 	if (from_handler) {
 		core_trace(c, EV_PREEMPT, (uint16_t)e, (uint32_t)a->cur);
 		a->preemptions++;
@@ -281,7 +292,9 @@ static void arbitrate(struct core *c, uint64_t pc)
 static void armv7m_service(struct core *c, uint64_t pc)
 {
 	systick_advance(c);
-	if (c->need_check || c->recheck_masked)
+	if (__builtin_expect(arm(c)->fp.rearm, 0))
+		v7m_fp_service(c, pc);
+	else if (c->need_check || c->recheck_masked)
 		arbitrate(c, pc);
 }
 
@@ -308,7 +321,7 @@ static int fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint3
 }
 
 /* Takes fault `f` as a new exception (PushStack), or escalated / locked up as above. */
-static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
 {
 	f = fault_target(c, f, pc, addr, cause);
 	return f ? exc_entry(c, f, (uint32_t)pc) : -1;
@@ -340,6 +353,8 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 	/* the new handler returns through the same frame: LR = the same EXC_RETURN */
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
+	if (a->profile.fpu)
+		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->ticks += a->cost_tailchain;
@@ -368,12 +383,14 @@ static void exc_return(struct core *c, uint32_t excret)
 		/* in thread mode 0xFxxxxxxx is no EXC_RETURN: the branch fetches from the
 		 * Execute Never system region (B3.1), an instruction access fault */
 		a->cfsr |= CFSR_IBUSERR;
-		take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
+		v7m_take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
 		return;
 	}
-	int to_thread = excret != 0xFFFFFFF1u;
+	/* bit 4 clear (an extended frame: 0xFFFFFFE1/E9/ED) only with an FPU (B1.5.8) */
+	uint32_t basic = a->profile.fpu ? excret | 0x10u : excret;
+	int to_thread = basic != 0xFFFFFFF1u;
 	if (!a->active[e] ||
-	    (excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu) ||
+	    (basic != 0xFFFFFFF1u && basic != 0xFFFFFFF9u && basic != 0xFFFFFFFDu) ||
 	    (to_thread && a->nactive > 1 && !(a->ccr & CCR_NONBASETHRDENA))) {
 		/* a bad value, or a return to thread mode with another exception still active */
 		illegal_return(c, excret, e);
@@ -399,22 +416,28 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	/* PopStack */
 	uint32_t sp;
-	int reg_sp = excret == 0xFFFFFFFDu ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
+	int reg_sp = basic == 0xFFFFFFFDu ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
+	int ext = !(excret & 0x10u);
 	uc_reg_read(c->uc, reg_sp, &sp);
-	uint8_t *p = core_host_ptr(c, sp, 32);
+	uint8_t *p = core_host_ptr(c, sp, ext ? 0x68 : 32);
 	if (!p) {
 		lockup(c, excret, sp, FAULT_STACKING);
 		return;
 	}
 	uint32_t w[8];
 	memcpy(w, p, 32);
-	uint32_t new_sp = sp + 0x20u;
-	if ((a->ccr & CCR_STKALIGN) && (w[7] & XPSR_ALIGN))
+	int fp_ticks = 0;
+	if (ext)
+		fp_ticks = v7m_fp_pop(c, sp);     /* CONTROL.FPCA = 1 */
+	else if (a->profile.fpu)
+		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
+	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
+	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uc_reg_write(c->uc, reg_sp, &new_sp);
 	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	if (excret == 0xFFFFFFFDu) {
+	if (basic == 0xFFFFFFFDu) {
 		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
 		 * write only in privileged thread mode: nPRIV is cleared for it while still in
 		 * handler mode, and restored with the SPSEL write. */
@@ -438,7 +461,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
 	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	c->ticks += a->cost_return;
+	c->ticks += a->cost_return + (uint32_t)(fp_ticks > 0 ? fp_ticks : 0);
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXEC_PRIORITY, (uint16_t)a->cur, (uint32_t)(v7m_active_prio(a) + 256));
@@ -477,7 +500,7 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 			/* SVC that cannot be taken at once escalates (B1.5.15): HardFault, FORCED,
 			 * with SVCall's return address, the next instruction (B1.5.6) */
 			a->hfsr |= HFSR_FORCED;
-			take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
+			v7m_take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
 		}
 		return;
 	}
@@ -497,18 +520,18 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 			return;
 		}
 		/* BKPT with no debugger attached: a DebugMonitor-less HardFault (C1.4) */
-		take_fault(c, EXC_HARDFAULT, pc, pc, FAULT_BKPT);
+		v7m_take_fault(c, EXC_HARDFAULT, pc, pc, FAULT_BKPT);
 		return;
 	}
 	core_charge_partial(c, pc);
 	if (intno == EXCP_INVSTATE) {
 		/* execution with EPSR.T = 0 (a branch to an even address): INVSTATE (B3.2.15) */
 		arm(c)->cfsr |= CFSR_INVSTATE;
-		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
+		v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
 		return;
 	}
 	arm(c)->cfsr |= CFSR_UNDEFINSTR;
-	take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
+	v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
 }
 
 /* emu_start returned after an SCS callback stopped it: the BusFault of an unprivileged
@@ -517,7 +540,11 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 static int armv7m_resume(struct core *c)
 {
 	struct armv7m *a = arm(c);
-	if (!a || !a->scs_fault_addr)
+	if (!a)
+		return 0;
+	if (v7m_fp_resume(c, 1))
+		return 1;
+	if (!a->scs_fault_addr)
 		return 0;
 	uint32_t addr = a->scs_fault_addr, pc;
 	a->scs_fault_addr = 0;
@@ -525,7 +552,7 @@ static int armv7m_resume(struct core *c)
 	core_charge_partial(c, pc);
 	a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
 	a->bfar = addr;
-	take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA);
+	v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA);
 	return 1;
 }
 
@@ -534,28 +561,30 @@ static int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 {
 	struct armv7m *a = arm(c);
 	uint64_t addr = c->mem_fault_seen ? c->mem_fault_addr : pc;
+	if (v7m_fp_resume(c, 0))
+		return 0;        /* an FP load that NOCP forbade faulted: NOCP it is */
 	switch (err) {
 	case UC_ERR_READ_UNALIGNED: case UC_ERR_WRITE_UNALIGNED:
 		a->cfsr |= CFSR_UNALIGNED;      /* UsageFault, not BusFault (B3.2.15) */
-		return take_fault(c, EXC_USAGEFAULT, pc, addr, FAULT_MISALIGNED) < 0 ? -1 : 0;
+		return v7m_take_fault(c, EXC_USAGEFAULT, pc, addr, FAULT_MISALIGNED) < 0 ? -1 : 0;
 	case UC_ERR_READ_UNMAPPED: case UC_ERR_WRITE_UNMAPPED: case UC_ERR_READ_PROT:
 	case UC_ERR_WRITE_PROT:
 		a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
 		a->bfar = (uint32_t)addr;
-		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA) < 0 ? -1 : 0;
+		return v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA) < 0 ? -1 : 0;
 	case UC_ERR_FETCH_UNMAPPED: case UC_ERR_FETCH_PROT: case UC_ERR_FETCH_UNALIGNED:
 		a->cfsr |= CFSR_IBUSERR;
-		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_FETCH) < 0 ? -1 : 0;
+		return v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_FETCH) < 0 ? -1 : 0;
 	case UC_ERR_INSN_INVALID: {
 		uint32_t xpsr = 0;
 		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		if (!(xpsr & XPSR_T)) {
 			/* a branch to an even address left EPSR.T = 0: INVSTATE (B3.2.15) */
 			a->cfsr |= CFSR_INVSTATE;
-			return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE) < 0 ? -1 : 0;
+			return v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE) < 0 ? -1 : 0;
 		}
 		a->cfsr |= CFSR_UNDEFINSTR;
-		return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF) < 0 ? -1 : 0;
+		return v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF) < 0 ? -1 : 0;
 	}
 	default:
 		c->fault_pc = pc;
@@ -643,6 +672,11 @@ static int armv7m_wakeable(struct core *c)
 
 /* ---- the architecture's ops (arch.h) ------------------------------------------------------ */
 
+static void v7m_release(struct core *c)
+{
+	v7m_fp_free(arm(c));
+}
+
 /* Instruction count of the Thumb code p[0, size): a 32-bit Thumb-2 instruction's first
  * halfword is 0b111xx with xx != 00 (A5.1); no block end asks anything of the model. */
 static uint32_t thumb_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
@@ -707,6 +741,7 @@ static const struct arch_ops armv7m_ops = {
 	.current_line = current_line,
 	.self_loop = thumb_self_loop,
 	.stuck = armv7m_stuck,
+	.release = v7m_release,
 	.save = v7m_save,
 	.restore = v7m_restore,
 	.reg_pc = UC_ARM_REG_PC,
@@ -744,6 +779,9 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	core_set_arch(c, &armv7m_ops, a);   /* the core frees `a` from here on */
 	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &nvic_lines, a) || v7m_scs_map(c))
 		return -2;
+	int r = v7m_fp_init(c);
+	if (r)
+		return r == -3 ? -3 : -2;
 	return 0;
 }
 

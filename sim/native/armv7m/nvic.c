@@ -43,7 +43,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 		return (uint32_t)((a->num_irq + 31) / 32 - 1);
 	case SYST_CSR: case SYST_RVR: case SYST_CVR: case SYST_CALIB:
 		return systick_read(c, off);
-	case CPUID: return 0x412FC231u;
+	case CPUID: return a->profile.fpu == 2 ? 0x411FC272u : a->profile.fpu ? 0x410FC240u
+		: 0x412FC231u;
 	case ICSR: {
 		int pend = v7m_highest_pending(a), others = 0, isr = 0;
 		for (int e = EXC_NMI; e < a->nexc; e++) {
@@ -81,6 +82,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 	}
 	if (off >= 0xD40 && off < 0xD80)  /* CPUID feature registers: RAZ is honest enough */
 		return 0;
+	if (v7m_fp_read(c, off, &v))
+		return v;
 	core_guest_error(c, SCS_BASE + off);
 	return 0;
 }
@@ -197,7 +200,8 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 			core_guest_error(c, SCS_BASE + off);
 		break;
 	default:
-		core_guest_error(c, SCS_BASE + off);
+		if (!v7m_fp_write(c, off, v))
+			core_guest_error(c, SCS_BASE + off);
 		return;
 	}
 	c->need_check = 1;
@@ -235,6 +239,8 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	struct core *c = ud;
 	(void)uc;
 	uint32_t off = (uint32_t)offset;
+	if (__builtin_expect(off >= FP_SENTINEL && off < FP_SENTINEL + 0x44, 0) && v7m_fp_trap(c, off))
+		return;    /* the engine's lazy-preservation helper (fpu.c) */
 	if (scs_denied(c, off, 1))
 		return;
 	if (size == 4 && !(off & 3)) {

@@ -24,6 +24,19 @@
 			log_buf[log_n++] = v;                                     \
 	}
 
+/* main() of an image with the table `tests` of test functions: runs tests[test_id], logs 0xEE
+ * and prints the log (for comparison with QEMU's run); 99 for a test_id out of range. */
+#define TESTLOG_MAIN(tests)                                                       \
+	int main(void)                                                            \
+	{                                                                         \
+		if (test_id >= sizeof(tests) / sizeof(tests[0]))                  \
+			return 99;                                                \
+		int r = tests[test_id]();                                         \
+		rec(0xEE);                                                        \
+		log_print(log_buf, log_n);                                        \
+		return r;                                                         \
+	}
+
 /* Prints buf[0..n-1], one 8-digit hex word a line. */
 void log_print(const volatile uint32_t *buf, uint32_t n);
 

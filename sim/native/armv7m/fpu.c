@@ -1,0 +1,488 @@
+/* The FP extension of ARMv7-M (ARMv7-M ARM DDI 0403E, A2.5 and B1.5.6-B1.5.8; the registers
+ * B3.2.20 CPACR, B3.2.21 FPCCR, B3.2.22 FPCAR, B3.2.23 FPDSCR, B4.6 MVFR0-2) for cores whose
+ * profile has an FPU (Cortex-M4F: single precision; Cortex-M7: single and double): CPACR,
+ * FPCCR, FPCAR, FPDSCR and MVFR0-2 in the SCB, the extended exception frame (s0-s15, FPSCR and
+ * a reserved word: 26 words, always 8-byte aligned), EXC_RETURN with bit 4 clear, lazy and
+ * eager FP stacking, the NOCP UsageFault, and unstacking on return. docs/semantics.md
+ * ("Cortex-M4F and Cortex-M7: the FP context") says why it is built this way.
+ *
+ * How it meets Unicorn 2.1.4 (measured, docs/semantics.md): the engine emulates the FP
+ * instructions and does by itself what the architecture does at the first FP instruction of a
+ * context (ExecuteFPCheck: CONTROL.FPCA = 1 and FPSCR from FPDSCR when FPCCR.ASPEN is set), from
+ * FPCCR.ASPEN and FPDSCR in its own CPU state, which we keep equal to ours. It ignores CPACR
+ * (FP is always enabled), and it never performs exception entry, so it never starts a lazy
+ * preservation by itself. But its translator still calls its lazy-preservation helper before
+ * the first FP instruction of a block when LSPACT is set in its state, and that helper writes
+ * the registers to its FPCAR with PC at the FP instruction. So its LSPACT is our trap: set
+ * ("armed") while our FPCCR.LSPACT is set or CPACR does not grant full access, its FPCAR
+ * pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first write lands in
+ * v7m_fp_trap(): a lazy preservation is done there (into our FPCAR), or a NOCP UsageFault
+ * taken (the instruction then still runs in the engine: it is undone, see nocp_undo). FP code
+ * costs nothing extra otherwise: the engine's blocks carry LSPACT in their flags, so only the
+ * first FP instruction after arming pays. The engine's state is reached through a saved CPU
+ * context at the offsets fp_probe() finds and checks (uc_context is opaque).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "armv7m.h"
+
+/* Where the engine's M-profile FP fields lie relative to its FPCCR (QEMU 5.0's CPUARMState
+ * v7m: fpcar[2], fpccr[2], fpdscr[2], cpacr[2], nsacr, in that order; bank 0 non-secure). */
+#define E_FPCAR_S (-4)
+#define E_FPCCR_NS 0
+#define E_FPCCR_S 4
+#define E_FPDSCR_NS 8
+#define E_CPACR_S 20
+#define E_NSACR 24
+#define E_FPCCR_S_BIT (1u << 2)     /* FPCCR.S of v8-M: the engine banks LSPACT by it */
+
+#define FP_SCAN_MAX 512             /* instructions of a block searched for the FP one */
+#define NOCP_MEM_MAX 1024            /* the most a VSTM writes: 255 words */
+
+/* The engine's side, not part of a snapshot (the engine's own state is in its CPU context). */
+struct fp_env {
+	uc_context *ctx;
+	long fpccr;                  /* byte offset of fpccr[0] in the context */
+	/* a NOCP being taken: what the FP instruction (which the engine still runs) changes */
+	int nocp;
+	uint32_t pc, r[15], xpsr, control, fpscr, mem_addr, mem_len;
+	uint64_t d[16];
+	uint8_t mem[NOCP_MEM_MAX];
+};
+
+static int cpacr_allows(struct core *c, uint32_t cpacr)
+{
+	uint32_t cp10 = (cpacr >> 20) & 3, control = 0;
+	if (cp10 == 3)
+		return 1;
+	if (cp10 != 1)
+		return 0;                /* 00 denied, 10 reserved: denied (B3.2.20) */
+	if (arm(c)->cur)
+		return 1;
+	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+	return !(control & 1);       /* privileged access only */
+}
+
+/* Puts our FPCCR.ASPEN, FPDSCR and the trap (armed or not) into the engine's state. */
+void v7m_fp_sync(struct core *c)
+{
+	struct armv7m *a = arm(c);
+	struct fp_env *x = a->fp_env;
+	if (!x)
+		return;
+	uint32_t cp10 = (a->fp.cpacr >> 20) & 3;
+	a->fp.armed = (a->fp.fpccr & FPCCR_LSPACT) || cp10 != 3;
+	if (uc_context_save(c->uc, x->ctx) != UC_ERR_OK)
+		return;
+	uint8_t *b = (uint8_t *)x->ctx + x->fpccr;
+	uint32_t ns = a->fp.fpccr & FPCCR_ASPEN, s, car = SCS_BASE + FP_SENTINEL, cp = 0x00F00000u;
+	memcpy(&s, b + E_FPCCR_S, 4);
+	s = (s & ~(uint32_t)FPCCR_LSPACT) | E_FPCCR_S_BIT | (a->fp.armed ? FPCCR_LSPACT : 0);
+	memcpy(b + E_FPCCR_NS, &ns, 4);
+	memcpy(b + E_FPCCR_S, &s, 4);
+	memcpy(b + E_FPCAR_S, &car, 4);
+	memcpy(b + E_FPDSCR_NS, &a->fp.fpdscr, 4);
+	memcpy(b + E_CPACR_S, &cp, 4);    /* the helper's own CPACR check passes */
+	uc_context_restore(c->uc, x->ctx);
+}
+
+/* Finds the engine's FPCCR in its saved context by its reset values (QEMU's arm_cpu_reset:
+ * non-secure bank ASPEN, secure bank ASPEN | LSPEN | S; NSACR 0xCFF for a core without the
+ * Security Extension), then checks it: LSPACT set there must make an FP instruction call the
+ * preservation helper, which writes to the FPCAR put beside it. 0, or -1 (not found: the
+ * engine is not the one this model knows). */
+static int fp_probe(struct core *c, struct fp_env *x)
+{
+	size_t size = uc_context_size(c->uc);
+	if (uc_context_save(c->uc, x->ctx) != UC_ERR_OK)
+		return -1;
+	const uint8_t *b = (const uint8_t *)x->ctx;
+	x->fpccr = -1;
+	for (size_t off = 0; off + E_NSACR + 4 <= size; off += 4) {
+		uint32_t w[7];
+		memcpy(w, b + off, sizeof(w));
+		if (w[0] == FPCCR_ASPEN && w[1] == (FPCCR_ASPEN | FPCCR_LSPEN | E_FPCCR_S_BIT) &&
+		    w[6] == 0xCFF && off >= 4) {
+			if (x->fpccr >= 0)
+				return -1;   /* not unique: do not guess */
+			x->fpccr = (long)off;
+		}
+	}
+	return x->fpccr >= 0 ? 0 : -1;
+}
+
+int v7m_fp_init(struct core *c)
+{
+	struct armv7m *a = arm(c);
+	a->fp.fpccr = FPCCR_ASPEN | FPCCR_LSPEN;     /* reset values (B3.2.21) */
+	if (!a->profile.fpu)
+		return 0;
+	struct fp_env *x = calloc(1, sizeof(*x));
+	if (!x || uc_context_alloc(c->uc, &x->ctx) != UC_ERR_OK) {
+		free(x);
+		return -1;
+	}
+	if (fp_probe(c, x)) {
+		uc_context_free(x->ctx);
+		free(x);
+		return -3;
+	}
+	a->fp_env = x;
+	v7m_fp_sync(c);
+	return 0;
+}
+
+void v7m_fp_free(struct armv7m *a)
+{
+	struct fp_env *x = a->fp_env;
+	if (x) {
+		uc_context_free(x->ctx);
+		free(x);
+	}
+	a->fp_env = NULL;
+}
+
+/* ---- the SCB's FP registers (B3.2.20-23, B4.6) -------------------------------------------- */
+
+/* 1 and *v for an FP register of this core at SCS offset `off`, else 0. MVFR0-2 as QEMU 7.2's
+ * Cortex-M4 and Cortex-M7 models give them. */
+int v7m_fp_read(struct core *c, uint32_t off, uint32_t *v)
+{
+	struct armv7m *a = arm(c);
+	int dp = a->profile.fpu == 2;
+	if (!a->profile.fpu)
+		return 0;
+	switch (off) {
+	case CPACR: *v = a->fp.cpacr; return 1;
+	case FPCCR: *v = a->fp.fpccr; return 1;
+	case FPCAR: *v = a->fp.fpcar; return 1;
+	case FPDSCR: *v = a->fp.fpdscr; return 1;
+	case MVFR0: *v = dp ? 0x10110221u : 0x10110021u; return 1;
+	case MVFR1: *v = dp ? 0x12000011u : 0x11000011u; return 1;
+	case MVFR2: *v = dp ? 0x00000040u : 0; return 1;
+	}
+	return 0;
+}
+
+int v7m_fp_write(struct core *c, uint32_t off, uint32_t v)
+{
+	struct armv7m *a = arm(c);
+	if (!a->profile.fpu)
+		return 0;
+	switch (off) {
+	case CPACR: a->fp.cpacr = v & 0x00F00000u; break;       /* CP10, CP11 */
+	case FPCCR: a->fp.fpccr = v & FPCCR_WRITABLE; break;
+	case FPCAR: a->fp.fpcar = v & ~7u; return 1;
+	case FPDSCR: a->fp.fpdscr = v & 0x07C00000u; break;     /* AHP, DN, FZ, RMode */
+	case MVFR0: case MVFR1: case MVFR2: return 1;             /* read-only */
+	default: return 0;
+	}
+	v7m_fp_sync(c);
+	return 1;
+}
+
+/* ---- exception entry and return (B1.5.6 PushStack / ExceptionTaken, B1.5.8 PopStack) ------ */
+
+/* s0-s15 and FPSCR, the frame's FP words, from the engine (write = 0) or into it. */
+static void fp_words(struct core *c, uint32_t *w, int write)
+{
+	static const int regs[17] = {
+		UC_ARM_REG_S0, UC_ARM_REG_S1, UC_ARM_REG_S2, UC_ARM_REG_S3, UC_ARM_REG_S4,
+		UC_ARM_REG_S5, UC_ARM_REG_S6, UC_ARM_REG_S7, UC_ARM_REG_S8, UC_ARM_REG_S9,
+		UC_ARM_REG_S10, UC_ARM_REG_S11, UC_ARM_REG_S12, UC_ARM_REG_S13, UC_ARM_REG_S14,
+		UC_ARM_REG_S15, UC_ARM_REG_FPSCR};
+	void *pv[17];
+	for (int i = 0; i < 17; i++)
+		pv[i] = &w[i];
+	if (write)
+		uc_reg_write_batch(c->uc, (int *)regs, pv, 17);
+	else
+		uc_reg_read_batch(c->uc, (int *)regs, pv, 17);
+}
+
+/* PushStack's FP part, after the basic frame went to `frame` (an extended frame: CONTROL.FPCA
+ * was set). Eager (FPCCR.LSPEN = 0): s0-s15 and FPSCR at frame + 0x20..0x63; the reserved word
+ * at 0x64 is not written (QEMU 7.2 leaves it too). Lazy: UpdateFPCCR (B1.5.7): the space stays
+ * reserved, FPCAR = frame + 0x20, LSPACT = 1, and USER, THREAD and the *RDY bits record the
+ * context being preempted. Returns the extra ticks (eager stacking), or -1 on a stacking fault. */
+int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler)
+{
+	struct armv7m *a = arm(c);
+	a->fp.ext_frames++;
+	if (!(a->fp.fpccr & FPCCR_LSPEN)) {
+		uint32_t w[17];
+		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);
+		if (!p)
+			return -1;
+		fp_words(c, w, 0);
+		memcpy(p, w, sizeof(w));
+		a->fp.eager_saves++;
+		a->fp.ticks += a->fp.cost_entry_eager;
+		return (int)a->fp.cost_entry_eager;
+	}
+	int ep = v7m_exec_prio(c, NULL);
+	uint32_t f = a->fp.fpccr & ~(FPCCR_USER | FPCCR_THREAD | FPCCR_HFRDY | FPCCR_MMRDY |
+				      FPCCR_BFRDY | FPCCR_MONRDY);
+	f |= FPCCR_LSPACT;
+	if (!from_handler && (control & 1))
+		f |= FPCCR_USER;
+	if (!from_handler)
+		f |= FPCCR_THREAD;
+	if (ep > -1)
+		f |= FPCCR_HFRDY;
+	if ((a->shcsr & SHCSR_BUSFAULTENA) && ep > exc_prio(a, EXC_BUSFAULT))
+		f |= FPCCR_BFRDY;
+	if ((a->shcsr & SHCSR_MEMFAULTENA) && ep > exc_prio(a, EXC_MEMMANAGE))
+		f |= FPCCR_MMRDY;
+	/* MONRDY stays 0: no DebugMonitor (DEMCR.MON_EN) is modelled */
+	a->fp.fpccr = f;
+	a->fp.fpcar = (frame + 0x20) & ~7u;
+	v7m_fp_sync(c);
+	return 0;
+}
+
+/* ExceptionTaken (B1.5.6) and a tail-chain: the handler starts with no FP context of its own,
+ * CONTROL.FPCA = 0 (written in handler mode, where the engine applies it). */
+void v7m_fp_clear_fpca(struct core *c)
+{
+	uint32_t control;
+	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+	if (control & CONTROL_FPCA) {
+		control &= ~CONTROL_FPCA;
+		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);
+	}
+}
+
+/* PopStack's FP part for an EXC_RETURN with bit 4 clear, still in handler mode, the frame at
+ * `frame`: if LSPACT is still set the handler never used FP and the registers still hold the
+ * preempted context's values, so LSPACT is cleared and nothing is read; else s0-s15 and FPSCR
+ * come back from the frame. Then CONTROL.FPCA = NOT EXC_RETURN<4> (= 1). Returns the extra
+ * ticks, or -1 when the frame cannot be read. */
+int v7m_fp_pop(struct core *c, uint32_t frame)
+{
+	struct armv7m *a = arm(c);
+	int extra = 0;
+	if (a->fp.fpccr & FPCCR_LSPACT) {
+		a->fp.fpccr &= ~FPCCR_LSPACT;
+		v7m_fp_sync(c);
+	} else {
+		uint32_t w[17];
+		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);
+		if (!p)
+			return -1;
+		memcpy(w, p, sizeof(w));
+		fp_words(c, w, 1);
+		extra = (int)a->fp.cost_return_fp;
+		a->fp.ticks += a->fp.cost_return_fp;
+	}
+	uint32_t control;
+	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
+	control |= CONTROL_FPCA;
+	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);
+	return extra;
+}
+
+/* ---- the trap: the first FP instruction while armed (see the head of this file) ---------- */
+
+/* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4). */
+static int is_fp_insn(const uint8_t *p)
+{
+	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8), hw1 = (uint16_t)(p[2] | p[3] << 8);
+	return (hw0 & 0xEC00) == 0xEC00 && ((hw1 >> 9) & 7) == 5;
+}
+
+static const int nocp_regs[17] = {
+	UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+	UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+	UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_CONTROL, UC_ARM_REG_FPSCR};
+
+/* (xPSR is read whole; written back through XPSR_NZCVQG, which keeps the GE bits) */
+static void nocp_regs_io(struct core *c, struct fp_env *x, int write)
+{
+	void *pv[17];
+	for (int i = 0; i < 15; i++)
+		pv[i] = &x->r[i];
+	pv[15] = &x->control;
+	pv[16] = &x->fpscr;
+	if (write)
+		uc_reg_write_batch(c->uc, (int *)nocp_regs, pv, 17);
+	else {
+		uc_reg_read_batch(c->uc, (int *)nocp_regs, pv, 17);
+		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &x->xpsr);
+	}
+	for (int i = 0; i < 16; i++) {
+		if (write)
+			uc_reg_write(c->uc, UC_ARM_REG_D0 + i, &x->d[i]);
+		else
+			uc_reg_read(c->uc, UC_ARM_REG_D0 + i, &x->d[i]);
+	}
+}
+
+/* NOCP (B3.2.15): the FP instruction at `pc` may not run. The engine runs it anyway once the
+ * helper returns: everything it can change is kept here (core and FP registers, APSR,
+ * CONTROL, and the memory a VSTR/VSTM/VPUSH writes, A7.7.256/257), emulation is stopped after
+ * it, and v7m_fp_resume() puts them back and takes the UsageFault at `pc`. */
+static void nocp_begin(struct core *c, struct fp_env *x, uint32_t pc, const uint8_t *insn)
+{
+	x->nocp = 1;
+	x->pc = pc;
+	nocp_regs_io(c, x, 0);
+	x->mem_len = 0;
+	uint16_t hw0 = (uint16_t)(insn[0] | insn[1] << 8), hw1 = (uint16_t)(insn[2] | insn[3] << 8);
+	int p = hw0 >> 8 & 1, u = hw0 >> 7 & 1, w = hw0 >> 5 & 1, l = hw0 >> 4 & 1;
+	uint32_t rn = hw0 & 15, imm = (uint32_t)(hw1 & 0xFF) * 4;
+	if ((hw0 >> 9) == 0x76 && !l && (p || u)) {          /* a store: VSTR, VSTM, VPUSH */
+		uint32_t base = rn == 15 ? ((pc + 4) & ~3u) : rn == 13 ? x->r[13] : x->r[rn];
+		if (p && !w) {                                   /* VSTR */
+			x->mem_addr = u ? base + imm : base - imm;
+			x->mem_len = (hw1 >> 8 & 1) ? 8 : 4;
+		} else {
+			x->mem_addr = p ? base - imm : base;         /* DB or IA */
+			x->mem_len = imm;
+		}
+		const uint8_t *m = x->mem_len ? core_host_ptr(c, x->mem_addr, x->mem_len) : NULL;
+		if (m)
+			memcpy(x->mem, m, x->mem_len);
+		else
+			x->mem_len = 0;  /* device memory: its stores cannot be taken back */
+	}
+	uc_emu_stop(c->uc);
+}
+
+/* A write of the engine's lazy-preservation helper to the sentinel: its first word (s0)
+ * comes before the FP instruction at PC runs (ExecuteFPCheck, B1.5.7 / A2.5.7): CheckVFPEnabled
+ * (NOCP when CPACR denies access now), then PreserveFPState when LSPACT is set: s0-s15 and
+ * FPSCR to FPCAR, LSPACT = 0. The helper then clears the engine's LSPACT, so the trap is
+ * disarmed; it is set again at the next block boundary when CPACR still asks for it (access
+ * for privileged code only). A write there by the guest itself is what it was before. */
+int v7m_fp_trap(struct core *c, uint32_t off)
+{
+	struct armv7m *a = arm(c);
+	struct fp_env *x = a->fp_env;
+	if (!x || off < FP_SENTINEL || off >= FP_SENTINEL + 0x44)
+		return 0;
+	if (off != FP_SENTINEL) {
+		/* the helper's further words (s1-s15, FPSCR), which the first one announced */
+		int mine = a->fp.sink;
+		if (off == FP_SENTINEL + 0x40)
+			a->fp.sink = 0;
+		return mine;
+	}
+	if (!a->fp.armed)
+		return 0;
+	/* The engine's PC is where it last synchronised it in this block, at or before the FP
+	 * instruction: the helper runs before the block's first FP instruction, so that is the
+	 * first one from there (a Thumb-2 32-bit instruction: 0b111xx, xx != 00, A5.1). */
+	uint32_t pc;
+	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+	const uint8_t *insn = NULL;
+	for (int n = 0; n < FP_SCAN_MAX; n++) {
+		const uint8_t *p = core_host_ptr(c, pc, 4);
+		if (!p)
+			break;
+		if (is_fp_insn(p)) {
+			insn = p;
+			break;
+		}
+		pc += ((p[1] >> 3) >= 0x1D) ? 4 : 2;
+	}
+	if (!insn)
+		return 0;
+	a->fp.sink = 1;
+	a->fp.armed = 0;
+	if (!cpacr_allows(c, a->fp.cpacr)) {
+		nocp_begin(c, x, pc, insn);
+		return 1;
+	}
+	if (a->fp.fpccr & FPCCR_LSPACT) {
+		uint32_t w[17];
+		uint8_t *p = core_host_ptr(c, a->fp.fpcar, 0x44);
+		if (!p) {
+			c->fault_pc = pc;
+			c->fault_addr = a->fp.fpcar;
+			c->fault_cause = FAULT_STACKING;   /* (no derived faults: as for stacking) */
+			core_stop(c, STOP_LOCKUP);
+			return 1;
+		}
+		fp_words(c, w, 0);
+		memcpy(p, w, sizeof(w));
+		a->fp.fpccr &= ~FPCCR_LSPACT;
+		a->fp.lazy_saves++;
+		a->fp.ticks += a->fp.cost_lazy;
+		c->ticks += a->fp.cost_lazy;
+	}
+	if (((a->fp.cpacr >> 20) & 3) != 3) {
+		a->fp.rearm = 1;
+		c->need_check = 1;
+	}
+	return 1;
+}
+
+/* At a block boundary (the service op): the trap is set again after a disarming trap that
+ * left CPACR asking for it; the block is looked up again under the new state. */
+void v7m_fp_service(struct core *c, uint64_t pc)
+{
+	struct armv7m *a = arm(c);
+	a->fp.rearm = 0;
+	v7m_fp_sync(c);
+	uint32_t v = (uint32_t)pc | 1u;
+	uc_reg_write(c->uc, UC_ARM_REG_PC, &v);
+	c->pc_redirected = 1;
+}
+
+/* Emulation stopped after an FP instruction that NOCP forbade: undone, and the UsageFault
+ * taken at it (NOCP, B3.2.15). `charge`: the instructions before it are still to be charged.
+ * 1 when it did so. */
+int v7m_fp_resume(struct core *c, int charge)
+{
+	struct armv7m *a = arm(c);
+	struct fp_env *x = a->fp_env;
+	if (!x || !x->nocp)
+		return 0;
+	x->nocp = 0;
+	if (x->mem_len) {
+		uint8_t *m = core_host_ptr(c, x->mem_addr, x->mem_len);
+		if (m)
+			memcpy(m, x->mem, x->mem_len);
+	}
+	/* CONTROL back through handler mode: the engine ignores an unprivileged CONTROL write,
+	 * and the instruction may have set FPCA */
+	uint32_t xpsr, view, ctl = x->control;
+	uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+	view = (xpsr & ~0x1FFu) | EXC_HARDFAULT;
+	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &view);
+	nocp_regs_io(c, x, 1);
+	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &ctl);
+	uc_reg_write(c->uc, UC_ARM_REG_XPSR_NZCVQG, &x->xpsr);
+	v7m_rebuild_hflags(c);
+	uint32_t pc = x->pc | 1u;
+	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+	if (charge)
+		core_charge_partial(c, x->pc);
+	v7m_fp_sync(c);                   /* armed again: CPACR still denies */
+	a->cfsr |= CFSR_NOCP;
+	v7m_take_fault(c, EXC_USAGEFAULT, x->pc, x->pc, FAULT_NOCP);
+	return 1;
+}
+
+/* ---- costs and counters (api.h) ----------------------------------------------------------- */
+
+void armv7m_set_fp_costs(struct core *c, uint32_t entry_eager, uint32_t return_fp, uint32_t lazy)
+{
+	struct armv7m *a = arm(c);
+	a->fp.cost_entry_eager = entry_eager;
+	a->fp.cost_return_fp = return_fp;
+	a->fp.cost_lazy = lazy;
+}
+
+void armv7m_fp_counters(struct core *c, struct fp_counters *out)
+{
+	struct armv7m *a = arm(c);
+	*out = (struct fp_counters){
+		.extended_frames = a->fp.ext_frames, .eager_saves = a->fp.eager_saves,
+		.lazy_saves = a->fp.lazy_saves, .ticks = a->fp.ticks,
+		.cpacr = a->fp.cpacr, .fpccr = a->fp.fpccr, .fpcar = a->fp.fpcar,
+		.fpdscr = a->fp.fpdscr,
+	};
+}
