@@ -115,7 +115,7 @@
 struct v7m_fp {
 	uint32_t cpacr, fpccr, fpcar, fpdscr;   /* the SCB's registers (B3.2.20-23) */
 	int armed;                           /* the engine's LSPACT is set: FP traps (fpu.c) */
-	int rearm;                           /* ... to be set again at the next block boundary */
+	int hook_change;                     /* the NOCP check is to be installed or removed */
 	int sink;                            /* the helper's further sentinel words are due */
 	uint32_t cost_entry_eager, cost_return_fp, cost_lazy;  /* extra ticks */
 	uint64_t ext_frames, eager_saves, lazy_saves, ticks;    /* counters */
@@ -215,8 +215,8 @@ int v7m_fp_trap(struct core *c, uint32_t off);
 int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler);
 void v7m_fp_clear_fpca(struct core *c);
 int v7m_fp_pop(struct core *c, uint32_t frame);
-void v7m_fp_service(struct core *c, uint64_t pc);
-int v7m_fp_resume(struct core *c, int charge);
+int v7m_fp_run_start(struct core *c);
+int v7m_fp_resume(struct core *c);
 
 /* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
 int v7m_scs_map(struct core *c);

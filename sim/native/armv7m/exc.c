@@ -292,9 +292,7 @@ static void arbitrate(struct core *c, uint64_t pc)
 static void armv7m_service(struct core *c, uint64_t pc)
 {
 	systick_advance(c);
-	if (__builtin_expect(arm(c)->fp.rearm, 0))
-		v7m_fp_service(c, pc);
-	else if (c->need_check || c->recheck_masked)
+	if (c->need_check || c->recheck_masked)
 		arbitrate(c, pc);
 }
 
@@ -542,7 +540,7 @@ static int armv7m_resume(struct core *c)
 	struct armv7m *a = arm(c);
 	if (!a)
 		return 0;
-	if (v7m_fp_resume(c, 1))
+	if (v7m_fp_resume(c))
 		return 1;
 	if (!a->scs_fault_addr)
 		return 0;
@@ -561,8 +559,6 @@ static int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 {
 	struct armv7m *a = arm(c);
 	uint64_t addr = c->mem_fault_seen ? c->mem_fault_addr : pc;
-	if (v7m_fp_resume(c, 0))
-		return 0;        /* an FP load that NOCP forbade faulted: NOCP it is */
 	switch (err) {
 	case UC_ERR_READ_UNALIGNED: case UC_ERR_WRITE_UNALIGNED:
 		a->cfsr |= CFSR_UNALIGNED;      /* UsageFault, not BusFault (B3.2.15) */
@@ -677,6 +673,12 @@ static void v7m_release(struct core *c)
 	v7m_fp_free(arm(c));
 }
 
+static void v7m_run_start(struct core *c)
+{
+	if (__builtin_expect(arm(c)->fp.hook_change, 0))
+		v7m_fp_run_start(c);
+}
+
 /* Instruction count of the Thumb code p[0, size): a 32-bit Thumb-2 instruction's first
  * halfword is 0b111xx with xx != 00 (A5.1); no block end asks anything of the model. */
 static uint32_t thumb_block_info(const uint8_t *p, uint32_t size, uint8_t *end)
@@ -742,6 +744,7 @@ static const struct arch_ops armv7m_ops = {
 	.self_loop = thumb_self_loop,
 	.stuck = armv7m_stuck,
 	.release = v7m_release,
+	.run_start = v7m_run_start,
 	.save = v7m_save,
 	.restore = v7m_restore,
 	.reg_pc = UC_ARM_REG_PC,
@@ -750,16 +753,7 @@ static const struct arch_ops armv7m_ops = {
 	.pc_bits = 1,
 };
 
-/* ---- set-up and inspection (api.h) -------------------------------------------------------- */
-
-int armv7m_prio_note(struct core *c, struct prio_note *out)
-{
-	struct armv7m *a = arm(c);
-	if (!a->prio_noted)
-		return 0;
-	*out = a->prio_note;
-	return 1;
-}
+/* ---- set-up (api.h; the inspection functions are in state.c) ---------------------------- */
 
 int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p)
 {
@@ -803,48 +797,4 @@ int armv7m_reset(struct core *c)
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
 	return 0;
-}
-
-void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
-		  uint8_t *active, uint8_t *level, int n)
-{
-	struct armv7m *a = arm(c);
-	for (int e = 0; e < n && e < a->nexc; e++) {
-		prio[e] = (uint8_t)exc_prio(a, e);
-		enabled[e] = (uint8_t)v7m_exc_enabled(a, e);
-		pending[e] = a->pending[e];
-		active[e] = a->active[e];
-		level[e] = a->level[e];
-	}
-}
-
-void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret)
-{
-	arm(c)->cost_entry = entry;
-	arm(c)->cost_tailchain = tailchain;
-	arm(c)->cost_return = ret;
-}
-
-int armv7m_exec_priority(struct core *c)
-{
-	return v7m_exec_prio(c, NULL);
-}
-
-void armv7m_fault_status(struct core *c, uint32_t *out)
-{
-	struct armv7m *a = arm(c);
-	out[0] = a->cfsr;
-	out[1] = a->hfsr;
-	out[2] = a->mmfar;
-	out[3] = a->bfar;
-}
-
-void armv7m_counters(struct core *c, struct nvic_counters *out)
-{
-	struct armv7m *a = arm(c);
-	*out = (struct nvic_counters){
-		.taken = a->taken, .preemptions = a->preemptions, .tail_chains = a->tailchains,
-		.max_depth = (uint64_t)a->max_depth, .min_frame_sp = a->min_frame_sp,
-		.active = (uint64_t)a->cur, .prigroup = a->prigroup, .vtor = a->vtor,
-	};
 }

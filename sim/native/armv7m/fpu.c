@@ -13,14 +13,15 @@
  * (FP is always enabled), and it never performs exception entry, so it never starts a lazy
  * preservation by itself. But its translator still calls its lazy-preservation helper before
  * the first FP instruction of a block when LSPACT is set in its state, and that helper writes
- * the registers to its FPCAR with PC at the FP instruction. So its LSPACT is our trap: set
- * ("armed") while our FPCCR.LSPACT is set or CPACR does not grant full access, its FPCAR
- * pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first write lands in
- * v7m_fp_trap(): a lazy preservation is done there (into our FPCAR), or a NOCP UsageFault
- * taken (the instruction then still runs in the engine: it is undone, see nocp_undo). FP code
+ * the registers to its FPCAR. So its LSPACT is our trap: set ("armed") while our FPCCR.LSPACT
+ * is set, its FPCAR pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first
+ * write lands in v7m_fp_trap(), where the lazy preservation is done (into our FPCAR). FP code
  * costs nothing extra otherwise: the engine's blocks carry LSPACT in their flags, so only the
- * first FP instruction after arming pays. The engine's state is reached through a saved CPU
- * context at the offsets fp_probe() finds and checks (uc_context is opaque).
+ * first FP instruction after arming pays. NOCP needs the instruction not to run, which a stop
+ * from the helper cannot give (the block runs to its end): while CPACR does not grant full
+ * access an every-instruction code hook (hook_nocp) stops before a forbidden FP instruction.
+ * The engine's state is reached through a saved CPU context at the offsets fp_probe() finds
+ * and checks (uc_context is opaque).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,24 @@
 #define E_FPCCR_S_BIT (1u << 2)     /* FPCCR.S of v8-M: the engine banks LSPACT by it */
 
 #define FP_SCAN_MAX 512             /* instructions of a block searched for the FP one */
-#define NOCP_MEM_MAX 1024            /* the most a VSTM writes: 255 words */
 
 /* The engine's side, not part of a snapshot (the engine's own state is in its CPU context). */
 struct fp_env {
 	uc_context *ctx;
 	long fpccr;                  /* byte offset of fpccr[0] in the context */
-	/* a NOCP being taken: what the FP instruction (which the engine still runs) changes */
-	int nocp;
-	uint32_t pc, r[15], xpsr, control, fpscr, mem_addr, mem_len;
-	uint64_t d[16];
-	uint8_t mem[NOCP_MEM_MAX];
+	uc_hook nocp_hook;           /* the every-instruction NOCP check, while CPACR denies */
+	int hooked;
+	int cpacr_stop;              /* a CPACR write stopped emulation to install the check */
+	int at_nocp;                 /* the check stopped emulation at an FP instruction ... */
+	uint32_t nocp_pc;            /* ... here */
 };
+
+/* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4). */
+static int is_fp_insn(const uint8_t *p)
+{
+	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8), hw1 = (uint16_t)(p[2] | p[3] << 8);
+	return (hw0 & 0xEC00) == 0xEC00 && ((hw1 >> 9) & 7) == 5;
+}
 
 static int cpacr_allows(struct core *c, uint32_t cpacr)
 {
@@ -72,7 +79,11 @@ void v7m_fp_sync(struct core *c)
 	if (!x)
 		return;
 	uint32_t cp10 = (a->fp.cpacr >> 20) & 3;
-	a->fp.armed = (a->fp.fpccr & FPCCR_LSPACT) || cp10 != 3;
+	a->fp.armed = !!(a->fp.fpccr & FPCCR_LSPACT);
+	if ((cp10 != 3) != x->hooked && !a->fp.hook_change) {
+		a->fp.hook_change = 1;      /* installed where emulation is not running (run_start) */
+		core_request_drain(c);
+	}
 	if (uc_context_save(c->uc, x->ctx) != UC_ERR_OK)
 		return;
 	uint8_t *b = (uint8_t *)x->ctx + x->fpccr;
@@ -129,7 +140,50 @@ int v7m_fp_init(struct core *c)
 		return -3;
 	}
 	a->fp_env = x;
+	if (v7m_fp_run_start(c))          /* CPACR resets to 0: the NOCP check is on */
+		return -1;
 	v7m_fp_sync(c);
+	return 0;
+}
+
+/* The NOCP check (B3.2.15): Unicorn calls it before every instruction while CPACR does not
+ * grant full access (the engine itself ignores CPACR). An FP instruction that CPACR forbids
+ * now stops emulation before it runs (as a breakpoint does, debug.c), and v7m_fp_resume()
+ * takes the UsageFault there. */
+static void hook_nocp(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct core *c = ud;
+	struct armv7m *a = arm(c);
+	struct fp_env *x = a->fp_env;
+	(void)uc;
+	if (size != 4 || c->probing || c->stop || x->at_nocp)
+		return;
+	const uint8_t *p = core_host_ptr(c, addr, 4);
+	if (!p || !is_fp_insn(p) || cpacr_allows(c, a->fp.cpacr))
+		return;
+	x->at_nocp = 1;
+	x->nocp_pc = (uint32_t)addr;
+	uc_emu_stop(c->uc);
+}
+
+/* Emulation is about to start (the run_start op): the NOCP check installed or removed as
+ * CPACR now asks; the translated code is dropped (the hook is compiled into it). */
+int v7m_fp_run_start(struct core *c)
+{
+	struct armv7m *a = arm(c);
+	struct fp_env *x = a->fp_env;
+	if (!x)
+		return 0;
+	a->fp.hook_change = 0;
+	int want = ((a->fp.cpacr >> 20) & 3) != 3;
+	if (want == x->hooked)
+		return 0;
+	if (want && uc_hook_add(c->uc, &x->nocp_hook, UC_HOOK_CODE, (void *)hook_nocp, c, 1, 0))
+		return -1;
+	if (!want)
+		uc_hook_del(c->uc, x->nocp_hook);
+	x->hooked = want;
+	uc_ctl_flush_tb(c->uc);
 	return 0;
 }
 
@@ -171,7 +225,16 @@ int v7m_fp_write(struct core *c, uint32_t off, uint32_t v)
 	if (!a->profile.fpu)
 		return 0;
 	switch (off) {
-	case CPACR: a->fp.cpacr = v & 0x00F00000u; break;       /* CP10, CP11 */
+	case CPACR:
+		a->fp.cpacr = v & 0x00F00000u;                    /* CP10, CP11 */
+		if (((a->fp.cpacr >> 20) & 3) != 3 && a->fp_env && !((struct fp_env *)a->fp_env)->hooked) {
+			/* the NOCP check must be in place for the next instruction: emulation stops
+			 * at this store (it runs again, the same write) and run_start installs it */
+			((struct fp_env *)a->fp_env)->cpacr_stop = 1;
+			a->fp.hook_change = 1;
+			uc_emu_stop(c->uc);
+		}
+		break;
 	case FPCCR: a->fp.fpccr = v & FPCCR_WRITABLE; break;
 	case FPCAR: a->fp.fpcar = v & ~7u; return 1;
 	case FPDSCR: a->fp.fpdscr = v & 0x07C00000u; break;     /* AHP, DN, FZ, RMode */
@@ -285,77 +348,11 @@ int v7m_fp_pop(struct core *c, uint32_t frame)
 
 /* ---- the trap: the first FP instruction while armed (see the head of this file) ---------- */
 
-/* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4). */
-static int is_fp_insn(const uint8_t *p)
-{
-	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8), hw1 = (uint16_t)(p[2] | p[3] << 8);
-	return (hw0 & 0xEC00) == 0xEC00 && ((hw1 >> 9) & 7) == 5;
-}
-
-static const int nocp_regs[17] = {
-	UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
-	UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
-	UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_CONTROL, UC_ARM_REG_FPSCR};
-
-/* (xPSR is read whole; written back through XPSR_NZCVQG, which keeps the GE bits) */
-static void nocp_regs_io(struct core *c, struct fp_env *x, int write)
-{
-	void *pv[17];
-	for (int i = 0; i < 15; i++)
-		pv[i] = &x->r[i];
-	pv[15] = &x->control;
-	pv[16] = &x->fpscr;
-	if (write)
-		uc_reg_write_batch(c->uc, (int *)nocp_regs, pv, 17);
-	else {
-		uc_reg_read_batch(c->uc, (int *)nocp_regs, pv, 17);
-		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &x->xpsr);
-	}
-	for (int i = 0; i < 16; i++) {
-		if (write)
-			uc_reg_write(c->uc, UC_ARM_REG_D0 + i, &x->d[i]);
-		else
-			uc_reg_read(c->uc, UC_ARM_REG_D0 + i, &x->d[i]);
-	}
-}
-
-/* NOCP (B3.2.15): the FP instruction at `pc` may not run. The engine runs it anyway once the
- * helper returns: everything it can change is kept here (core and FP registers, APSR,
- * CONTROL, and the memory a VSTR/VSTM/VPUSH writes, A7.7.256/257), emulation is stopped after
- * it, and v7m_fp_resume() puts them back and takes the UsageFault at `pc`. */
-static void nocp_begin(struct core *c, struct fp_env *x, uint32_t pc, const uint8_t *insn)
-{
-	x->nocp = 1;
-	x->pc = pc;
-	nocp_regs_io(c, x, 0);
-	x->mem_len = 0;
-	uint16_t hw0 = (uint16_t)(insn[0] | insn[1] << 8), hw1 = (uint16_t)(insn[2] | insn[3] << 8);
-	int p = hw0 >> 8 & 1, u = hw0 >> 7 & 1, w = hw0 >> 5 & 1, l = hw0 >> 4 & 1;
-	uint32_t rn = hw0 & 15, imm = (uint32_t)(hw1 & 0xFF) * 4;
-	if ((hw0 >> 9) == 0x76 && !l && (p || u)) {          /* a store: VSTR, VSTM, VPUSH */
-		uint32_t base = rn == 15 ? ((pc + 4) & ~3u) : rn == 13 ? x->r[13] : x->r[rn];
-		if (p && !w) {                                   /* VSTR */
-			x->mem_addr = u ? base + imm : base - imm;
-			x->mem_len = (hw1 >> 8 & 1) ? 8 : 4;
-		} else {
-			x->mem_addr = p ? base - imm : base;         /* DB or IA */
-			x->mem_len = imm;
-		}
-		const uint8_t *m = x->mem_len ? core_host_ptr(c, x->mem_addr, x->mem_len) : NULL;
-		if (m)
-			memcpy(x->mem, m, x->mem_len);
-		else
-			x->mem_len = 0;  /* device memory: its stores cannot be taken back */
-	}
-	uc_emu_stop(c->uc);
-}
-
 /* A write of the engine's lazy-preservation helper to the sentinel: its first word (s0)
- * comes before the FP instruction at PC runs (ExecuteFPCheck, B1.5.7 / A2.5.7): CheckVFPEnabled
- * (NOCP when CPACR denies access now), then PreserveFPState when LSPACT is set: s0-s15 and
- * FPSCR to FPCAR, LSPACT = 0. The helper then clears the engine's LSPACT, so the trap is
- * disarmed; it is set again at the next block boundary when CPACR still asks for it (access
- * for privileged code only). A write there by the guest itself is what it was before. */
+ * comes before the FP instruction runs (ExecuteFPCheck, B1.5.7 / A2.5.7): PreserveFPState, as
+ * LSPACT is set: s0-s15 and FPSCR to FPCAR, LSPACT = 0 (CheckVFPEnabled, before it, is the
+ * NOCP check's: hook_nocp). The helper then clears the engine's LSPACT: the trap is disarmed.
+ * A write there by the guest itself is what it was. */
 int v7m_fp_trap(struct core *c, uint32_t off)
 {
 	struct armv7m *a = arm(c);
@@ -391,10 +388,6 @@ int v7m_fp_trap(struct core *c, uint32_t off)
 		return 0;
 	a->fp.sink = 1;
 	a->fp.armed = 0;
-	if (!cpacr_allows(c, a->fp.cpacr)) {
-		nocp_begin(c, x, pc, insn);
-		return 1;
-	}
 	if (a->fp.fpccr & FPCCR_LSPACT) {
 		uint32_t w[17];
 		uint8_t *p = core_host_ptr(c, a->fp.fpcar, 0x44);
@@ -412,57 +405,31 @@ int v7m_fp_trap(struct core *c, uint32_t off)
 		a->fp.ticks += a->fp.cost_lazy;
 		c->ticks += a->fp.cost_lazy;
 	}
-	if (((a->fp.cpacr >> 20) & 3) != 3) {
-		a->fp.rearm = 1;
-		c->need_check = 1;
-	}
 	return 1;
 }
 
-/* At a block boundary (the service op): the trap is set again after a disarming trap that
- * left CPACR asking for it; the block is looked up again under the new state. */
-void v7m_fp_service(struct core *c, uint64_t pc)
-{
-	struct armv7m *a = arm(c);
-	a->fp.rearm = 0;
-	v7m_fp_sync(c);
-	uint32_t v = (uint32_t)pc | 1u;
-	uc_reg_write(c->uc, UC_ARM_REG_PC, &v);
-	c->pc_redirected = 1;
-}
-
-/* Emulation stopped after an FP instruction that NOCP forbade: undone, and the UsageFault
- * taken at it (NOCP, B3.2.15). `charge`: the instructions before it are still to be charged.
- * 1 when it did so. */
-int v7m_fp_resume(struct core *c, int charge)
+/* emu_start returned after the model stopped it (the resume op): at a CPACR store that
+ * installs the NOCP check (the store runs again: the same write), or before an FP instruction
+ * the check forbade, where the UsageFault is taken (NOCP, B3.2.15). 1 when it did either. */
+int v7m_fp_resume(struct core *c)
 {
 	struct armv7m *a = arm(c);
 	struct fp_env *x = a->fp_env;
-	if (!x || !x->nocp)
+	if (!x)
 		return 0;
-	x->nocp = 0;
-	if (x->mem_len) {
-		uint8_t *m = core_host_ptr(c, x->mem_addr, x->mem_len);
-		if (m)
-			memcpy(m, x->mem, x->mem_len);
+	if (x->cpacr_stop) {
+		uint32_t pc;
+		x->cpacr_stop = 0;
+		uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+		core_charge_partial(c, pc);
+		return 1;
 	}
-	/* CONTROL back through handler mode: the engine ignores an unprivileged CONTROL write,
-	 * and the instruction may have set FPCA */
-	uint32_t xpsr, view, ctl = x->control;
-	uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
-	view = (xpsr & ~0x1FFu) | EXC_HARDFAULT;
-	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &view);
-	nocp_regs_io(c, x, 1);
-	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &ctl);
-	uc_reg_write(c->uc, UC_ARM_REG_XPSR_NZCVQG, &x->xpsr);
-	v7m_rebuild_hflags(c);
-	uint32_t pc = x->pc | 1u;
-	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	if (charge)
-		core_charge_partial(c, x->pc);
-	v7m_fp_sync(c);                   /* armed again: CPACR still denies */
+	if (!x->at_nocp)
+		return 0;
+	x->at_nocp = 0;
+	core_charge_partial(c, x->nocp_pc);
 	a->cfsr |= CFSR_NOCP;
-	v7m_take_fault(c, EXC_USAGEFAULT, x->pc, x->pc, FAULT_NOCP);
+	v7m_take_fault(c, EXC_USAGEFAULT, x->nocp_pc, x->nocp_pc, FAULT_NOCP);
 	return 1;
 }
 

@@ -264,7 +264,9 @@ static int t_nested(void)
 /* NOCP: an FP instruction with CPACR = 0 is a UsageFault at it; the handler enables the FPU
  * and returns, and the instruction runs */
 static volatile uint32_t uf_count, uf_cfsr, uf_pc, uf_excret, undef_count;
-extern const uint8_t nocp_insn[];
+static volatile uint32_t *volatile nocp_watch;
+static volatile uint32_t nocp_seen;
+extern const uint8_t nocp_insn[], window_insn[];
 
 __attribute__((naked)) void UsageFault_Handler(void)
 {
@@ -285,6 +287,14 @@ __attribute__((used)) void uf_body(uint32_t *frame, uint32_t excret)
 	if (uf_cfsr & (1u << 16)) {   /* UNDEFINSTR: skip it (a 32-bit instruction) */
 		undef_count++;
 		frame[6] += 4;
+	}
+	if (nocp_watch)
+		nocp_seen = *nocp_watch;
+	if ((CPACR_REG >> 20) == 5 && (excret & 4) == 0) {
+		uint32_t ctl;                 /* privileged-only FPU: make the thread privileged */
+		__asm__ volatile("mrs %0, control\nbic %0, %0, #1\nmsr control, %0\nisb"
+				 : "=r"(ctl));
+		return;
 	}
 	CPACR_REG = 0xFu << 20;
 }
@@ -333,7 +343,84 @@ static int t_double(void)
 	return 0;
 }
 
+/* NOCP on stores: the forbidden VSTR and VPUSH have no effect (memory, SP) before the handler
+ * enables the FPU; then each runs once */
+static volatile uint32_t store_target = 0x12345678u;
+
+static int t_nocp_store(void)
+{
+	SHCSR_REG |= 1u << 18;
+	CPACR_REG = 0;
+	__asm__ volatile("dsb\nisb");
+	uint32_t before, after, v;
+	nocp_watch = &store_target;
+	__asm__ volatile("mov r0, #0x40000000\n"
+			 "vmov s0, r0\n"         /* NOCP: retried after the handler */
+			 "vstr s0, [%3]\n"
+			 "mov %0, sp\n"
+			 "vpush {s0-s3}\n"
+			 "mov %1, sp\n"
+			 "vpop {s0-s3}\n"
+			 "vmov %2, s0\n"
+			 : "=&r"(before), "=&r"(after), "=&r"(v) : "r"(&store_target) : "r0", "memory");
+	rec(uf_count);
+	rec(nocp_seen);
+	rec(store_target);
+	rec(before - after);
+	rec(v);
+	return 0;
+}
+
+/* CPACR = 01: privileged code may use the FPU, unprivileged code gets NOCP (the handler makes
+ * the thread privileged again and the instruction is retried) */
+static int t_cpacr_priv(void)
+{
+	SHCSR_REG |= 1u << 18;
+	CPACR_REG = 0x5u << 20;
+	__asm__ volatile("dsb\nisb");
+	uint32_t a, b, ctl = get_control() | 1u;
+	__asm__ volatile("mov r0, #0x3f800000\n"
+			 "vmov s1, r0\n"
+			 "vadd.f32 s2, s1, s1\n"
+			 "vmov %0, s2\n"
+			 "msr control, %2\n"
+			 "isb\n"
+			 "vadd.f32 s3, s2, s2\n"
+			 "vmov %1, s3\n"
+			 : "=&r"(a), "=&r"(b) : "r"(ctl) : "r0", "memory");
+	rec(a);
+	rec(b);
+	rec(uf_count);
+	rec(uf_cfsr);
+	rec(get_control() & 1);
+	rec(CPACR_REG);
+	return 0;
+}
+
+/* An FP instruction in the same block as the CPACR write that disables the FPU (no ISB):
+ * NOCP at it all the same */
+static int t_nocp_window(void)
+{
+	SHCSR_REG |= 1u << 18;
+	fp_on();
+	uint32_t r = 0;
+	__asm__ volatile("mov r1, #0\n"
+			 "mov r2, #0x40000000\n"
+			 "str r1, [%1]\n"
+			 ".global window_insn\n"
+			 "window_insn:\n"
+			 "vmov s3, r2\n"
+			 "vmov %0, s3\n"
+			 : "=r"(r) : "r"(&CPACR_REG) : "r1", "r2", "memory");
+	rec(uf_count);
+	rec(uf_cfsr);
+	rec(uf_pc == ((uint32_t)window_insn & ~1u));
+	rec(r);
+	return 0;
+}
+
 static int (*const tests[])(void) = {t_fpca, t_lazy, t_lazy_align, t_lazy_unused, t_eager,
-				     t_eager_align, t_basic, t_nested, t_nocp, t_double};
+				     t_eager_align, t_basic, t_nested, t_nocp, t_double,
+				     t_nocp_store, t_cpacr_priv, t_nocp_window};
 
 TESTLOG_MAIN(tests)
