@@ -276,7 +276,9 @@ class Nvic:
     def __init__(self, m):
         self._m = m
         self.num_irq = m.board.controller["num_irq"]
-        self.has_fpu = bool(ARMV7M_CPUS[m.board.cpu].fpu)
+        cpu = ARMV7M_CPUS[m.board.cpu]
+        # the ARMv7-M FP context (sim/native/armv7m/fpu.c): the M4F and M7
+        self.has_fpu = bool(cpu.fpu) and cpu.version == 7
 
     def _snapshot(self):
         n = ARMV7M_EXC_IRQ0 + self.num_irq

@@ -149,6 +149,9 @@ struct armv7m {
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
 
+/* Whether the core has the ARMv7-M FP extension modelled (fpu.c): an M4F or M7. */
+static inline int v7m_fp(struct armv7m *a) { return a->fp_env != NULL; }
+
 /* The accounting's line for exception e: its external line, or NO_LINE. */
 static inline uint32_t line_of(int e)
 {

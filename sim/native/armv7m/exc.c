@@ -209,7 +209,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		return -1;
 
 	/* an extended frame (CONTROL.FPCA): 0x68 bytes, always 8-byte aligned (B1.5.7) */
-	int ext = a->profile.fpu && (control & CONTROL_FPCA);
+	int ext = v7m_fp(a) && (control & CONTROL_FPCA);
 	uint32_t align = ((a->ccr & CCR_STKALIGN) || ext) && (sp & 4) ? 1 : 0;
 	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u);
 	uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) | (uint32_t)a->cur;
@@ -351,7 +351,7 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 	/* the new handler returns through the same frame: LR = the same EXC_RETURN */
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
-	if (a->profile.fpu)
+	if (v7m_fp(a))
 		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
@@ -385,7 +385,7 @@ static void exc_return(struct core *c, uint32_t excret)
 		return;
 	}
 	/* bit 4 clear (an extended frame: 0xFFFFFFE1/E9/ED) only with an FPU (B1.5.8) */
-	uint32_t basic = a->profile.fpu ? excret | 0x10u : excret;
+	uint32_t basic = v7m_fp(a) ? excret | 0x10u : excret;
 	int to_thread = basic != 0xFFFFFFF1u;
 	if (!a->active[e] ||
 	    (basic != 0xFFFFFFF1u && basic != 0xFFFFFFF9u && basic != 0xFFFFFFFDu) ||
@@ -427,7 +427,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	int fp_ticks = 0;
 	if (ext)
 		fp_ticks = v7m_fp_pop(c, sp);     /* CONTROL.FPCA = 1 */
-	else if (a->profile.fpu)
+	else if (v7m_fp(a))
 		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
 	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))

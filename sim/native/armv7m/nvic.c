@@ -43,8 +43,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 		return (uint32_t)((a->num_irq + 31) / 32 - 1);
 	case SYST_CSR: case SYST_RVR: case SYST_CVR: case SYST_CALIB:
 		return systick_read(c, off);
-	case CPUID: return a->profile.fpu == 2 ? 0x411FC272u : a->profile.fpu ? 0x410FC240u
-		: 0x412FC231u;
+	case CPUID: return !v7m_fp(a) ? 0x412FC231u : a->profile.fpu == 2 ? 0x411FC272u
+		: 0x410FC240u;
 	case ICSR: {
 		int pend = v7m_highest_pending(a), others = 0, isr = 0;
 		for (int e = EXC_NMI; e < a->nexc; e++) {
