@@ -16,7 +16,8 @@ from conftest import CM, FW
 QEMU = shutil.which("qemu-system-arm")
 BOARDS = {"mps2-an386": "cortex-m4f", "mps2-an500": "cortex-m7"}
 TESTS = ["fpca", "lazy", "lazy_align", "lazy_unused", "eager", "eager_align", "basic", "nested",
-         "nocp", "double", "nocp_store", "cpacr_priv", "nocp_window"]
+         "nocp", "double", "nocp_store", "cpacr_priv", "nocp_window",
+         "aspen_fpdscr"]
 
 
 def build(board, name):
@@ -216,3 +217,11 @@ def test_storm_on_an_fp_board_reports_fp_costs(board):
 def test_nocp_in_the_block_that_disables_the_fpu(board):
     _, log = run(board, "nocp_window")
     assert log[:4] == [1, 1 << 19, 1, 0x40000000]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_fpdscr_seeds_a_new_context_and_aspen_clear_keeps_frames_basic(board):
+    _, log = run(board, "aspen_fpdscr")
+    assert log[:3] == [0xFFFFFFE9, 0x03C00000, 4]
+    assert log[3:6] == [0, 0, 0xFFFFFFF9]
+    assert log[6:8] == [0x20, 0]

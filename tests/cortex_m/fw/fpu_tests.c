@@ -34,6 +34,7 @@ static volatile uint32_t h_fpccr, h_fpcar, h_fpccr_after, h_control, h_control_a
 static volatile uint32_t h_frame_before[18], h_frame_after[18];
 static volatile uint32_t low_uses_fp, low_pends_high, high_uses_fp;
 static volatile uint32_t low_check[16];
+static volatile uint32_t h_fpscr;
 
 static inline uint32_t get_control(void)
 {
@@ -130,6 +131,11 @@ __attribute__((used)) void irq_body(uint32_t *frame, uint32_t excret)
 	if (!(excret & 0x10))         /* an extended frame: its FP part */
 		for (int i = 0; i < 18; i++)
 			h_frame_before[i] = frame[8 + i];
+	if (low_uses_fp == 2) {
+		uint32_t v;
+		__asm__ volatile("vmrs %0, fpscr" : "=r"(v));   /* the first FP instruction */
+		h_fpscr = v;
+	}
 	if (low_uses_fp) {
 		load_s(handler_vals);               /* the handler's first FP instruction */
 		h_control_after = get_control();
@@ -419,8 +425,36 @@ static int t_nocp_window(void)
 	return 0;
 }
 
+/* FPDSCR gives a new FP context its FPSCR (the handler's first FP instruction); with ASPEN
+ * clear FP instructions leave CONTROL.FPCA alone, so frames stay basic */
+static int t_aspen_fpdscr(void)
+{
+	fp_on();
+	setup_irqs();
+	FPDSCR_REG = 0x03C00000u;            /* DN, FZ, RMode 3 */
+	fill(thread_vals, 0x77000000u);
+	fill(handler_vals, 0x88000000u);
+	handler_vals[16] = 0;                /* (load_s writes FPSCR: read it before) */
+	load_s(thread_vals);
+	low_uses_fp = 2;                     /* read FPSCR first */
+	pend_now(IRQ_LOW, 0);
+	rec(irq_excret);
+	rec(h_fpscr);
+	rec(h_control_after);
+	FPCCR_REG = 0;                       /* ASPEN = LSPEN = 0 */
+	__asm__ volatile("mrs r0, control\nbic r0, r0, #4\nmsr control, r0\nisb" ::: "r0");
+	rec(get_control());
+	load_s(thread_vals);
+	rec(get_control());                  /* FPCA stays clear */
+	pend_now(IRQ_LOW, 0);
+	rec(irq_excret);
+	rec(pre_sp - irq_frame);
+	rec(FPCCR_REG);
+	return 0;
+}
+
 static int (*const tests[])(void) = {t_fpca, t_lazy, t_lazy_align, t_lazy_unused, t_eager,
 				     t_eager_align, t_basic, t_nested, t_nocp, t_double,
-				     t_nocp_store, t_cpacr_priv, t_nocp_window};
+				     t_nocp_store, t_cpacr_priv, t_nocp_window, t_aspen_fpdscr};
 
 TESTLOG_MAIN(tests)
