@@ -114,7 +114,6 @@
 /* The FP extension's state (fpu.c), by meaning. */
 struct v7m_fp {
 	uint32_t cpacr, fpccr, fpcar, fpdscr;   /* the SCB's registers (B3.2.20-23) */
-	int armed;                           /* the engine's LSPACT is set: FP traps (fpu.c) */
 	int hook_change;                     /* the NOCP check is to be installed or removed */
 	int sink;                            /* the helper's further sentinel words are due */
 	uint32_t cost_entry_eager, cost_return_fp, cost_lazy;  /* extra ticks */
@@ -211,6 +210,7 @@ int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t c
 /* fpu.c: the FP extension (B1.5.6-8, B3.2.20-23); each a no-op or 0 without an FPU */
 int v7m_fp_init(struct core *c);
 void v7m_fp_free(struct armv7m *a);
+void v7m_fp_restored(struct armv7m *a);
 void v7m_fp_sync(struct core *c);
 int v7m_fp_read(struct core *c, uint32_t off, uint32_t *v);
 int v7m_fp_write(struct core *c, uint32_t off, uint32_t v);

@@ -13,8 +13,8 @@
  * (FP is always enabled), and it never performs exception entry, so it never starts a lazy
  * preservation by itself. But its translator still calls its lazy-preservation helper before
  * the first FP instruction of a block when LSPACT is set in its state, and that helper writes
- * the registers to its FPCAR. So its LSPACT is our trap: set ("armed") while our FPCCR.LSPACT
- * is set, its FPCAR pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first
+ * the registers to its FPCAR. So its LSPACT is our trap: set ("armed") when our FPCCR.LSPACT
+ * is set (and cleared only by the next trap), its FPCAR pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first
  * write lands in v7m_fp_trap(), where the lazy preservation is done (into our FPCAR). FP code
  * costs nothing extra otherwise: the engine's blocks carry LSPACT in their flags, so only the
  * first FP instruction after arming pays. NOCP needs the instruction not to run, which a stop
@@ -49,6 +49,7 @@ struct fp_env {
 	int cpacr_stop;              /* a CPACR write stopped emulation to install the check */
 	int at_nocp;                 /* the check stopped emulation at an FP instruction ... */
 	uint32_t nocp_pc;            /* ... here */
+	int env_armed;               /* the engine's LSPACT: 1 set, 0 clear, -1 not known */
 };
 
 /* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4). */
@@ -71,7 +72,29 @@ static int cpacr_allows(struct core *c, uint32_t cpacr)
 	return !(control & 1);       /* privileged access only */
 }
 
-/* Puts our FPCCR.ASPEN, FPDSCR and the trap (armed or not) into the engine's state. */
+/* Puts our FPCCR.ASPEN, FPDSCR and the trap (`lspact`: armed or not) into the engine's state:
+ * one save and restore of its CPU context. */
+static void env_write(struct core *c, struct fp_env *x, int lspact)
+{
+	struct armv7m *a = arm(c);
+	if (uc_context_save(c->uc, x->ctx) != UC_ERR_OK)
+		return;
+	uint8_t *b = (uint8_t *)x->ctx + x->fpccr;
+	uint32_t ns = a->fp.fpccr & FPCCR_ASPEN, s, car = SCS_BASE + FP_SENTINEL, cp = 0x00F00000u;
+	memcpy(&s, b + E_FPCCR_S, 4);
+	s = (s & ~(uint32_t)FPCCR_LSPACT) | E_FPCCR_S_BIT | (lspact ? FPCCR_LSPACT : 0);
+	memcpy(b + E_FPCCR_NS, &ns, 4);
+	memcpy(b + E_FPCCR_S, &s, 4);
+	memcpy(b + E_FPCAR_S, &car, 4);
+	memcpy(b + E_FPDSCR_NS, &a->fp.fpdscr, 4);
+	memcpy(b + E_CPACR_S, &cp, 4);    /* the helper's own CPACR check passes */
+	if (uc_context_restore(c->uc, x->ctx) == UC_ERR_OK)
+		x->env_armed = lspact;
+}
+
+/* The engine's state after a change of our FP registers: the trap stays armed if it was
+ * (disarming is lazy: a stale trap costs one harmless trap at the next FP instruction, and
+ * saves a context round trip at every return), and is armed when LSPACT is set. */
 void v7m_fp_sync(struct core *c)
 {
 	struct armv7m *a = arm(c);
@@ -79,23 +102,19 @@ void v7m_fp_sync(struct core *c)
 	if (!x)
 		return;
 	uint32_t cp10 = (a->fp.cpacr >> 20) & 3;
-	a->fp.armed = !!(a->fp.fpccr & FPCCR_LSPACT);
 	if ((cp10 != 3) != x->hooked && !a->fp.hook_change) {
 		a->fp.hook_change = 1;      /* installed where emulation is not running (run_start) */
 		core_request_drain(c);
 	}
-	if (uc_context_save(c->uc, x->ctx) != UC_ERR_OK)
-		return;
-	uint8_t *b = (uint8_t *)x->ctx + x->fpccr;
-	uint32_t ns = a->fp.fpccr & FPCCR_ASPEN, s, car = SCS_BASE + FP_SENTINEL, cp = 0x00F00000u;
-	memcpy(&s, b + E_FPCCR_S, 4);
-	s = (s & ~(uint32_t)FPCCR_LSPACT) | E_FPCCR_S_BIT | (a->fp.armed ? FPCCR_LSPACT : 0);
-	memcpy(b + E_FPCCR_NS, &ns, 4);
-	memcpy(b + E_FPCCR_S, &s, 4);
-	memcpy(b + E_FPCAR_S, &car, 4);
-	memcpy(b + E_FPDSCR_NS, &a->fp.fpdscr, 4);
-	memcpy(b + E_CPACR_S, &cp, 4);    /* the helper's own CPACR check passes */
-	uc_context_restore(c->uc, x->ctx);
+	env_write(c, x, (a->fp.fpccr & FPCCR_LSPACT) || x->env_armed);
+}
+
+/* Arms the trap for a lazy preservation (LSPACT just set): no round trip if it still is. */
+static void arm_trap(struct core *c)
+{
+	struct fp_env *x = arm(c)->fp_env;
+	if (x->env_armed != 1)
+		env_write(c, x, 1);
 }
 
 /* Finds the engine's FPCCR in its saved context by the reset values of the fields from FPCAR
@@ -186,6 +205,17 @@ int v7m_fp_run_start(struct core *c)
 	x->hooked = want;
 	uc_ctl_flush_tb(c->uc);
 	return 0;
+}
+
+/* After a snapshot restore: the engine's LSPACT came back with its CPU context, unknown here;
+ * the NOCP check as the restored CPACR asks. */
+void v7m_fp_restored(struct armv7m *a)
+{
+	struct fp_env *x = a->fp_env;
+	if (x) {
+		x->env_armed = -1;
+		a->fp.hook_change = 1;
+	}
 }
 
 void v7m_fp_free(struct armv7m *a)
@@ -302,7 +332,7 @@ int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handl
 	/* MONRDY stays 0: no DebugMonitor (DEMCR.MON_EN) is modelled */
 	a->fp.fpccr = f;
 	a->fp.fpcar = (frame + 0x20) & ~7u;
-	v7m_fp_sync(c);
+	arm_trap(c);
 	return 0;
 }
 
@@ -328,8 +358,7 @@ int v7m_fp_pop(struct core *c, uint32_t frame)
 	struct armv7m *a = arm(c);
 	int extra = 0;
 	if (a->fp.fpccr & FPCCR_LSPACT) {
-		a->fp.fpccr &= ~FPCCR_LSPACT;
-		v7m_fp_sync(c);
+		a->fp.fpccr &= ~FPCCR_LSPACT;    /* (the engine's trap stays armed: v7m_fp_sync) */
 	} else {
 		uint32_t w[17];
 		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);
@@ -369,7 +398,7 @@ int v7m_fp_trap(struct core *c, uint32_t off)
 			a->fp.sink = 0;
 		return mine;
 	}
-	if (!a->fp.armed)
+	if (!x->env_armed)
 		return 0;
 	/* The engine's PC is where it last synchronised it in this block, at or before the FP
 	 * instruction: the helper runs before the block's first FP instruction, so that is the
@@ -390,8 +419,8 @@ int v7m_fp_trap(struct core *c, uint32_t off)
 	if (!insn)
 		return 0;
 	a->fp.sink = 1;
-	a->fp.armed = 0;
-	if (a->fp.fpccr & FPCCR_LSPACT) {
+	x->env_armed = 0;                 /* the helper clears the engine's LSPACT */
+	if (a->fp.fpccr & FPCCR_LSPACT) {     /* (else a stale trap: nothing to preserve) */
 		uint32_t w[17];
 		uint8_t *p = core_host_ptr(c, a->fp.fpcar, 0x44);
 		if (!p) {

@@ -24,7 +24,7 @@ int v7m_restore(struct core *c, struct snap_r *r)
 	s.fp_env = a->fp_env;    /* this core's engine side (fpu.c); its engine state is in the
 				  * CPU context the core restores */
 	*a = s;
-	a->fp.hook_change = a->fp_env != NULL;   /* the NOCP check as the restored CPACR asks */
+	v7m_fp_restored(a);
 	return 0;
 }
 
