@@ -1,4 +1,5 @@
-"""ARMv7-M (Cortex-M3, M4F, M7): the adapter, and the NVIC view of the native model (sim/native/armv7m/).
+"""ARMv7-M (Cortex-M3, M4F, M7): the adapter, and the NVIC view of the native model
+(sim/native/armv7m/).
 
     m = sim.Machine.demo("mps2-an385")
     m.pulse_irq(3, at=10_000)

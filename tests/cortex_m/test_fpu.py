@@ -148,11 +148,13 @@ def test_fp_exception_ticks_rejected_on_a_core_without_fpu(tmp_path):
         sim.boards.get_board(str(p))
 
 
-@pytest.mark.parametrize("bad, match", [("fp_entry = -1", "0..1000"), ("fp_lazyy = 1", "unknown key"),
+@pytest.mark.parametrize("bad, match", [("fp_entry = -1", "0..1000"),
+                                        ("fp_lazyy = 1", "unknown key"),
                                         ("fp_return = 1.5", "integer")])
 def test_fp_exception_ticks_validated(tmp_path, bad, match):
     p = tmp_path / "b.toml"
-    p.write_text(f'extends = "mps2-an386"\nname = "x"\n[controller]\nexception_ticks = {{ {bad} }}\n')
+    p.write_text(f'extends = "mps2-an386"\nname = "x"\n[controller]\n'
+                 f'exception_ticks = {{ {bad} }}\n')
     with pytest.raises(ConfigError, match=match):
         sim.boards.get_board(str(p))
 

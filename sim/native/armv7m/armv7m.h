@@ -215,9 +215,9 @@ void v7m_fp_sync(struct core *c);
 int v7m_fp_read(struct core *c, uint32_t off, uint32_t *v);
 int v7m_fp_write(struct core *c, uint32_t off, uint32_t v);
 int v7m_fp_trap(struct core *c, uint32_t off);
-int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler);
+uint32_t v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler);
 void v7m_fp_clear_fpca(struct core *c);
-int v7m_fp_pop(struct core *c, uint32_t frame);
+uint32_t v7m_fp_pop(struct core *c, uint32_t frame);
 int v7m_fp_run_start(struct core *c);
 int v7m_fp_resume(struct core *c);
 

@@ -214,17 +214,13 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u);
 	uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) | (uint32_t)a->cur;
 	uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
-	uint8_t *p = core_host_ptr(c, frame, 32);
+	uint8_t *p = core_host_ptr(c, frame, ext ? 0x68 : 32);
 	if (!p) {
 		lockup(c, ret, frame, FAULT_STACKING);
 		return -1;
 	}
 	memcpy(p, words, 32);
-	int fp_ticks = ext ? v7m_fp_push(c, frame, control, from_handler) : 0;
-	if (fp_ticks < 0) {
-		lockup(c, ret, frame, FAULT_STACKING);
-		return -1;
-	}
+	uint32_t fp_ticks = ext ? v7m_fp_push(c, frame, control, from_handler) : 0;
 
 	uint32_t exc_return = from_handler ? 0xFFFFFFF1u : (control & 2) ? 0xFFFFFFFDu : 0xFFFFFFF9u;
 	exc_return &= ext ? ~0x10u : ~0u;    /* bit 4 = NOT CONTROL.FPCA */
@@ -256,7 +252,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	if ((exc_return | 0x10u) != 0xFFFFFFFDu && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
 	/* stacking and vector fetch: the handler starts after it */
-	c->ticks += a->cost_entry + (uint32_t)fp_ticks;
+	c->ticks += a->cost_entry + fp_ticks;
 	if (from_handler) {
 		core_trace(c, EV_PREEMPT, (uint16_t)e, (uint32_t)a->cur);
 		a->preemptions++;
@@ -424,10 +420,8 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	uint32_t w[8];
 	memcpy(w, p, 32);
-	int fp_ticks = 0;
-	if (ext)
-		fp_ticks = v7m_fp_pop(c, sp);     /* CONTROL.FPCA = 1 */
-	else if (v7m_fp(a))
+	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
+	if (!ext && v7m_fp(a))
 		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
 	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
@@ -459,7 +453,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
 	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	c->ticks += a->cost_return + (uint32_t)(fp_ticks > 0 ? fp_ticks : 0);
+	c->ticks += a->cost_return + fp_ticks;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXEC_PRIORITY, (uint16_t)a->cur, (uint32_t)(v7m_active_prio(a) + 256));
@@ -477,6 +471,7 @@ static void exc_return(struct core *c, uint32_t excret)
 #define EXCP_DATA_ABORT 4
 #define EXCP_BKPT 7
 #define EXCP_EXCEPTION_EXIT 8
+#define EXCP_NOCP 17
 #define EXCP_INVSTATE 18
 
 static void armv7m_intr(struct core *c, uint32_t intno)
@@ -526,6 +521,12 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 		/* execution with EPSR.T = 0 (a branch to an even address): INVSTATE (B3.2.15) */
 		arm(c)->cfsr |= CFSR_INVSTATE;
 		v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
+		return;
+	}
+	if (intno == EXCP_NOCP) {
+		/* a coprocessor instruction with no coprocessor (an FP one on the M3): NOCP */
+		arm(c)->cfsr |= CFSR_NOCP;
+		v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_NOCP);
 		return;
 	}
 	arm(c)->cfsr |= CFSR_UNDEFINSTR;

@@ -14,8 +14,9 @@
  * preservation by itself. But its translator still calls its lazy-preservation helper before
  * the first FP instruction of a block when LSPACT is set in its state, and that helper writes
  * the registers to its FPCAR. So its LSPACT is our trap: set ("armed") when our FPCCR.LSPACT
- * is set (and cleared only by the next trap), its FPCAR pointing at the sentinel words inside the SCS (FP_SENTINEL), whose first
- * write lands in v7m_fp_trap(), where the lazy preservation is done (into our FPCAR). FP code
+ * is set (and cleared only by the next trap), its FPCAR pointing at the sentinel words inside
+ * the SCS (FP_SENTINEL), whose first write lands in v7m_fp_trap(), where the lazy
+ * preservation is done (into our FPCAR) if our LSPACT is still set. FP code
  * costs nothing extra otherwise: the engine's blocks carry LSPACT in their flags, so only the
  * first FP instruction after arming pays. NOCP needs the instruction not to run, which a stop
  * from the helper cannot give (the block runs to its end): while CPACR does not grant full
@@ -299,21 +300,20 @@ static void fp_words(struct core *c, uint32_t *w, int write)
  * was set). Eager (FPCCR.LSPEN = 0): s0-s15 and FPSCR at frame + 0x20..0x63; the reserved word
  * at 0x64 is not written (QEMU 7.2 leaves it too). Lazy: UpdateFPCCR (B1.5.7): the space stays
  * reserved, FPCAR = frame + 0x20, LSPACT = 1, and USER, THREAD and the *RDY bits record the
- * context being preempted. Returns the extra ticks (eager stacking), or -1 on a stacking fault. */
-int v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler)
+ * context being preempted. Returns the extra ticks (eager stacking). The caller checked that the
+ * whole frame is in memory. */
+uint32_t v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler)
 {
 	struct armv7m *a = arm(c);
 	a->fp.ext_frames++;
 	if (!(a->fp.fpccr & FPCCR_LSPEN)) {
 		uint32_t w[17];
-		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);
-		if (!p)
-			return -1;
+		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);   /* (exc.c checked the frame) */
 		fp_words(c, w, 0);
 		memcpy(p, w, sizeof(w));
 		a->fp.eager_saves++;
 		a->fp.ticks += a->fp.cost_entry_eager;
-		return (int)a->fp.cost_entry_eager;
+		return a->fp.cost_entry_eager;
 	}
 	int ep = v7m_exec_prio(c, NULL);
 	uint32_t f = a->fp.fpccr & ~(FPCCR_USER | FPCCR_THREAD | FPCCR_HFRDY | FPCCR_MMRDY |
@@ -352,21 +352,18 @@ void v7m_fp_clear_fpca(struct core *c)
  * `frame`: if LSPACT is still set the handler never used FP and the registers still hold the
  * preempted context's values, so LSPACT is cleared and nothing is read; else s0-s15 and FPSCR
  * come back from the frame. Then CONTROL.FPCA = NOT EXC_RETURN<4> (= 1). Returns the extra
- * ticks, or -1 when the frame cannot be read. */
-int v7m_fp_pop(struct core *c, uint32_t frame)
+ * ticks. */
+uint32_t v7m_fp_pop(struct core *c, uint32_t frame)
 {
 	struct armv7m *a = arm(c);
-	int extra = 0;
+	uint32_t extra = 0;
 	if (a->fp.fpccr & FPCCR_LSPACT) {
 		a->fp.fpccr &= ~FPCCR_LSPACT;    /* (the engine's trap stays armed: v7m_fp_sync) */
 	} else {
 		uint32_t w[17];
-		uint8_t *p = core_host_ptr(c, frame + 0x20, 0x44);
-		if (!p)
-			return -1;
-		memcpy(w, p, sizeof(w));
+		memcpy(w, core_host_ptr(c, frame + 0x20, 0x44), sizeof(w));   /* (checked by exc.c) */
 		fp_words(c, w, 1);
-		extra = (int)a->fp.cost_return_fp;
+		extra = a->fp.cost_return_fp;
 		a->fp.ticks += a->fp.cost_return_fp;
 	}
 	uint32_t control;
