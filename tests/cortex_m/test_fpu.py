@@ -17,7 +17,7 @@ QEMU = shutil.which("qemu-system-arm")
 BOARDS = {"mps2-an386": "cortex-m4f", "mps2-an500": "cortex-m7"}
 TESTS = ["fpca", "lazy", "lazy_align", "lazy_unused", "eager", "eager_align", "basic", "nested",
          "nocp", "double", "nocp_store", "cpacr_priv", "nocp_window",
-         "aspen_fpdscr"]
+         "aspen_fpdscr", "tailchain"]
 
 
 def build(board, name):
@@ -227,3 +227,14 @@ def test_fpdscr_seeds_a_new_context_and_aspen_clear_keeps_frames_basic(board):
     assert log[:3] == [0xFFFFFFE9, 0x03C00000, 4]
     assert log[3:6] == [0, 0, 0xFFFFFFF9]
     assert log[6:8] == [0x20, 0]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_tail_chained_fp_handler_fills_the_lazy_frame(board):
+    m, log = run(board, "tailchain")
+    assert log[:3] == [0xFFFFFFE9, 0xFFFFFFE9, 1]    # one frame, its EXC_RETURN for both
+    assert log[3] & 1 and log[4] == 0x20             # still lazy at the second handler
+    assert log[5] & 4 == 0 and not log[6] & 1
+    thread = [0x99000000 + i * 0x01010101 for i in range(16)] + [0x90000000]
+    assert log[7:24] == thread and log[-3] == 1
+    assert m.nvic.fp()["lazy_saves"] == 1 and m.nvic.counters()["tail_chains"] == 1

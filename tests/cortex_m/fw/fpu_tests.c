@@ -32,7 +32,7 @@ static uint32_t thread_vals[17], handler_vals[17], high_vals[17], out[17];
 static volatile uint32_t pre_sp, irq_frame, irq_excret, high_frame, high_excret;
 static volatile uint32_t h_fpccr, h_fpcar, h_fpccr_after, h_control, h_control_after;
 static volatile uint32_t h_frame_before[18], h_frame_after[18];
-static volatile uint32_t low_uses_fp, low_pends_high, high_uses_fp;
+static volatile uint32_t low_uses_fp, low_pends_high, high_uses_fp, high_pends_low;
 static volatile uint32_t low_check[16];
 static volatile uint32_t h_fpscr;
 
@@ -118,6 +118,8 @@ __attribute__((used)) void irq_body(uint32_t *frame, uint32_t excret)
 	if (ipsr - 16 == IRQ_HIGH) {
 		high_frame = (uint32_t)frame;
 		high_excret = excret;
+		if (high_pends_low)
+			ISPR0 = 1u << IRQ_LOW;      /* taken by tail-chaining at this return */
 		if (high_uses_fp) {
 			load_s(high_vals);          /* clobbers s0-s15 and FPSCR */
 		}
@@ -453,8 +455,38 @@ static int t_aspen_fpdscr(void)
 	return 0;
 }
 
+/* A handler that does not use the FPU tail-chains into one that does: the lazy state of the
+ * one frame carries over, and the second handler's first FP instruction fills it */
+static int t_tailchain(void)
+{
+	fp_on();
+	setup_irqs();
+	fill(thread_vals, 0x99000000u);
+	fill(handler_vals, 0xAA000000u);
+	load_s(thread_vals);
+	high_pends_low = 1;
+	low_uses_fp = 1;
+	pend_now(IRQ_HIGH, 0);
+	store_s(out);
+	rec(high_excret);
+	rec(irq_excret);
+	rec(high_frame == irq_frame);
+	rec(h_fpccr);
+	rec(h_fpcar - irq_frame);
+	rec(h_control);
+	rec(h_fpccr_after);
+	rec_frame(h_frame_after);
+	int same = 1;
+	for (int i = 0; i < 17; i++)
+		same &= out[i] == thread_vals[i];
+	rec((uint32_t)same);
+	rec(FPCCR_REG);
+	return 0;
+}
+
 static int (*const tests[])(void) = {t_fpca, t_lazy, t_lazy_align, t_lazy_unused, t_eager,
 				     t_eager_align, t_basic, t_nested, t_nocp, t_double,
-				     t_nocp_store, t_cpacr_priv, t_nocp_window, t_aspen_fpdscr};
+				     t_nocp_store, t_cpacr_priv, t_nocp_window, t_aspen_fpdscr,
+				     t_tailchain};
 
 TESTLOG_MAIN(tests)
