@@ -285,14 +285,17 @@ def _scenario(scenario, board, ticks, default, *, elf=None, seed=None, rate=None
 @click.option("--vcd", type=click.Path(dir_okay=False), help="Export a VCD (GTKWave).")
 @click.option("--perfetto", type=click.Path(dir_okay=False),
               help="Export Chrome/Perfetto trace JSON (ui.perfetto.dev).")
-def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto):
+@click.option("--html", type=click.Path(dir_okay=False),
+              help="Write the trace viewer's page (one self-contained HTML file).")
+def storm(elf, board, scenario, ticks, seed, rate, as_json, jsonl, vcd, perfetto, html):
     """Throw a seeded storm of interrupts at firmware (default: the bundled demo) and report
     what happened to every request."""
     from sim import storm as st
 
     sc = _scenario(scenario, board, ticks, st.default_scenario, elf=elf, seed=seed, rate=rate)
     exports = {**sc.export, **{k: v for k, v in
-                                (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto)) if v}}
+                                (("jsonl", jsonl), ("vcd", vcd), ("perfetto", perfetto),
+                                 ("html", html)) if v}}
     with _progress("storm") as update:
         report = st.run_storm_with_exports(sc, exports, progress=update)
     to_err = "-" in exports.values()       # stdout carries an export: the report goes to stderr
@@ -529,3 +532,40 @@ def boards():
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("trace", type=click.Path(dir_okay=False))
+@click.argument("elf", required=False, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="The page to write (HTML).")
+@click.option("--board", default=None,
+              help="Board of the run (default: the scenario's, else by the trace's architecture).")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file of the run.")
+@click.option("--ticks", type=TICKS, default=None, help="Run length the storm had.")
+@click.option("--seed", type=click.IntRange(0, U64), default=None, help="Seed the storm had.")
+@click.option("--rate", type=POSITIVE, default=None, help="--rate the storm had.")
+@click.option("--at", "at", type=click.IntRange(0, U64), default=0, show_default=True,
+              help="Narrate from the first request at or after this tick.")
+@click.option("--narrate", type=click.IntRange(1, 2000), default=64, show_default=True,
+              help="Requests narrated (with registers) on the page.")
+@click.option("--no-run", is_flag=True,
+              help="Do not make the run again: the timeline alone, no narration or registers.")
+@click.option("--json", "as_json", is_flag=True, help="Print what the page holds as JSON.")
+def view(trace, elf, out, board, scenario, ticks, seed, rate, at, narrate, no_run, as_json):
+    """Write a trace (irqsim storm --jsonl) as one self-contained HTML page: a timeline per
+    line, the thread and nesting depth, a cursor that steps event by event with the narration,
+    registers and stack of the run made again (the storm's options name that run)."""
+    from sim import storm as st
+    from sim import view as vw
+
+    tr = vw.read_trace(trace)
+    sc = _scenario(scenario, board or (None if scenario else vw.board_for(tr)), ticks,
+                   st.default_scenario, elf=elf, seed=seed, rate=rate)
+    got = vw.write_view(tr, out, sc, run=not no_run, at=at, requests=narrate)
+    if as_json:
+        click.echo(json.dumps({"output": out, **got}, indent=1))
+        return
+    click.echo(f"wrote {out}: {got['events']:,} events, {len(got['rows'])} rows, "
+               f"{got['narrated_steps']} narrated steps, {got['register_moments']} moments "
+               "with registers")

@@ -43,6 +43,8 @@ class Board:
     path: Path | None = None
     prio_variant: str = ""      # a board like this one with all 8 priority bits, if any
     summary: str = ""           # one line for `irqsim boards`: what it is, when to pick it
+    firmware_map: str = ""      # the memory map the bundled firmware links for ("": the arch's
+                                # first, link.ld); sim/demo.py
 
     @property
     def adapter(self) -> arch_mod.Arch:
@@ -66,8 +68,8 @@ def board_names() -> list[str]:
     return sorted(p.stem for p in BOARD_DIR.glob("*.toml"))
 
 
-BOARD_KEYS = {"name", "arch", "cpu", "firmware_target", "clock_hz", "controller", "memory",
-              "devices", "prio_variant", "summary"}
+BOARD_KEYS = {"name", "arch", "cpu", "firmware_target", "firmware_map", "clock_hz", "controller",
+              "memory", "devices", "prio_variant", "summary"}
 MEMORY_KEYS = {"name", "base", "size", "perms"}
 CLOCK_HZ_MIN, CLOCK_HZ_MAX = lib.CORE_CLOCK_HZ_MIN, lib.CORE_CLOCK_HZ_MAX
 ADDRESS_END = 1 << 32            # both architectures have a 32-bit address space
@@ -147,7 +149,7 @@ def _parse(d: dict, path: Path) -> Board:
     if arch not in arch_mod.names():
         raise bad(f"arch {arch!r} is not one of {', '.join(arch_mod.names())}")
     adapter = arch_mod.get(arch)
-    for key in ("cpu", "firmware_target"):
+    for key in ("cpu", "firmware_target", "firmware_map"):
         if key in d:
             need(key, str)
     cpu = d.get("cpu", adapter.cpus[0] if adapter.cpus else "")
@@ -190,8 +192,8 @@ def _parse(d: dict, path: Path) -> Board:
         regions.append(r)
     ctrl = need("controller", dict)
     unknown(ctrl, adapter.controller_keys, "controller.")
-    adapter.check_controller(ctrl, lambda key, typ: need(key, typ, ctrl, "controller."), bad,
-                             cpu=cpu)
+    adapter.check_controller(ctrl, lambda key, typ: need(key, typ, ctrl, "controller."), bad)
+    adapter.check_core(cpu, ctrl, bad)
     devices = d.get("devices", [])
     if not isinstance(devices, list) or not all(isinstance(e, dict) for e in devices):
         raise bad("devices must be [[devices]] tables")
@@ -215,7 +217,8 @@ def _parse(d: dict, path: Path) -> Board:
     return Board(name=name, arch=arch, cpu=cpu,
                  firmware_target=d.get("firmware_target", ""), clock_hz=clock,
                  controller=ctrl, memory=tuple(regions), devices=tuple(devices), path=path,
-                 prio_variant=d.get("prio_variant", ""), summary=d.get("summary", ""))
+                 prio_variant=d.get("prio_variant", ""), summary=d.get("summary", ""),
+                 firmware_map=d.get("firmware_map", ""))
 
 
 def board_with(name_or_path, overrides: dict) -> Board:

@@ -60,6 +60,9 @@ FAULT_CAUSES = {
     lib.FAULT_TRAP_LOOP: "trap loop: the trap handler traps again at once",
     lib.FAULT_MISALIGNED: "misaligned access",
     lib.FAULT_INVSTATE: "execution in ARM state (a branch to an even address: EPSR.T = 0)",
+    lib.FAULT_STACK_LIMIT: "stack limit violation (below MSPLIM/PSPLIM: STKOF)",
+    lib.FAULT_SECURITY: "a change to the Non-secure state (BXNS/BLXNS to a Non-secure address, "
+                        "FNC_RETURN): irqsim models the Secure state only",
     lib.FAULT_NOCP: "FP instruction with the FPU disabled (CPACR)",
 }
 
@@ -94,8 +97,8 @@ ARMV7M_SYSTEM_EXCEPTIONS = {
 ARMV7M_CFSR_BITS = {0: "IACCVIOL", 1: "DACCVIOL", 3: "MUNSTKERR", 4: "MSTKERR", 5: "MLSPERR",
                     7: "MMARVALID", 8: "IBUSERR", 9: "PRECISERR", 10: "IMPRECISERR",
                     11: "UNSTKERR", 12: "STKERR", 13: "LSPERR", 15: "BFARVALID",
-                    16: "UNDEFINSTR", 17: "INVSTATE", 18: "INVPC", 19: "NOCP", 24: "UNALIGNED",
-                    25: "DIVBYZERO"}
+                    16: "UNDEFINSTR", 17: "INVSTATE", 18: "INVPC", 19: "NOCP", 20: "STKOF",
+                    24: "UNALIGNED", 25: "DIVBYZERO"}
 ARMV7M_HFSR_BITS = {1: "VECTTBL", 30: "FORCED", 31: "DEBUGEVT"}
 ARMV7M_EXEC_PRIORITY_BIAS = 256  # an exec-priority record's arg is the priority + 256 (EV_EXEC_PRIORITY)
 # the register of a priority write that lost low bits (struct prio_note, armv7m_prio_note)

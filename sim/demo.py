@@ -11,16 +11,47 @@ from .boards import get_board
 from .errors import ConfigError
 
 
-def _sources(board) -> tuple[list[Path], Path, list[Path]]:
-    """The demo's sources, linker script and include folders: the architecture's start-up
-    code and console (its adapter's firmware_folder and startup), the common demo, the table."""
+def board_link(board) -> tuple[Path, list[str]]:
+    """The linker script and defines that link the bundled firmware (and guest test images)
+    for `board`'s memory map: the architecture's link.ld, or with the board's `firmware_map`
+    (say "mps2-an505") link_mps2_an505.ld, built with the board's external vector count
+    (IRQSIM_NUM_IRQ), its console UART's base (CONSOLE_UART_BASE) and the names the demo's
+    banner prints (DEMO_CPU, DEMO_BOARD)."""
+    b = get_board(board)
+    d = toolchain.firmware_dir() / b.adapter.firmware_folder
+    if not b.firmware_map:
+        return d / "link.ld", []
+    ld = d / f"link_{b.firmware_map.replace('-', '_')}.ld"
+    if not ld.is_file():
+        raise ConfigError(f"board {b.name}: firmware_map {b.firmware_map!r} has no linker "
+                          f"script {ld.name} in {d}")
+    defines = [f"IRQSIM_NUM_IRQ={b.num_lines}", f'DEMO_CPU="{b.cpu}"',
+               f'DEMO_BOARD="{b.firmware_map}"']
+    console = [e for e in b.devices if e["kind"] == "cmsdk-uart" and e.get("console", 1)]
+    if console:
+        defines.append(f"CONSOLE_UART_BASE={console[0]['base']:#x}u")
+    return ld, defines
+
+
+def _sources(board) -> tuple[list[Path], list[Path]]:
+    """The demo's sources and include folders: the architecture's start-up code and console
+    (its adapter's firmware_folder and startup; board_console), the common demo, the table."""
     fw = toolchain.firmware_dir()
     common = [fw / "common" / n for n in ("semihost.c", "console_common.c", "demo.c")]
     table = toolchain.handlertable_dir() / "handler_table.c"
     a = board.adapter
     d = fw / a.firmware_folder
-    return [d / a.startup, d / "console.c", d / "demo_main.c", *common, table], \
-        d / "link.ld", [d]
+    return [d / a.startup, board_console(board), d / "demo_main.c", *common, table], [d]
+
+
+def board_console(board) -> Path:
+    """The console driver the bundled firmware links for `board`: console_<firmware_map>.c
+    where the board's console is another UART than the architecture's (microbit: the nRF51
+    UART), else the architecture's console.c."""
+    b = get_board(board)
+    d = toolchain.firmware_dir() / b.adapter.firmware_folder
+    own = d / f"console_{b.firmware_map.replace('-', '_')}.c" if b.firmware_map else None
+    return own if own is not None and own.is_file() else d / "console.c"
 
 
 def demo_image(board="mps2-an385") -> Path:
@@ -28,16 +59,18 @@ def demo_image(board="mps2-an385") -> Path:
     b = get_board(board)
     if not b.firmware_target:
         raise ConfigError(f"board {b.name} has no bundled demo firmware (no firmware_target)")
-    sources, ld, incs = _sources(b)
+    sources, incs = _sources(b)
+    ld, defines = board_link(b)
     return toolchain.build_image(b.firmware_target, f"demo-{b.name}", sources, linker_script=ld,
-                                 include_dirs=incs)
+                                 include_dirs=incs, defines=defines)
 
 
 def build_all() -> list[Path]:
     """What `irqsim build` builds: the demo image of every bundled board that has one."""
-    out = [demo_image(b) for b in ("mps2-an385", "mps2-an386", "mps2-an500")]
+    out = [demo_image(b) for b in ("mps2-an385", "mps2-an386", "mps2-an500", "microbit")]
     if (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         out.append(demo_image("virt"))
+    out.append(demo_image("mps2-an505"))
     return out
 
 

@@ -27,17 +27,21 @@ class Target:
     triple: str
     cpu: str
     arch: str  # "arm" or "riscv"
+    runtime: tuple = ()   # sources (below firmware/) every linked image of the target gets
 
 
 TARGETS = {
     "cortex-m3": Target("cortex-m3", "thumb-freestanding-eabi", "cortex_m3", "arm"),
-    "cortex-m0": Target("cortex-m0", "thumb-freestanding-eabi", "cortex_m0", "arm"),
+    "cortex-m0": Target("cortex-m0", "thumb-freestanding-eabi", "cortex_m0", "arm",
+                        runtime=("cortex_m/aeabi_v6m.c",)),   # no divide instruction
     # zig 0.17.1's cortex_m4 / cortex_m7 have no FPU feature by themselves (the code calls the
     # soft-float library even with -mfloat-abi=hard); the feature suffix gives hard-float FP code
     # (checked in tests/cortex_m/test_fpu.py): FPv4-SP on the M4F, FPv5 with doubles on the M7
     "cortex-m4f": Target("cortex-m4f", "thumb-freestanding-eabihf", "cortex_m4+vfp4d16sp", "arm"),
     "cortex-m7": Target("cortex-m7", "thumb-freestanding-eabihf", "cortex_m7+fp_armv8d16", "arm"),
-    "cortex-m33": Target("cortex-m33", "thumb-freestanding-eabihf", "cortex_m33", "arm"),
+    # soft-float: no FP instructions (zig's cortex_m33 has no FPU; the eabi triple keeps the
+    # soft-float calling convention), as long as irqsim models no v8-M FP context
+    "cortex-m33": Target("cortex-m33", "thumb-freestanding-eabi", "cortex_m33", "arm"),
     "rv32imac": Target("rv32imac", "riscv32-freestanding-none", "generic_rv32+m+a+c+zicsr", "riscv"),
 }
 
@@ -96,6 +100,8 @@ def build_image(target: str, name: str, sources, *, linker_script=None, include_
     out = Path(out_dir or build_dir()) / target
     out.mkdir(parents=True, exist_ok=True)
     sources = [Path(s) for s in sources]
+    if link:
+        sources += [firmware_dir() / r for r in t.runtime]
     flags = ["-target", t.triple, f"-mcpu={t.cpu}", *COMMON_CFLAGS]
     flags += [f"-I{d}" for d in (firmware_dir() / "common", handlertable_dir(), *include_dirs)]
     flags += [f"-D{d}" for d in defines] + list(extra_flags)
@@ -105,7 +111,9 @@ def build_image(target: str, name: str, sources, *, linker_script=None, include_
             raise ToolchainError(f"{name}: a linked image needs a linker script")
         cmd = [*compiler(), *flags, f"-T{linker_script}", "-Wl,--gc-sections",
                "-Wl,--entry=Reset_Handler", *map(str, sources), "-o", str(image)]
-        inputs = [*sources, Path(linker_script), *sorted(Path(linker_script).parent.glob("*.ld"))]
+        ld_dir = Path(linker_script).parent   # and the scripts it may INCLUDE from above
+        inputs = [*sources, Path(linker_script), *sorted(ld_dir.glob("*.ld")),
+                  *sorted(ld_dir.parent.glob("*.ld"))]
     else:
         cmd = [*compiler(), *flags, "-c", *map(str, sources), "-o", str(image)]
         inputs = list(sources)

@@ -1,9 +1,13 @@
-/* Console on the CMSDK APB UART0 of mps2-an385 (Arm CMSDK TRM, "UART"). */
+/* Console on a CMSDK APB UART (Arm CMSDK TRM, "UART"): UART0 of mps2-an385, or the board's
+ * console UART the build names (-DCONSOLE_UART_BASE, sim/demo.py). */
 #include <stdint.h>
 
 #include "console.h"
 
-#define UART0_BASE     0x40004000u
+#ifndef CONSOLE_UART_BASE
+#define CONSOLE_UART_BASE 0x40004000u
+#endif
+#define UART0_BASE     CONSOLE_UART_BASE
 #define UART_DATA      (*(volatile uint32_t *)(UART0_BASE + 0x00))
 #define UART_STATE     (*(volatile uint32_t *)(UART0_BASE + 0x04))
 #define UART_CTRL      (*(volatile uint32_t *)(UART0_BASE + 0x08))

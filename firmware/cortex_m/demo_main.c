@@ -12,11 +12,31 @@
 #include "console.h"
 #include "demo.h"
 
+#ifndef DEMO_CPU                     /* the core and board the banner names (sim/demo.py) */
+#if defined(__ARM_FP) && (__ARM_FP & 8)
+#define DEMO_CPU "cortex-m7"
+#define DEMO_BOARD "mps2-an500"
+#elif defined(__ARM_FP)
+#define DEMO_CPU "cortex-m4f"
+#define DEMO_BOARD "mps2-an386"
+#else
+#define DEMO_CPU "cortex-m3"
+#define DEMO_BOARD "mps2-an385"
+#endif
+#endif
+
 #define DEMO_ENABLED 8
 #define DEMO_EMPTY   3
 
+#if defined(__ARM_ARCH_6M__)
+/* Priorities of lines 0-7, the M3 demo's order in the 2 bits ARMv6-M has: lower is more urgent. */
+volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x40, 0x40, 0x80, 0x80, 0x00, 0x40, 0xc0};
+#define demo_soft_request(line) nvic_pend(line)   /* no STIR on ARMv6-M */
+#else
 /* Priorities of lines 0-7 (upper three bits are implemented on this part): lower is more urgent. */
 volatile uint8_t demo_priority[DEMO_ENABLED] = {0x80, 0x60, 0x40, 0x80, 0xa0, 0x20, 0x60, 0xc0};
+#define demo_soft_request(line) (NVIC_STIR = (line))
+#endif
 
 #if defined(__ARM_FP)
 #define DEMO_FP_LINE 5
@@ -46,13 +66,7 @@ int main(void)
 	demo_fp_work();                                   /* the thread's FP context: FPCA = 1 */
 #endif
 	console_init();
-#if defined(__ARM_FP) && (__ARM_FP & 8)
-	console_puts("irqsim demo (cortex-m7, mps2-an500)\n");
-#elif defined(__ARM_FP)
-	console_puts("irqsim demo (cortex-m4f, mps2-an386)\n");
-#else
-	console_puts("irqsim demo (cortex-m3, mps2-an385)\n");
-#endif
+	console_puts("irqsim demo (" DEMO_CPU ", " DEMO_BOARD ")\n");
 	for (unsigned line = 0; line < DEMO_ENABLED; line++) {
 		if (line != DEMO_EMPTY)
 			demo_register(line);
@@ -61,7 +75,7 @@ int main(void)
 	}
 	/* Self-test: software-triggered requests on lines 0-3, taken at the ISB at the latest. */
 	for (unsigned line = 0; line < 4; line++) {
-		NVIC_STIR = line;
+		demo_soft_request(line);
 		isb();
 	}
 	demo_finish_boot(DEMO_ENABLED);

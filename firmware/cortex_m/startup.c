@@ -1,4 +1,5 @@
-/* Start-up code and vector table for ARMv7-M images on mps2-an385.
+/* Start-up code and vector table for Cortex-M images (mps2-an385; mps2-an505 built with
+ * -DIRQSIM_NUM_IRQ=124, its NVIC's lines).
  *
  * Every vector the application does not define is a weak alias of DefaultHandler. External
  * interrupts default to irq_dispatch_entry when the application links the handler-table
@@ -29,10 +30,11 @@ void PendSV_Handler(void) WEAK_DEFAULT;
 void SysTick_Handler(void) WEAK_DEFAULT;
 void IRQ_Handler(void) WEAK_DEFAULT;
 
-#define IRQ8 IRQ_Handler, IRQ_Handler, IRQ_Handler, IRQ_Handler, \
-	     IRQ_Handler, IRQ_Handler, IRQ_Handler, IRQ_Handler
+#ifndef IRQSIM_NUM_IRQ
+#define IRQSIM_NUM_IRQ 32   /* external vectors: the board's controller.num_irq */
+#endif
 
-__attribute__((section(".vectors"), used)) void (*const vector_table[16 + 32])(void) = {
+__attribute__((section(".vectors"), used)) void (*const vector_table[16 + IRQSIM_NUM_IRQ])(void) = {
 	(void (*)(void))&_estack,
 	Reset_Handler,
 	NMI_Handler,
@@ -46,7 +48,7 @@ __attribute__((section(".vectors"), used)) void (*const vector_table[16 + 32])(v
 	0,
 	PendSV_Handler,
 	SysTick_Handler,
-	IRQ8, IRQ8, IRQ8, IRQ8,
+	[16 ... 16 + IRQSIM_NUM_IRQ - 1] = IRQ_Handler,
 };
 
 void Reset_Handler(void)

@@ -37,7 +37,7 @@ class MProfile:
     version: int          # 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline
     fpu: int = 0          # 0 none, 1 single precision, 2 single and double
     vtor: bool = True
-    systick: bool = True
+    systick: bool | str = True   # or "cpu-clock": no reference clock (a board's choice)
 
 
 # The cores a board's `cpu` may name; the first is the default.
@@ -78,7 +78,8 @@ class Armv7m(Arch):
 
     reserved = ((ARMV7M_SCS_BASE, ARMV7M_SCS_SIZE,
                  "the System Control Space (NVIC, SCB, SysTick)"),)
-    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks"})
+    controller_keys = frozenset({"kind", "num_irq", "prio_bits", "exception_ticks", "reset_vtor",
+                                 "vtor", "systick"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
     # extra ticks of the FP context (cores with an FPU): an entry that stacks s0-s15 and FPSCR
@@ -86,7 +87,7 @@ class Armv7m(Arch):
     FP_EXCEPTION_TICKS = ("fp_entry", "fp_return", "fp_lazy")
     EXCEPTION_TICKS_MAX = 1000
 
-    def check_controller(self, ctrl, need, bad, cpu=""):
+    def check_controller(self, ctrl, need, bad):
         if need("kind", str) != "nvic":
             raise bad("controller.kind must be \"nvic\" on armv7m")
         n = need("num_irq", int)
@@ -95,20 +96,69 @@ class Armv7m(Arch):
             raise bad(f"controller.num_irq must be 1..496 (got {n})")
         if not 2 <= bits <= 8:
             raise bad(f"controller.prio_bits must be 2..8 (ARMv7-M; got {bits})")
+        if "reset_vtor" in ctrl:
+            vtor = need("reset_vtor", int)
+            if not 0 <= vtor < 1 << 32 or vtor % 128:
+                raise bad(f"controller.reset_vtor must be an address that is a multiple of 128 "
+                          f"(VTOR.TBLOFF; got {vtor:#x})")
         costs = need("exception_ticks", dict) if "exception_ticks" in ctrl else {}
-        fpu = ARMV7M_CPUS.get(cpu, ARMV7M_CPUS["cortex-m3"]).fpu
-        allowed = self.EXCEPTION_TICKS + (self.FP_EXCEPTION_TICKS if fpu else ())
+        allowed = self.EXCEPTION_TICKS + self.FP_EXCEPTION_TICKS   # (FP ones: check_core)
         for k, v in costs.items():
-            if k in self.FP_EXCEPTION_TICKS and not fpu:
-                raise bad(f"controller.exception_ticks.{k} is an FP context cost, and cpu "
-                          f"{cpu!r} has no FPU; remove it or pick a core with one (cortex-m4f, "
-                          "cortex-m7)")
             if k not in allowed:
                 raise bad(f"unknown key controller.exception_ticks.{k}; allowed: "
                           f"{', '.join(allowed)}")
             if not is_int(v) or not 0 <= v <= self.EXCEPTION_TICKS_MAX:
                 raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
                           f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
+
+    def check_core(self, cpu, ctrl, bad):
+        """FP exception_ticks keys only for a core with the ARMv7-M FP model. ARMv6-M
+        (docs/semantics.md, "Cortex-M0"): 2 priority bits and at most 32 lines
+        (ARMv6-M ARM B1.5.4, B3.4); VTOR and SysTick are options there (controller.vtor,
+        controller.systick; default from the core), mandatory on ARMv7-M and ARMv8-M."""
+        prof = ARMV7M_CPUS[cpu]
+        for k in ctrl.get("exception_ticks", {}):
+            if k in self.FP_EXCEPTION_TICKS and not (prof.fpu and prof.version == 7):
+                raise bad(f"controller.exception_ticks.{k} is an FP context cost, and cpu "
+                          f"{cpu!r} has no FPU that irqsim models; remove it or pick a core "
+                          "with one (cortex-m4f, cortex-m7)")
+        for key in ("vtor", "systick"):
+            if key not in ctrl:
+                continue
+            if key == "systick" and ctrl[key] == "cpu-clock":
+                continue
+            if not isinstance(ctrl[key], bool):
+                raise bad(f"controller.{key} must be true or false"
+                          + (' or "cpu-clock" (no reference clock)' if key == "systick" else "")
+                          + f" (got {ctrl[key]!r})")
+            if prof.version != 6 and not ctrl[key]:
+                raise bad(f"controller.{key} = false: {cpu} (ARMv{prof.version}-M) always "
+                          f"has {'VTOR' if key == 'vtor' else 'SysTick'}; only an ARMv6-M "
+                          "core may leave it out")
+        if prof.version == 6:
+            if ctrl.get("reset_vtor", 0) and not ctrl.get("vtor", prof.vtor):
+                raise bad(f"controller.reset_vtor needs a VTOR: {cpu} has none unless the board "
+                          "says controller.vtor = true (ARMv6-M ARM B3.2.5); its vector table "
+                          "is at 0")
+            if ctrl["prio_bits"] != 2:
+                raise bad(f"controller.prio_bits must be 2 on {cpu} (ARMv6-M has 2 priority "
+                          f"bits; got {ctrl['prio_bits']})")
+            if ctrl["num_irq"] > 32:
+                raise bad(f"controller.num_irq must be 1..32 on {cpu} (ARMv6-M; got "
+                          f"{ctrl['num_irq']})")
+
+    def profile(self, board) -> MProfile:
+        """The board's core with its controller's vtor / systick options applied (systick:
+        True, False, or "cpu-clock": SysTick without a reference clock)."""
+        cpu, c = ARMV7M_CPUS[board.cpu], board.controller
+        return MProfile(cpu.uc_model, cpu.version, cpu.fpu, c.get("vtor", cpu.vtor),
+                        c.get("systick", cpu.systick))
+
+    @staticmethod
+    def systick_code(systick) -> int:
+        """struct m_profile.systick (api.h M_SYSTICK_*) for a profile's systick value."""
+        return (lib.M_SYSTICK_CPU_CLOCK if systick == "cpu-clock" else
+                lib.M_SYSTICK_ON if systick else lib.M_SYSTICK_NONE)
 
     def num_lines(self, controller):
         return controller["num_irq"]
@@ -123,28 +173,34 @@ class Armv7m(Arch):
 
     def init(self, m):
         c = m.board.controller
-        cpu = ARMV7M_CPUS[m.board.cpu]
+        cpu = self.profile(m.board)
         prof = ffi.new("struct m_profile *", {"version": cpu.version, "fpu": cpu.fpu,
-                                               "vtor": int(cpu.vtor), "systick": int(cpu.systick)})
+                                               "vtor": int(cpu.vtor),
+                                               "systick": self.systick_code(cpu.systick)})
         r = lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof)
+        if r == -3 and cpu.version == 8:
+            raise ConfigError(f"board {m.board.name}: cannot find MSPLIM and PSPLIM in the "
+                              f"{m.board.cpu} CPU context of Unicorn {unicorn.__version__} "
+                              "(irqsim reads them there); use the pinned Unicorn")
         if r == -3:
-            raise ConfigError(f"board {m.board.name}: cpu {m.board.cpu} has an FPU, and this "
-                              f"Unicorn ({unicorn.__version__}) keeps its FP state where the "
-                              "model does not find it (sim/native/armv7m/fpu.c, fp_probe); use "
-                              "the pinned unicorn version")
+            raise ConfigError(f"board {m.board.name}: cannot find the FP control fields in the "
+                              f"{m.board.cpu} CPU context of Unicorn {unicorn.__version__} "
+                              "(sim/native/armv7m/fpu.c, fp_probe); use the pinned Unicorn")
         if r:
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
-        r = lib.armv7m_reset(m._core)
+        vtor = c.get("reset_vtor", 0)
+        r = lib.armv7m_reset(m._core, vtor)
         if r == -2:
-            vec = int.from_bytes(m.mem_read(4, 4), "little")
+            vec = int.from_bytes(m.mem_read(vtor + 4, 4), "little")
             raise FirmwareError(f"{m.image}: the reset vector (word 1 of the vector table at "
-                                f"address 0) is {vec:#010x}, not a Thumb address (bit 0 clear); "
+                                f"{vtor:#x}) is {vec:#010x}, not a Thumb address (bit 0 clear); "
                                 "is the image built for Thumb and its vector table at the start "
                                 "of flash?", pc=vec)
         if r:
-            raise FirmwareError(f"{m.image}: the vector table at address 0 cannot be read; is "
-                                "the vector table at the start of flash?", pc=0)
+            raise FirmwareError(f"{m.image}: the vector table at {vtor:#x} cannot be read; is "
+                                "the vector table at the start of flash (and the image linked "
+                                f"for board {m.board.name})?", pc=vtor)
         costs = self.exception_ticks(c)
         lib.armv7m_set_costs(m._core, costs["entry"], costs["tail_chain"], costs["return"])
         if cpu.fpu:
@@ -184,7 +240,10 @@ class Armv7m(Arch):
             what = "BASEPRI (MSR; MRS reads back all 8 bits, the model uses the implemented ones)"
         variant = m.board.prio_variant
         use = (f"firmware that relies on 8 bits (as QEMU 7.2 has them) wants board {variant!r}"
-               if variant else "a board with controller.prio_bits = 8 keeps all the bits")
+               if variant else
+               "ARMv6-M has these 2 bits only (QEMU 7.2 too): give priorities in bits 7:6"
+               if self.profile(m.board).version == 6 else
+               "a board with controller.prio_bits = 8 keeps all the bits")
         return [f"{m.image.name}: priority {note.written:#04x} written to {what} at tick "
                 f"{note.tick} reads back {note.read_back:#04x}: board {m.board.name} implements "
                 f"{bits} priority bits (mask {mask:#04x}), the low {8 - bits} are dropped; {use}"]
@@ -207,6 +266,13 @@ class Armv7m(Arch):
 
         def bits(v, names):
             return ", ".join(n for b, n in names.items() if v >> b & 1) or "none"
+        if self.profile(m.board).version == 6:   # HardFault only, no fault status registers
+            text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address "
+                    f"{addr:#010x}: a HardFault (ARMv6-M has no other fault and no fault status "
+                    "registers)")
+            return why, {"handler": self.exception_name(active), "exception": active, "pc": pc,
+                         "function": m.function_at(pc), "address": addr, "cause": cause,
+                         "text": text}
         text = (f"{FAULT_CAUSES.get(cause, 'a fault')} at {m.where(pc)}, address {addr:#010x}: "
                 f"CFSR {cfsr:#010x} ({bits(cfsr, ARMV7M_CFSR_BITS)}), HFSR {hfsr:#010x} "
                 f"({bits(hfsr, ARMV7M_HFSR_BITS)})")

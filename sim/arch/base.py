@@ -54,11 +54,14 @@ class Arch:
     # the cores a board's `cpu` key may name (the first is the default); empty: any name
     cpus: tuple = ()
 
-    def check_controller(self, ctrl: dict, need, bad, cpu: str = "") -> None:
-        """Checks a board file's [controller] table `ctrl` for core `cpu`: `need(key, type)`
-        reads a required key (type-checked), `bad(message)` is the ConfigError naming the file
-        to raise."""
+    def check_controller(self, ctrl: dict, need, bad) -> None:
+        """Checks a board file's [controller] table `ctrl`: `need(key, type)` reads a required key
+        (type-checked), `bad(message)` is the ConfigError naming the file to raise."""
         raise NotImplementedError
+
+    def check_core(self, cpu: str, ctrl: dict, bad) -> None:
+        """Checks what the board's core `cpu` asks of its [controller] table `ctrl` (after
+        check_controller); `bad(message)` as there. Nothing by default."""
 
     def num_lines(self, controller: dict) -> int:
         """Lines 0..num_lines-1 as the core numbers them (some below first_line may not exist)."""

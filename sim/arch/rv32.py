@@ -65,7 +65,7 @@ class Rv32(Arch):
     # the PLIC model's limits (PLIC_MAX_SOURCES, PLIC_MAX_CONTEXTS and prio_bits in dev/plic.c)
     LIMITS = {"num_sources": (1, 1023), "prio_bits": (1, 8), "contexts": (1, 16)}
 
-    def check_controller(self, ctrl, need, bad, cpu=""):
+    def check_controller(self, ctrl, need, bad):
         if need("kind", str) != "plic":
             raise bad("controller.kind must be \"plic\" on rv32")
         for key, (lo, hi) in self.LIMITS.items():

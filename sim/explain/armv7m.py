@@ -29,6 +29,9 @@ class Narrator:
         self.a = board.adapter
         self.cost = self.a.exception_ticks(board.controller)
         self.prio_bits = board.controller["prio_bits"]
+        prof = self.a.profile(board)
+        self.v6 = prof.version == 6      # ARMv6-M: no PRIGROUP, BASEPRI, FAULTMASK
+        self.vtor = prof.vtor
 
     def name(self, exc: int) -> str:
         return self.a.exception_name(exc)
@@ -107,6 +110,10 @@ class Narrator:
             return f"{self.name(exc)} has the fixed priority {prio}"
         g, s = self.split(prio, prigroup)
         hi = 8 - self.prio_bits
+        if self.v6:
+            return (f"{self.name(exc)} has priority {prio:#04x} (ARMv6-M implements the top "
+                    f"{self.prio_bits} bits, 7:{hi}; the rest read 0). ARMv6-M has no "
+                    "PRIGROUP: the whole priority is the group priority (B1.5.4)")
         return (f"{self.name(exc)} has priority {prio:#04x} (this NVIC implements the top "
                 f"{self.prio_bits} bits, 7:{hi}; the rest read 0). PRIGROUP {prigroup} splits "
                 f"it into group priority bits 7:{prigroup + 1} = {g:#04x} and subpriority bits "
@@ -118,8 +125,9 @@ class Narrator:
         parts = [f"the running {self.name(act)} (priority {st['prio'].get(act - 16, 0):#04x})"
                  if act >= ARMV7M_EXC_IRQ0 else
                  (f"the running {self.name(act)}" if act else "thread mode, nothing active")]
-        parts.append(f"PRIMASK {r['primask'] & 1}, FAULTMASK {r['faultmask'] & 1}, "
-                     f"BASEPRI {r['basepri']:#04x}")
+        parts.append(f"PRIMASK {r['primask'] & 1} (ARMv6-M has no BASEPRI or FAULTMASK)"
+                     if self.v6 else f"PRIMASK {r['primask'] & 1}, FAULTMASK "
+                     f"{r['faultmask'] & 1}, BASEPRI {r['basepri']:#04x}")
         return f"The execution priority is {st['exec_priority']}: " + "; ".join(parts)
 
     def precedence(self, win, exc, st) -> str:
@@ -163,6 +171,11 @@ class Narrator:
     # ---- the steps ----------------------------------------------------------------------------
 
     def steps(self, followed, events, states, m) -> list[Step]:
+        return [s for _, s in self.placed_steps(followed, events, states, m)]
+
+    def placed_steps(self, followed, events, states, m) -> list[tuple[float, Step]]:
+        """(position, step) in order: the position is the index of the record the step
+        is about (a fraction after it: what follows from that record)."""
         out: list[tuple[float, Step]] = []
         first_dispatch = next((f.dispatch for f in followed if f.dispatch is not None), None)
         shown_code = False
@@ -203,7 +216,7 @@ class Narrator:
             out.append((f.end + 0.9 if f.end is not None else len(events),
                         self._latency(f, events)))
         out += table_code_steps(m, followed, events, first_dispatch, states)
-        return [s for _, s in sorted(out, key=lambda x: x[0])]
+        return sorted(out, key=lambda x: x[0])
 
     def _pending(self, f, events, exc, st) -> Step:
         e, r = events[f.pend], events[f.request]
@@ -315,8 +328,11 @@ class Narrator:
                 f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
                 f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, bit 2 = "
                 f"{int(er['stack'] == 'PSP')} "
-                f"unstack from {er['stack']}, bit 4 = 1 no floating-point frame. "
-                f"The vector: VTOR {hx(post['vtor'])} + 4 * {exc} = {hx(post['vector_addr'])} "
+                f"unstack from {er['stack']}"
+                + (". " if self.v6 else ", bit 4 = 1 no floating-point frame. ")
+                + ("The vector: the table at 0 (this core has no VTOR) + 4 * "
+                   if not self.vtor else f"The vector: VTOR {hx(post['vtor'])} + 4 * ")
+                + f"{exc} = {hx(post['vector_addr'])} "
                 f"holds {hx(post['vector'])} (bit 0: Thumb), so PC = {hx(r['pc'])} "
                 f"({post['handler']}). IPSR = {exc}; the execution priority is now "
                 f"{post['exec_priority']}. Entry costs {self.cost['entry']} ticks (board "

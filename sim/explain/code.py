@@ -170,8 +170,20 @@ def _rv32_role(raw, i) -> str:
     return ""
 
 
-def publish_note(arch: str) -> str:
-    """Why the table publishes with release, for the narration."""
+CRITICAL_NOTE = (
+    "Why a critical section: ARMv6-M has no exclusive access (no LDREX/STREX), so the table's "
+    "ARMv6-M build makes each read-modify-write atomic by masking interrupts around it "
+    "(MRS PRIMASK, CPSID I ... MSR PRIMASK, which restores the caller's mask, so it nests). "
+    "No barrier: on one core an interrupt sees program order. It is correct on single-core "
+    "ARMv6-M parts only: PRIMASK is per core (an RP2040's second core is not held off), and a "
+    "spinlock instead would deadlock against an interrupt handler on the same core.")
+
+
+def publish_note(arch: str, critical: bool = False) -> str:
+    """Why the table publishes with release (or, in the ARMv6-M build, why it masks
+    interrupts instead), for the narration."""
+    if critical:
+        return CRITICAL_NOTE
     how = ("the DMB before STREX" if arch != "rv32" else "the .rl of sc.w / the .aqrl of "
            "amoswap")
     return (f"Why release ({how}): handler_table_register publishes a handler, and the handler "

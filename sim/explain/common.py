@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..codes import LINE_KIND_NAMES, PEND_SOURCES
 from . import Step
-from .code import TABLE_FUNCTIONS, listing, publish_note
+from .code import CRITICAL_NOTE, TABLE_FUNCTIONS, listing, publish_note
 
 TRIGGERS = {"pulse": "pulsed (an edge)", "raise": "raised (a level)", "lower": "lowered"}
 
@@ -83,8 +83,14 @@ def code_step(m, function: str, tick: int, why: str) -> Step:
     lines = [f"  {i.address:#010x}  {i.text:<{width}}  {i.role}".rstrip() for i in insns]
     text = (f"{why} Its {len(insns)} instructions, disassembled (capstone) from the image's "
             f"{function} symbol ({m.symbols[function].size} bytes):\n" + "\n".join(lines))
+    critical = any("critical section" in i.role for i in insns)
     if function != "handler_table_handle":
-        text += "\n" + publish_note(m.arch)
+        text += "\n" + publish_note(m.arch, critical)
+    elif critical or not any("barrier" in i.role for i in insns):
+        text += ("\nOne load of the slot, and no barrier: an aligned word load is single-copy "
+                 "atomic, and this build (ARMv6-M: the stores are made in critical sections) "
+                 "needs no ordering on one core. No loop and no lock: wait-free in an interrupt "
+                 "handler. " + CRITICAL_NOTE)
     else:
         text += ("\nOne load of the slot, then a barrier: the acquire that pairs with the "
                  "release of handler_table_register. No loop and no lock: wait-free in an "

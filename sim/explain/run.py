@@ -126,6 +126,19 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
 
     def snapshot(mo, m):
         return read_table_call(m) if mo.name[0] == "table" else narrator.snapshot(mo.name[1], m)
+    walk(moments, m2, events, snapshot)
+    if m2.ticks < end_tick:
+        m2.run(ticks=end_tick - m2.ticks)
+    assert m2.events == events, "explain: the walk's trace differs from the recorded run"
+    states = {mo.name: mo.state for mo in moments}
+    return narrator.steps(followed, events, states, m2)
+
+
+def walk(moments, m, events, snapshot, reach=None):
+    """Runs machine m through `moments` (sorted) and fills each one's state: snapshot(mo, m)
+    where it stopped. `reach(m, mo, events, snapshot)` runs to one moment (default _reach,
+    which counts records in m.events)."""
+    reach = reach or _reach
     seen: dict = {}          # a record two requests share (one trap, two claims): one state
     at_record = None         # the record the walk stopped right after, while it stays there
     for mo in moments:
@@ -134,18 +147,13 @@ def explain_run(board, image, requests, scenario) -> list[Step]:
             mo.state = seen[key]
         elif mo.record is not None and mo.record == at_record:
             # stopped right after it already (a tail-chain: one's end, another's entry)
-            mo.state = seen[key] = snapshot(mo, m2)
+            mo.state = seen[key] = snapshot(mo, m)
         else:
-            _reach(m2, mo, events, snapshot)
+            reach(m, mo, events, snapshot)
             if mo.record is not None:
                 seen[key] = mo.state
             at_record = mo.record if mo.record is not None else (
-                at_record if mo.state is not None and m2.ticks == mo.tick else None)
-    if m2.ticks < end_tick:
-        m2.run(ticks=end_tick - m2.ticks)
-    assert m2.events == events, "explain: the walk's trace differs from the recorded run"
-    states = {mo.name: mo.state for mo in moments}
-    return narrator.steps(followed, events, states, m2)
+                at_record if mo.state is not None and m.ticks == mo.tick else None)
 
 
 def _follow_all(narrator, events, explicit) -> list[Followed]:

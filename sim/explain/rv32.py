@@ -92,6 +92,11 @@ class Narrator:
     # ---- the steps ----------------------------------------------------------------------------
 
     def steps(self, followed, events, states, m) -> list[Step]:
+        return [s for _, s in self.placed_steps(followed, events, states, m)]
+
+    def placed_steps(self, followed, events, states, m) -> list[tuple[float, Step]]:
+        """(position, step) in order: the position is the index of the record the step
+        is about (a fraction after it: what follows from that record)."""
         out: list[tuple[float, Step]] = []
         first_dispatch = next((f.dispatch for f in followed if f.dispatch is not None), None)
         shown_code = False
@@ -138,7 +143,7 @@ class Narrator:
             out.append((f.end + 0.9 if f.end is not None else len(events),
                         self._latency(f, events)))
         out += table_code_steps(m, followed, events, first_dispatch, states)
-        return [s for _, s in sorted(out, key=lambda x: x[0])]
+        return sorted(out, key=lambda x: x[0])
 
     def _pending(self, f, events, st) -> Step:
         e, r = events[f.pend], events[f.request]
@@ -284,7 +289,12 @@ class Narrator:
         # first instruction, or at the claim when the request came after that
         start = t.tick if r.tick <= t.tick else c.tick
         parts = []
-        if p.tick > r.tick:
+        if p.tick > start:
+            # it pended after the trap that claims it began (the handler claims in a loop):
+            # the accounting counts from that trap's first instruction
+            parts.append(("wait to be taken", start - r.tick,
+                          f"pended at tick {p.tick:,}, after the trap began; claimed in it"))
+        elif p.tick > r.tick:
             parts.append(("wait for a block boundary", p.tick - r.tick,
                           "requests are delivered between translation blocks"))
         if start > p.tick:

@@ -6,7 +6,8 @@ through in bounded memory. Each writes to a temporary file beside the destinatio
 into place only when the whole stream has been written; if anything raises (the event iterator
 included), the temporary file is removed and the destination is left as it was.
 One module per format (jsonl.py, vcd.py, perfetto.py); atomic.py is that writer, common.py
-what the formats share. export_all writes several from one trace.
+what the formats share, signals.py the VCD's signals as value changes (which the trace viewer,
+sim/view, draws too). export_all writes several from one trace.
 
 Numbering, told once here (the numbers are in sim/codes.py, the names in sim/arch/; see
 sim/native/core.h for what each record kind records):

@@ -119,7 +119,9 @@ enum fault_cause {
 	FAULT_TRAP_LOOP = 11,     /* RISC-V: trap taken at the trap vector itself, repeatedly */
 	FAULT_MISALIGNED = 13,    /* misaligned access */
 	FAULT_INVSTATE = 14,      /* Cortex-M: execution with EPSR.T = 0 */
-	FAULT_NOCP = 15           /* Cortex-M: an FP instruction that CPACR does not allow */
+	FAULT_STACK_LIMIT = 15,   /* ARMv8-M: the stack went below MSPLIM/PSPLIM (STKOF) */
+	FAULT_SECURITY = 16,      /* ARMv8-M: a change to the Non-secure state (not modelled) */
+	FAULT_NOCP = 17           /* Cortex-M: an FP instruction with no FPU or that CPACR denies */
 };
 
 /* Numbering of trace records (the `num` field) */
@@ -350,15 +352,20 @@ struct m_profile {
 	int version;        /* 6 ARMv6-M, 7 ARMv7-M, 8 ARMv8-M Mainline */
 	int fpu;            /* 0 none, 1 single precision, 2 single and double precision */
 	int vtor;           /* the SCB has VTOR (always on v7-M and v8-M; an option on v6-M) */
-	int systick;        /* SysTick is implemented */
+	int systick;        /* M_SYSTICK_*: whether SysTick is there, and its clocks */
 };
+#define M_SYSTICK_NONE 0       /* no SysTick (an option on v6-M: its registers are reserved) */
+#define M_SYSTICK_ON 1         /* SysTick; both CLKSOURCE settings count (docs/semantics.md) */
+#define M_SYSTICK_CPU_CLOCK 2  /* SysTick without a reference clock: it counts with CLKSOURCE
+				* = 1 only (QEMU 7.2's microbit) */
 
 /* Installs the architecture and its NVIC (num_irq lines, prio_bits priority bits) for core
  * profile p on core c; 0 on success. */
 int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p);
-/* Reset (B1.5.5): 0, -1 when the vector table is not readable, -2 when the reset vector is not
- * a Thumb address (bit 0 clear). */
-int armv7m_reset(struct core *c);
+/* Reset (B1.5.5) with the vector table at `vtor` (0 on ARMv7-M; on ARMv8-M the board's Secure
+ * VTOR reset value): 0, -1 when the vector table is not readable, -2 when the reset vector is
+ * not a Thumb address (bit 0 clear). */
+int armv7m_reset(struct core *c, uint32_t vtor);
 void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);

@@ -102,8 +102,9 @@ def measure_baseline(sc: Scenario, ticks: int) -> dict:
 
 
 def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseline=True):
-    """run_storm, then the requested exports (jsonl/vcd/perfetto -> path) from the streamed
-    trace. A run that fails writes no output file."""
+    """run_storm, then the requested exports (jsonl/vcd/perfetto/html -> path) from the
+    streamed trace (html: the trace viewer's page, sim/view). A run that fails writes no
+    output file."""
     if not exports:
         return run_storm(sc, progress=progress, baseline=baseline)
     from .. import export
@@ -126,8 +127,13 @@ def run_storm_with_exports(sc: Scenario, exports: dict, *, progress=None, baseli
     try:
         report = run_storm(sc, progress=progress, baseline=baseline, trace_path=raw)
         b = get_board(sc.board)
+        files = {k: v for k, v in exports.items() if k != "html"}
         export.export_all(lambda: read_events(raw, b.arch), b.arch, b.num_lines, b.clock_hz,
-                          **exports)
+                          **files)
+        if "html" in exports:           # the trace viewer's page (sim/view), from the same run
+            from .. import view
+            view.write_view(view.raw_trace(raw, f"{sc.origin} (seed {sc.seed})"),
+                            exports["html"], sc, source=f"{sc.origin}, seed {sc.seed}")
     finally:
         os.unlink(raw)
     return report

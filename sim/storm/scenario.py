@@ -26,7 +26,7 @@ SOURCE_KEYS = {
 COMMON_SOURCE_KEYS = {"kind", "line", "lines", "weights", "trigger", "hold", "start", "stop"}
 SCENARIO_KEYS = {"board", "image", "ticks", "seed", "source", "export", "demo", "runaway_limit",
                  "sweep"}
-EXPORT_KEYS = {"jsonl", "vcd", "perfetto"}
+EXPORT_KEYS = {"jsonl", "vcd", "perfetto", "html"}   # html: the trace viewer's page
 
 # Limits a scenario is checked against before it runs (README "Limits")
 MAX_REQUESTS_PER_TICK = 16      # the mean offered rate of all sources together

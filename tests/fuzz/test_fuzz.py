@@ -14,7 +14,7 @@ from . import harness as h
 CI = settings(max_examples=int(os.environ.get("IRQSIM_FUZZ_EXAMPLES", "150")), deadline=None,
               derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-BOARDS = {"mps2-an385": h.board_text("mps2-an385"), "virt": h.board_text("virt")}
+BOARDS = {name: h.board_text(name) for name in ("mps2-an385", "virt", "microbit")}
 
 
 @CI

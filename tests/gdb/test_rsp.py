@@ -10,8 +10,8 @@ from sim.errors import ArgumentError
 from sim.gdb import GdbServer
 from sim.gdb.target import ARM_CORE, ARM_SYSTEM, RV_CSRS
 
-BOARDS = ["mps2-an385", "virt"]
-HANDLER = {"mps2-an385": 0, "virt": 10}      # a line the demo registers a handler for
+BOARDS = ["mps2-an385", "virt", "microbit"]
+HANDLER = {"mps2-an385": 0, "virt": 10, "microbit": 0}   # a line the demo has a handler for
 
 
 def test_qsupported_offers_the_target_description_and_no_ack_mode(served):
@@ -85,7 +85,7 @@ def test_breakpoint_step_and_exact_ticks(served, board):
     assert c.ask(f"Z0,{handle:x},2") == "OK"
     stop = c.ask("c")
     assert stop.startswith("T05") and "swbreak:" in stop
-    assert c.reg(15 if board == "mps2-an385" else 32) == handle == m.pc
+    assert c.reg(32 if board == "virt" else 15) == handle == m.pc
     t0 = m.ticks
     assert c.monitor("ticks") == f"{t0} ticks\n"
     assert c.ask(f"z0,{handle:x},2") == "OK"
@@ -188,7 +188,7 @@ def _storm(board):
     m = sim.Machine.demo(board)
     m.symbols["demo_loops"].write("<I", 3000)
     m.start_accounting()
-    lines = [1, 2, 4, 5] if board == "mps2-an385" else [1, 2, 3, 4]
+    lines = [1, 2, 3, 4] if board == "virt" else [1, 2, 4, 5]
     m.add_source("poisson", lines, rate_hz=m.board.clock_hz / 700, seed=7)
     return m
 

@@ -15,6 +15,7 @@ from sim.storm import load_scenario
 
 AN385 = (BOARD_DIR / "mps2-an385.toml").read_text()
 VIRT = (BOARD_DIR / "virt.toml").read_text()
+MICROBIT = (BOARD_DIR / "microbit.toml").read_text()
 
 
 def board_with(tmp_path, text, old, new):
@@ -43,6 +44,16 @@ def board_with(tmp_path, text, old, new):
     (AN385, "base = 0x20000000", "base = 0xFFFFF000", "passes the end of the 32-bit address"),
     (AN385, "base = 0x40004000", "base = -4", "devices[2].base must be an address"),
     (AN385, "clock_hz = 25_000_000", "clock_hz = 50", "clock_hz must be an integer 100.."),
+    (MICROBIT, "prio_bits = 2 ", "prio_bits = 3 ", "controller.prio_bits must be 2 on cortex-m0"),
+    (MICROBIT, "num_irq = 32", "num_irq = 40", "controller.num_irq must be 1..32 on cortex-m0"),
+    (MICROBIT, "vtor = false", 'vtor = "no"', "controller.vtor must be true or false"),
+    (MICROBIT, 'systick = "cpu-clock"', "systick = 1",
+     'controller.systick must be true or false or "cpu-clock"'),
+    (MICROBIT, 'systick = "cpu-clock"', 'systick = "ref"', "controller.systick must be true"),
+    (AN385, "prio_bits = 3", "prio_bits = 3\nvtor = false",
+     "controller.vtor = false: cortex-m3 (ARMv7-M) always has VTOR"),
+    (AN385, "prio_bits = 3", "prio_bits = 3\nsystick = false",
+     "controller.systick = false: cortex-m3 (ARMv7-M) always has SysTick"),
     (VIRT, "contexts = 2", "contexts = 0", "controller.contexts must be 1..16"),
     (VIRT, "epoch = 1767225600", "epoch = -1", "devices[3].epoch must be an integer 0.."),
     (VIRT, "irq = 11", "irq = 1.5", "devices[3].irq must be an integer 0..2147483647"),

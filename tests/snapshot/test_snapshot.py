@@ -17,7 +17,7 @@ from sim.storm.run import prepare_machine
 from sim.storm.scenario import default_scenario
 from sim.storm.stack import initial_sp, paint_stack
 
-BOARDS = ["mps2-an385", "virt"]
+BOARDS = ["mps2-an385", "virt", "mps2-an505", "microbit"]
 
 
 def storm_machine(board, seed=7):
@@ -165,8 +165,10 @@ def test_restore_puts_events_console_and_exit_back(board):
 
 
 # code that returns 1 and code that returns 2: Thumb movs r0, #n; bx lr / RVC c.li a0, n; c.ret
-RETURNS = {"mps2-an385": lambda n: bytes([n, 0x20, 0x70, 0x47]),
+RETURNS = {"mps2-an385": lambda n: bytes([n, 0x20, 0x70, 0x47]),     # movs r0, #n; bx lr
+           "mps2-an505": lambda n: bytes([n, 0x20, 0x70, 0x47]),
            "virt": lambda n: (0x4501 | n << 2).to_bytes(2, "little") + b"\x82\x80"}
+RETURNS["microbit"] = RETURNS["mps2-an385"]          # movs r0, #n; bx lr: Thumb-1 as well
 
 
 @pytest.mark.parametrize("board", BOARDS)

@@ -5,10 +5,11 @@ import pytest
 import sim
 from sim.errors import ArgumentError, ConfigError, ExpectationFailed
 
-BOARDS = ["mps2-an385", "virt"]
+BOARDS = ["mps2-an385", "virt", "mps2-an505"]
 # what the demo prints first, and a line whose table slot is empty (firmware/*/demo_main.c)
 BANNER = {"mps2-an385": "irqsim demo (cortex-m3, mps2-an385)",
-          "virt": "irqsim demo (rv32imac, virt)"}
+          "virt": "irqsim demo (rv32imac, virt)",
+          "mps2-an505": "irqsim demo (cortex-m33, mps2-an505)"}
 EMPTY_LINE = 3
 DISABLED_LINE = 20
 

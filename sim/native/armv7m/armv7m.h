@@ -1,8 +1,10 @@
 /* ARMv7-M (armv7m/): the state the exception model (exc.c), the NVIC and SCB register file
- * (nvic.c) and SysTick (systick.c) share, and what each offers the others.
+ * (nvic.c), SysTick (systick.c) and the ARMv8-M differences (v8m.c) share, and what each
+ * offers the others.
  *
  * Follows the ARMv7-M Architecture Reference Manual (DDI 0403E): B1.5 (exception model),
- * B3.2 (System Control Block), B3.3 (SysTick), B3.4 (NVIC).
+ * B3.2 (System Control Block), B3.3 (SysTick), B3.4 (NVIC); for profile.version 8, the ARMv8-M
+ * ARM (DDI 0553) as v8m.c says.
  *
  * Numbering, defined here once: exception numbers as in B1.5.2 (1 Reset, 2 NMI, 3 HardFault,
  * 4 MemManage, 5 BusFault, 6 UsageFault, 11 SVCall, 12 DebugMonitor, 14 PendSV, 15 SysTick);
@@ -88,6 +90,7 @@
 #define CFSR_INVSTATE (1u << 17)
 #define CFSR_INVPC (1u << 18)
 #define CFSR_NOCP (1u << 19)
+#define CFSR_STKOF (1u << 20)        /* ARMv8-M: stack limit violation (D1.2 CFSR) */
 #define CFSR_UNALIGNED (1u << 24)
 #define FPCCR_LSPACT (1u << 0)
 #define FPCCR_USER (1u << 1)
@@ -120,6 +123,36 @@ struct v7m_fp {
 	uint64_t ext_frames, eager_saves, lazy_saves, ticks;    /* counters */
 };
 
+/* EXC_RETURN's fields (ARMv7-M ARM B1.5.8; ARMv8-M ARM B3.20 names the ones ARMv7-M fixes):
+ * 6 S, 5 DCRS, 0 ES are 1 on ARMv7-M and in the Secure state without TrustZone */
+#define EXCRET_RES1 0xFFFFFF80u       /* PREFIX 0xFF and bits [23:7] */
+#define EXCRET_S (1u << 6)            /* frame on a Secure stack */
+#define EXCRET_DCRS (1u << 5)         /* default callee-register stacking: r4-r11 not stacked */
+#define EXCRET_FTYPE (1u << 4)        /* 1: the frame holds no FP context */
+#define EXCRET_MODE (1u << 3)         /* 1: return to Thread mode */
+#define EXCRET_SPSEL (1u << 2)        /* 1: the frame is on PSP */
+#define EXCRET_RES0 (1u << 1)
+#define EXCRET_ES (1u << 0)           /* the exception was taken to the Secure state */
+
+/* EXC_RETURN on entry: to Handler mode, or to Thread mode on MSP or PSP (`psp`), with or
+ * without an FP frame (`fp`, CONTROL.FPCA): 0xFFFFFFF1, F9, FD without FP. */
+static inline uint32_t exc_return_value(int to_handler, int psp, int fp)
+{
+	return EXCRET_RES1 | EXCRET_S | EXCRET_DCRS | EXCRET_ES | (fp ? 0 : EXCRET_FTYPE) |
+	       (to_handler ? 0 : EXCRET_MODE | (psp ? EXCRET_SPSEL : 0));
+}
+
+/* Unicorn's exception numbers at UC_HOOK_INTR (QEMU's EXCP_*, target/arm/cpu.h) */
+#define EXCP_UDEF 1
+#define EXCP_SWI 2
+#define EXCP_PREFETCH_ABORT 3
+#define EXCP_DATA_ABORT 4
+#define EXCP_BKPT 7
+#define EXCP_EXCEPTION_EXIT 8
+#define EXCP_NOCP 17                  /* a coprocessor instruction with no coprocessor */
+#define EXCP_INVSTATE 18
+#define EXCP_STKOF 19                 /* ARMv8-M: an SP write below MSPLIM/PSPLIM */
+
 struct armv7m {
 	struct m_profile profile;            /* the core: architecture version, FPU, VTOR, SysTick */
 	int num_irq, nexc;
@@ -144,6 +177,8 @@ struct armv7m {
 	int prio_noted;                      /* ... once this is set */
 	struct v7m_fp fp;                    /* the FP extension, when profile.fpu */
 	void *fp_env;                        /* fpu.c's engine side (not in snapshots) */
+	uint32_t excret_min;                 /* branches at or above it are exception returns */
+	int aircr_pris;                      /* ARMv8-M AIRCR.PRIS, as written (no effect) */
 };
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
@@ -204,8 +239,12 @@ void v7m_set_pending(struct core *c, int e, uint32_t source);
 /* The firmware cleared exception e's pending state (ICPR, PENDSVCLR, PENDSTCLR). */
 void v7m_unpend(struct core *c, int e);
 
-/* Takes fault `f` at `pc` (B1.5.6), escalated or locked up as B1.5.15-16 say. */
+/* Takes fault `f` (synchronous, return address `pc`) as a new exception, escalated or locked
+ * up as B1.5.15-16 say: 0, or -1 when nothing is taken. */
 int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause);
+/* The exception fault `f` is taken as (f, or HardFault; 0 for a lockup, which stops the run),
+ * against the execution priority now; traces the fault and keeps its detail. */
+int v7m_fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause);
 
 /* fpu.c: the FP extension (B1.5.6-8, B3.2.20-23); each a no-op or 0 without an FPU */
 int v7m_fp_init(struct core *c);
@@ -221,15 +260,43 @@ uint32_t v7m_fp_pop(struct core *c, uint32_t frame);
 int v7m_fp_run_start(struct core *c);
 int v7m_fp_resume(struct core *c);
 
+/* nvic.c: the NVIC's inputs (line events, device outputs; core_add_lines) */
+extern const struct line_ops v7m_nvic_lines;
+
 /* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
 int v7m_scs_map(struct core *c);
+/* SHCSR's value (B3.2.13): the enables and the active and pending bits of the handlers. */
+uint32_t v7m_shcsr(struct armv7m *a);
 /* Notes the first priority write (register `reg`, a PRIO_NOTE_*, field at byte address `addr`
  * of exception `exc`; 0, 0 for BASEPRI) whose bits outside prio_mask the core drops. */
 void v7m_note_prio(struct core *c, uint32_t reg, uint32_t addr, int exc, uint32_t written);
 
+/* v6m.c: the ARMv6-M System Control Space where it differs (profile.version == 6): 1 when
+ * the register at SCS offset `off` was answered there (*v the value read), 0 when it is the
+ * ARMv7-M register. */
+int v6m_scs_read(struct core *c, uint32_t off, uint32_t *v);
+int v6m_scs_write(struct core *c, uint32_t off, uint32_t v);
+/* Whether exception e has an SHPR field on ARMv6-M (SVCall, PendSV, SysTick; B3.2.10). */
+int v6m_shpr_field(int e);
+
 /* state.c: snapshots (arch.h save / restore): NVIC, SCB and SysTick state */
 void v7m_save(struct core *c, struct snap_w *w);
 int v7m_restore(struct core *c, struct snap_r *r);
+
+/* v8m.c: ARMv8-M Mainline, Secure state only (profile.version == 8) */
+int v8m_init(struct core *c);
+/* Whether the frame at `frame` is below the limit (MSPLIM, or PSPLIM when `psp`), *limit. */
+int v8m_frame_below_limit(struct core *c, uint32_t frame, int psp, uint32_t *limit);
+/* STKOF on entry to e, the frame not stacked: the exception to take instead (or e), 0 for a
+ * lockup. */
+int v8m_stkof_on_entry(struct core *c, int e, uint32_t ret);
+/* Whether EXC_RETURN value `excret` is one this model cannot return with (B3.23). */
+int v8m_excret_illegal(struct core *c, uint32_t excret);
+/* Unicorn's exceptions that only ARMv8-M raises (stack limit, security state): 1 if taken. */
+int v8m_intr(struct core *c, uint32_t intno, uint32_t pc);
+/* The SCS registers that differ on ARMv8-M: 1 when `off` was one (*v read). */
+int v8m_scs_read(struct core *c, uint32_t off, uint32_t *v);
+int v8m_scs_write(struct core *c, uint32_t off, uint32_t v);
 
 /* systick.c (B3.3) */
 void systick_advance(struct core *c);

@@ -1,6 +1,7 @@
 /* The ARMv7-M exception model (ARMv7-M ARM DDI 0403E, B1.5): priorities and arbitration,
  * exception entry (PushStack, ExceptionTaken), return (ExceptionReturn, PopStack), tail-chaining,
- * faults and their escalation, and the NVIC's inputs; the architecture's ops for the core.
+ * faults and their escalation; the architecture's ops for the core (the NVIC's inputs are in
+ * nvic.c, the FP context in fpu.c).
  * Unicorn 2.1.4 emulates the instructions (MRS/MSR/CPS on PRIMASK, BASEPRI, FAULTMASK
  * included) but has no NVIC and never performs exception entry or return: both are here.
  * Numbering: armv7m.h.
@@ -17,8 +18,11 @@
  *   exception return (each ends a block in Unicorn), as B1.5.4 / B3.4 permit.
  * - Line requests are sampled at the first block boundary at or after their tick.
  * - An external line held high re-pends its interrupt when the handler returns (B3.4.1).
+ * - ARMv6-M (profile.version 6): every fault is a HardFault; no BASEPRI, FAULTMASK, HFSR;
+ *   the SCS differences are v6m.c's.
  * - A stacking fault or an unusable vector ends the run as a lockup (we do not model derived
- *   exceptions on stacking): FirmwareError names the address.
+ *   exceptions on stacking): FirmwareError names the address. ARMv8-M's stack limit on entry
+ *   is modelled (v8m.c): the STKOF UsageFault, taken instead of the stacking.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +93,12 @@ void v7m_read_masks(struct core *c, uint32_t *primask, uint32_t *basepri, uint32
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &view);
 	}
 	uc_reg_read(c->uc, UC_ARM_REG_PRIMASK, primask);
-	uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, basepri);
-	uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, faultmask);
+	if (arm(c)->profile.version == 6) {
+		*basepri = *faultmask = 0;   /* ARMv6-M has PRIMASK only (B1.4.3) */
+	} else {
+		uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, basepri);
+		uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, faultmask);
+	}
 	if (unpriv) {
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		v7m_rebuild_hflags(c);
@@ -208,22 +216,33 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	if (vector_of(c, e, &handler))
 		return -1;
 
-	/* an extended frame (CONTROL.FPCA): 0x68 bytes, always 8-byte aligned (B1.5.7) */
+	/* an extended frame (CONTROL.FPCA, ARMv7-M FP: fpu.c): 0x68 bytes, always 8-byte
+	 * aligned (B1.5.7) */
 	int ext = v7m_fp(a) && (control & CONTROL_FPCA);
 	uint32_t align = ((a->ccr & CCR_STKALIGN) || ext) && (sp & 4) ? 1 : 0;
-	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u);
-	uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) | (uint32_t)a->cur;
-	uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
-	uint8_t *p = core_host_ptr(c, frame, ext ? 0x68 : 32);
-	if (!p) {
-		lockup(c, ret, frame, FAULT_STACKING);
-		return -1;
+	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u), limit, fp_ticks = 0;
+	if (a->profile.version == 8 &&
+	    v8m_frame_below_limit(c, frame, !from_handler && (control & 2), &limit)) {
+		/* ARMv8-M B3.19: SP = the limit, nothing stacked, a STKOF UsageFault instead */
+		e = v8m_stkof_on_entry(c, e, ret);
+		if (!e || vector_of(c, e, &handler))
+			return -1;
+		frame = limit;
+	} else {
+		uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) |
+					(uint32_t)a->cur;
+		uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
+		uint8_t *p = core_host_ptr(c, frame, ext ? 0x68 : 32);
+		if (!p) {
+			lockup(c, ret, frame, FAULT_STACKING);
+			return -1;
+		}
+		memcpy(p, words, 32);
+		if (ext)
+			fp_ticks = v7m_fp_push(c, frame, control, from_handler);
 	}
-	memcpy(p, words, 32);
-	uint32_t fp_ticks = ext ? v7m_fp_push(c, frame, control, from_handler) : 0;
 
-	uint32_t exc_return = from_handler ? 0xFFFFFFF1u : (control & 2) ? 0xFFFFFFFDu : 0xFFFFFFF9u;
-	exc_return &= ext ? ~0x10u : ~0u;    /* bit 4 = NOT CONTROL.FPCA */
+	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
 	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
@@ -249,7 +268,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
-	if ((exc_return | 0x10u) != 0xFFFFFFFDu && frame < a->min_frame_sp)
+	if (!(exc_return & EXCRET_SPSEL) && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
 	/* stacking and vector fetch: the handler starts after it */
 	c->ticks += a->cost_entry + fp_ticks;
@@ -299,6 +318,8 @@ static int fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint3
 {
 	struct armv7m *a = arm(c);
 	int ep = v7m_exec_prio(c, NULL);
+	if (a->profile.version == 6)
+		f = EXC_HARDFAULT;   /* ARMv6-M has HardFault only, and no HFSR (B1.5.15) */
 	core_trace(c, EV_FAULT, (uint16_t)f, (uint32_t)addr);
 	if (f != EXC_HARDFAULT && (!v7m_exc_enabled(a, f) || group_prio(a, f) >= ep)) {
 		a->hfsr |= HFSR_FORCED;
@@ -315,10 +336,20 @@ static int fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint3
 }
 
 /* Takes fault `f` as a new exception (PushStack), or escalated / locked up as above. */
-int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+static int take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
 {
 	f = fault_target(c, f, pc, addr, cause);
 	return f ? exc_entry(c, f, (uint32_t)pc) : -1;
+}
+
+int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+{
+	return take_fault(c, f, pc, addr, cause);
+}
+
+int v7m_fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause)
+{
+	return fault_target(c, f, pc, addr, cause);
 }
 
 /* Level lines still high re-pend their interrupt when it is deactivated (B3.4.1). */
@@ -356,16 +387,21 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	activate(c, next, 2);
 }
 
-/* An illegal exception return (B1.5.8): the returning exception is deactivated, UFSR.INVPC
- * set, and UsageFault taken on the frame still stacked, with LR = the EXC_RETURN value; it
- * escalates to HardFault, or locks up, as any fault does. */
-static void illegal_return(struct core *c, uint32_t excret, int e)
+/* UFSR.INVPC, and UsageFault taken on the frame still stacked, with LR = the EXC_RETURN
+ * value; it escalates to HardFault, or locks up, as any fault does. */
+static void invpc_on_frame(struct core *c, uint32_t excret, int e)
 {
-	deactivate(c, e);
 	arm(c)->cfsr |= CFSR_INVPC;
 	int f = fault_target(c, EXC_USAGEFAULT, excret, excret, FAULT_EXC_RETURN);
 	if (f)
 		chain_into(c, f, excret, e);
+}
+
+/* An illegal exception return (B1.5.8): the returning exception is deactivated, then INVPC. */
+static void illegal_return(struct core *c, uint32_t excret, int e)
+{
+	deactivate(c, e);
+	invpc_on_frame(c, excret, e);
 }
 
 /* ExceptionReturn (B1.5.8), entered when the core branched to an EXC_RETURN value. */
@@ -377,21 +413,23 @@ static void exc_return(struct core *c, uint32_t excret)
 		/* in thread mode 0xFxxxxxxx is no EXC_RETURN: the branch fetches from the
 		 * Execute Never system region (B3.1), an instruction access fault */
 		a->cfsr |= CFSR_IBUSERR;
-		v7m_take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
+		take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
 		return;
 	}
-	/* bit 4 clear (an extended frame: 0xFFFFFFE1/E9/ED) only with an FPU (B1.5.8) */
-	uint32_t basic = v7m_fp(a) ? excret | 0x10u : excret;
-	int to_thread = basic != 0xFFFFFFF1u;
-	if (!a->active[e] ||
-	    (basic != 0xFFFFFFF1u && basic != 0xFFFFFFF9u && basic != 0xFFFFFFFDu) ||
+	/* EXC_RETURN with FType clear (an extended frame: 0xFFFFFFE1/E9/ED) only with the FP
+	 * extension (B1.5.8) */
+	uint32_t basic = v7m_fp(a) ? excret | EXCRET_FTYPE : excret;
+	int to_thread = (excret & EXCRET_MODE) != 0, psp = to_thread && (excret & EXCRET_SPSEL);
+	int bad = a->profile.version == 8 ? v8m_excret_illegal(c, excret)
+		: basic != 0xFFFFFFF1u && basic != 0xFFFFFFF9u && basic != 0xFFFFFFFDu;
+	if (!a->active[e] || bad ||
 	    (to_thread && a->nactive > 1 && !(a->ccr & CCR_NONBASETHRDENA))) {
 		/* a bad value, or a return to thread mode with another exception still active */
 		illegal_return(c, excret, e);
 		return;
 	}
 	deactivate(c, e);
-	if (e != EXC_NMI) {
+	if (e != EXC_NMI && a->profile.version != 6) {   /* ARMv6-M has no FAULTMASK */
 		uint32_t zero = 0;
 		uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &zero);
 	}
@@ -410,8 +448,8 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	/* PopStack */
 	uint32_t sp;
-	int reg_sp = basic == 0xFFFFFFFDu ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
-	int ext = !(excret & 0x10u);
+	int reg_sp = psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
+	int ext = v7m_fp(a) && !(excret & EXCRET_FTYPE);
 	uc_reg_read(c->uc, reg_sp, &sp);
 	uint8_t *p = core_host_ptr(c, sp, ext ? 0x68 : 32);
 	if (!p) {
@@ -420,6 +458,13 @@ static void exc_return(struct core *c, uint32_t excret)
 	}
 	uint32_t w[8];
 	memcpy(w, p, 32);
+	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
+	if (a->profile.version == 8 && (to == 0) != to_thread) {
+		/* ARMv8-M B3.23: the frame's IPSR disagrees with EXC_RETURN.Mode: INVPC on the
+		 * frame, nothing unstacked */
+		invpc_on_frame(c, excret, e);
+		return;
+	}
 	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
 	if (!ext && v7m_fp(a))
 		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
@@ -427,9 +472,8 @@ static void exc_return(struct core *c, uint32_t excret)
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uc_reg_write(c->uc, reg_sp, &new_sp);
-	int to = (int)(w[7] & 0x1FF);   /* the exception (0: thread) the frame returns to */
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	if (basic == 0xFFFFFFFDu) {
+	if (psp) {
 		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
 		 * write only in privileged thread mode: nPRIV is cleared for it while still in
 		 * handler mode, and restored with the SPSEL write. */
@@ -465,22 +509,20 @@ static void exc_return(struct core *c, uint32_t excret)
 
 /* ---- Unicorn exceptions ------------------------------------------------------------------ */
 
-#define EXCP_UDEF 1
-#define EXCP_SWI 2
-#define EXCP_PREFETCH_ABORT 3
-#define EXCP_DATA_ABORT 4
-#define EXCP_BKPT 7
-#define EXCP_EXCEPTION_EXIT 8
-#define EXCP_NOCP 17
-#define EXCP_INVSTATE 18
-
 static void armv7m_intr(struct core *c, uint32_t intno)
 {
 	uint32_t pc;
 	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
-	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) && pc >= 0xFFFFFFE0u) {
+	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
+	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
-		exc_return(c, pc | 1u);
+		uint32_t bit0 = 1, xpsr;
+		if (arm(c)->profile.version == 8) {
+			/* EXC_RETURN.ES is bit 0: Unicorn keeps it as EPSR.T (QEMU's env->thumb) */
+			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
+			bit0 = (xpsr & XPSR_T) ? 1 : 0;
+		}
+		exc_return(c, pc | bit0);
 		return;
 	}
 	if (intno == EXCP_SWI) {
@@ -492,8 +534,9 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 		} else {
 			/* SVC that cannot be taken at once escalates (B1.5.15): HardFault, FORCED,
 			 * with SVCall's return address, the next instruction (B1.5.6) */
-			a->hfsr |= HFSR_FORCED;
-			v7m_take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
+			if (a->profile.version != 6)
+				a->hfsr |= HFSR_FORCED;
+			take_fault(c, EXC_HARDFAULT, pc, pc - 2, FAULT_SVC_PRIORITY);
 		}
 		return;
 	}
@@ -513,24 +556,26 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 			return;
 		}
 		/* BKPT with no debugger attached: a DebugMonitor-less HardFault (C1.4) */
-		v7m_take_fault(c, EXC_HARDFAULT, pc, pc, FAULT_BKPT);
+		take_fault(c, EXC_HARDFAULT, pc, pc, FAULT_BKPT);
 		return;
 	}
 	core_charge_partial(c, pc);
+	if (arm(c)->profile.version == 8 && v8m_intr(c, intno, pc))
+		return;
 	if (intno == EXCP_INVSTATE) {
 		/* execution with EPSR.T = 0 (a branch to an even address): INVSTATE (B3.2.15) */
 		arm(c)->cfsr |= CFSR_INVSTATE;
-		v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
+		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
 		return;
 	}
 	if (intno == EXCP_NOCP) {
 		/* a coprocessor instruction with no coprocessor (an FP one on the M3): NOCP */
 		arm(c)->cfsr |= CFSR_NOCP;
-		v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_NOCP);
+		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_NOCP);
 		return;
 	}
 	arm(c)->cfsr |= CFSR_UNDEFINSTR;
-	v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
+	take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
 }
 
 /* emu_start returned after an SCS callback stopped it: the BusFault of an unprivileged
@@ -551,7 +596,7 @@ static int armv7m_resume(struct core *c)
 	core_charge_partial(c, pc);
 	a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
 	a->bfar = addr;
-	v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA);
+	take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA);
 	return 1;
 }
 
@@ -563,25 +608,25 @@ static int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 	switch (err) {
 	case UC_ERR_READ_UNALIGNED: case UC_ERR_WRITE_UNALIGNED:
 		a->cfsr |= CFSR_UNALIGNED;      /* UsageFault, not BusFault (B3.2.15) */
-		return v7m_take_fault(c, EXC_USAGEFAULT, pc, addr, FAULT_MISALIGNED) < 0 ? -1 : 0;
+		return take_fault(c, EXC_USAGEFAULT, pc, addr, FAULT_MISALIGNED) < 0 ? -1 : 0;
 	case UC_ERR_READ_UNMAPPED: case UC_ERR_WRITE_UNMAPPED: case UC_ERR_READ_PROT:
 	case UC_ERR_WRITE_PROT:
 		a->cfsr |= CFSR_PRECISERR | CFSR_BFARVALID;
 		a->bfar = (uint32_t)addr;
-		return v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA) < 0 ? -1 : 0;
+		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_DATA) < 0 ? -1 : 0;
 	case UC_ERR_FETCH_UNMAPPED: case UC_ERR_FETCH_PROT: case UC_ERR_FETCH_UNALIGNED:
 		a->cfsr |= CFSR_IBUSERR;
-		return v7m_take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_FETCH) < 0 ? -1 : 0;
+		return take_fault(c, EXC_BUSFAULT, pc, addr, FAULT_BUS_FETCH) < 0 ? -1 : 0;
 	case UC_ERR_INSN_INVALID: {
 		uint32_t xpsr = 0;
 		uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		if (!(xpsr & XPSR_T)) {
 			/* a branch to an even address left EPSR.T = 0: INVSTATE (B3.2.15) */
 			a->cfsr |= CFSR_INVSTATE;
-			return v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE) < 0 ? -1 : 0;
+			return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE) < 0 ? -1 : 0;
 		}
 		a->cfsr |= CFSR_UNDEFINSTR;
-		return v7m_take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF) < 0 ? -1 : 0;
+		return take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF) < 0 ? -1 : 0;
 	}
 	default:
 		c->fault_pc = pc;
@@ -591,64 +636,6 @@ static int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 	}
 }
 
-
-/* ---- the NVIC's inputs: line events and device outputs ----------------------------------- */
-
-/* A line event on external line `line` (or LINE_NMI), made at tick `req`. */
-static void nvic_line(struct core *c, void *ctl, uint32_t line, uint32_t kind, uint64_t req)
-{
-	struct armv7m *a = ctl;
-	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
-	if (e >= a->nexc)
-		return;  /* checked in Python */
-	switch (kind) {
-	case LINE_RAISE:
-		if (!a->level[e]) {
-			a->level[e] = 1;
-			v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
-		} else {
-			/* already high: no new edge, the request merges with the one holding it */
-			core_emit_line(c, c->ticks, EV_COALESCE, (uint16_t)e, PEND_LINE, line, req);
-		}
-		break;
-	case LINE_LOWER:
-		a->level[e] = 0;   /* the pending state, once latched, stays (B3.4.1) */
-		core_trace(c, EV_LOWER, (uint16_t)line, 0);
-		break;
-	case LINE_PULSE:
-		v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
-		break;
-	}
-}
-
-/* A board device drives external line `irq`: a level input, pending while high (B3.4.1); or,
- * for irq LINE_NMI, the NMI input, which pends NMI when it rises (a watchdog). */
-static void nvic_device(struct core *c, void *ctl, uint32_t irq, int level)
-{
-	struct armv7m *a = ctl;
-	int e = irq == LINE_NMI ? EXC_NMI : (int)irq + EXC_IRQ0;
-	if (e >= a->nexc)
-		return;
-	if (level && !a->level[e]) {
-		a->level[e] = 1;
-		v7m_set_pending(c, e, PEND_DEVICE);
-	} else if (!level) {
-		a->level[e] = 0;
-	}
-}
-
-/* Whether a request pending on `line` is held off now: the line disabled, or its group
- * priority not above the execution priority (active handlers, PRIMASK, BASEPRI, FAULTMASK). */
-static int nvic_masked(struct core *c, void *ctl, uint32_t line)
-{
-	struct armv7m *a = ctl;
-	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
-	if (e >= a->nexc)
-		return -1;
-	return !v7m_exc_enabled(a, e) || group_prio(a, e) >= v7m_exec_prio(c, NULL);
-}
-
-static const struct line_ops nvic_lines = {nvic_line, nvic_device, nvic_masked};
 
 static int armv7m_wakeable(struct core *c)
 {
@@ -720,6 +707,7 @@ static int armv7m_stuck(struct core *c, int quiet)
 	if (e && group_prio(a, e) < p)
 		return 0;
 	if ((a->st_csr & (SYST_ENABLE | SYST_TICKINT)) == (SYST_ENABLE | SYST_TICKINT) &&
+	    (a->profile.systick != M_SYSTICK_CPU_CLOCK || (a->st_csr & SYST_CLKSOURCE)) &&
 	    group_prio(a, EXC_SYSTICK) < p)
 		return 0;
 	if (quiet)
@@ -754,12 +742,13 @@ static const struct arch_ops armv7m_ops = {
 	.pc_bits = 1,
 };
 
-/* ---- set-up (api.h; the inspection functions are in state.c) ---------------------------- */
+/* ---- set-up and inspection (api.h) -------------------------------------------------------- */
 
 int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profile *p)
 {
 	if (c->arch || num_irq < 1 || num_irq > 496 || prio_bits < 2 || prio_bits > 8 || !p ||
-	    p->version < 6 || p->version > 8 || p->fpu < 0 || p->fpu > 2)
+	    p->version < 6 || p->version > 8 || p->fpu < 0 || p->fpu > 2 ||
+	    (p->version == 6 && (prio_bits != 2 || num_irq > 32)))   /* B1.5.4, B3.4 */
 		return -1;
 	struct armv7m *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -768,29 +757,33 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	a->num_irq = num_irq;
 	a->nexc = EXC_IRQ0 + num_irq;
 	a->prio_mask = (uint8_t)(0xFFu << (8 - prio_bits));
-	a->ccr = CCR_STKALIGN;
+	a->ccr = p->version == 6 ? CCR_STKALIGN | 8u : CCR_STKALIGN;   /* v6-M: UNALIGN_TRP RAO */
 	a->st_zero = UINT64_MAX;
 	a->min_frame_sp = 0xFFFFFFFFu;
+	/* EXC_RETURN values from 0xFFFFFFE0 (B1.5.8); ARMv8-M: the EXC_RETURN prefix 0xFF */
+	a->excret_min = p->version == 8 ? 0xFF000000u : 0xFFFFFFE0u;
 	core_set_arch(c, &armv7m_ops, a);   /* the core frees `a` from here on */
-	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &nvic_lines, a) || v7m_scs_map(c))
+	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &v7m_nvic_lines, a) || v7m_scs_map(c))
 		return -2;
+	if (p->version == 8 && v8m_init(c))
+		return -3;
 	int r = v7m_fp_init(c);
 	if (r)
 		return r == -3 ? -3 : -2;
 	return 0;
 }
 
-/* Reset (B1.5.5): MSP and PC from the vector table at VTOR = 0, thread mode, privileged. The
- * reset vector must be a Thumb address (bit 0 set): else -2, and nothing runs. */
-int armv7m_reset(struct core *c)
+/* Reset (B1.5.5): MSP and PC from the vector table at VTOR = `vtor`, thread mode, privileged.
+ * The reset vector must be a Thumb address (bit 0 set): else -2, and nothing runs. */
+int armv7m_reset(struct core *c, uint32_t vtor)
 {
 	struct armv7m *a = arm(c);
 	uint32_t sp, pc, zero = 0, xpsr = XPSR_T;
-	if (core_read32(c, 0, &sp) || core_read32(c, 4, &pc))
+	if (core_read32(c, vtor, &sp) || core_read32(c, vtor + 4, &pc))
 		return -1;
 	if (!(pc & 1))
 		return -2;
-	a->vtor = 0;
+	a->vtor = vtor;
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 	uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &zero);
 	uc_reg_write(c->uc, UC_ARM_REG_MSP, &sp);

@@ -1,7 +1,11 @@
 /* The System Control Space of ARMv7-M (ARMv7-M ARM B3.2 System Control Block, B3.4 NVIC), at
  * 0xE000E000: the NVIC's ISER/ICER/ISPR/ICPR/IABR/IPR and the SCB's ICSR, VTOR, AIRCR, SCR, CCR,
  * SHPR1-3, SHCSR and fault status registers, decoded into the state by meaning that exc.c
- * keeps (struct armv7m); SysTick's registers are systick.c's.
+ * keeps (struct armv7m); SysTick's registers are systick.c's; and the NVIC's inputs (line
+ * events and device outputs, v7m_nvic_lines).
+ *
+ * ARMv8-M's differences (CPUID, ID registers, ITNS, CCR, AIRCR, SHCSR) are v8m.c's, asked first;
+ * ARMv6-M's (the registers it lacks, word-only IPR/SHPR, no VTOR or SysTick by option) v6m.c's.
  *
  * Choices where the manual leaves one (also in docs/semantics.md):
  * - CPUID reads 0x412FC231 (Cortex-M3 r2p1); the CPUID feature registers (0xD40-0xD7F) read
@@ -13,10 +17,24 @@
  */
 #include "armv7m.h"
 
+uint32_t v7m_shcsr(struct armv7m *a)
+{
+	return a->shcsr | (a->active[EXC_MEMMANAGE] << 0) | (a->active[EXC_BUSFAULT] << 1) |
+	       (a->active[EXC_USAGEFAULT] << 3) | (a->active[EXC_SVCALL] << 7) |
+	       (a->active[EXC_DEBUGMON] << 8) | (a->active[EXC_PENDSV] << 10) |
+	       (a->active[EXC_SYSTICK] << 11) | (a->pending[EXC_USAGEFAULT] << 12) |
+	       (a->pending[EXC_MEMMANAGE] << 13) | (a->pending[EXC_BUSFAULT] << 14) |
+	       (a->pending[EXC_SVCALL] << 15);
+}
+
 static uint32_t scs_read32(struct core *c, uint32_t off)
 {
 	struct armv7m *a = arm(c);
 	uint32_t v = 0;
+	if (a->profile.version == 6 && v6m_scs_read(c, off, &v))
+		return v;
+	if (a->profile.version == 8 && v8m_scs_read(c, off, &v))
+		return v;
 	if (off >= NVIC_ISER && off < NVIC_IPR + 0x1F0) {
 		if (off >= NVIC_IPR) {
 			for (int i = 0; i < 4; i++) {
@@ -53,6 +71,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 			if (e >= EXC_IRQ0 && a->pending[e])
 				isr = 1;
 		}
+		if (a->profile.version == 6)
+			others = 1;   /* no RETTOBASE on ARMv6-M (B3.2.4) */
 		v = (uint32_t)a->cur | ((uint32_t)pend << 12) | (isr ? ICSR_ISRPENDING : 0) |
 		    (others ? 0 : ICSR_RETTOBASE) | (a->pending[EXC_NMI] ? ICSR_NMIPENDSET : 0) |
 		    (a->pending[EXC_PENDSV] ? ICSR_PENDSVSET : 0) |
@@ -68,12 +88,7 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 			v |= (uint32_t)a->prio[4 + (off - SHPR1) + i] << (8 * i);
 		return v;
 	case SHCSR:
-		return a->shcsr | (a->active[EXC_MEMMANAGE] << 0) | (a->active[EXC_BUSFAULT] << 1) |
-		       (a->active[EXC_USAGEFAULT] << 3) | (a->active[EXC_SVCALL] << 7) |
-		       (a->active[EXC_DEBUGMON] << 8) | (a->active[EXC_PENDSV] << 10) |
-		       (a->active[EXC_SYSTICK] << 11) | (a->pending[EXC_USAGEFAULT] << 12) |
-		       (a->pending[EXC_MEMMANAGE] << 13) | (a->pending[EXC_BUSFAULT] << 14) |
-		       (a->pending[EXC_SVCALL] << 15);
+		return v7m_shcsr(a);
 	case CFSR: return a->cfsr;
 	case HFSR: return a->hfsr;
 	case MMFAR: return a->mmfar;
@@ -112,6 +127,11 @@ static void prio_write(struct core *c, uint32_t off, int e, uint8_t v)
 static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 {
 	struct armv7m *a = arm(c);
+	if ((a->profile.version == 6 && v6m_scs_write(c, off, v)) ||
+	    (a->profile.version == 8 && v8m_scs_write(c, off, v))) {
+		c->need_check = 1;
+		return;
+	}
 	if (off >= NVIC_ISER && off < NVIC_IABR) {
 		uint32_t group = (off & 0x7F) / 4, kind = off & ~0x7Fu;
 		for (int b = 0; b < 32; b++) {
@@ -177,8 +197,10 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 	case SHPR1: case SHPR1 + 4: case SHPR3:
 		for (int i = 0; i < 4; i++) {
 			int e = 4 + (int)(off - SHPR1) + i;
-			/* implemented: MemManage, BusFault, UsageFault, SVCall, DebugMon, PendSV, SysTick */
-			if (e <= 6 || e == 11 || e == 12 || e == 14 || e == 15)
+			/* implemented: MemManage, BusFault, UsageFault, SVCall, DebugMon, PendSV, SysTick
+			 * (ARMv6-M: SVCall, PendSV, SysTick) */
+			if (a->profile.version == 6 ? v6m_shpr_field(e)
+			    : e <= 6 || e == 11 || e == 12 || e == 14 || e == 15)
 				prio_write(c, off + (uint32_t)i, e, (uint8_t)(v >> (8 * i)));
 		}
 		break;
@@ -230,6 +252,8 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud
 	uint32_t off = (uint32_t)offset;
 	if (scs_denied(ud, off, 0))
 		return 0;
+	if (size < 4 && arm(ud)->profile.version == 6)
+		core_guest_error(ud, SCS_BASE + off);   /* word access only on ARMv6-M (v6m.c) */
 	uint32_t w = scs_read32(ud, off & ~3u);
 	return (w >> (8 * (off & 3))) & (size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
 }
@@ -249,9 +273,11 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	}
 	/* byte and halfword writes: the priority registers allow them (B3.4.9, B3.2.10) */
 	int prio_reg = (off >= NVIC_IPR && off < NVIC_IPR + 0x1F0) || (off >= SHPR1 && off < SHPR3 + 4);
-	if (!prio_reg) {
+	if (!prio_reg || arm(c)->profile.version == 6) {
+		/* ARMv6-M: word access only (B3.4.7); QEMU 7.2 writes the bytes (v6m.c) */
 		core_guest_error(c, SCS_BASE + off);
-		return;
+		if (!prio_reg)
+			return;
 	}
 	for (unsigned i = 0; i < size; i++) {
 		uint32_t o = off + i;
@@ -266,3 +292,61 @@ int v7m_scs_map(struct core *c)
 {
 	return uc_mmio_map(c->uc, SCS_BASE, ARMV7M_SCS_SIZE, scs_read, c, scs_write, c) ? -1 : 0;
 }
+
+/* ---- the NVIC's inputs: line events and device outputs ----------------------------------- */
+
+/* A line event on external line `line` (or LINE_NMI), made at tick `req`. */
+static void nvic_line(struct core *c, void *ctl, uint32_t line, uint32_t kind, uint64_t req)
+{
+	struct armv7m *a = ctl;
+	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
+	if (e >= a->nexc)
+		return;  /* checked in Python */
+	switch (kind) {
+	case LINE_RAISE:
+		if (!a->level[e]) {
+			a->level[e] = 1;
+			v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
+		} else {
+			/* already high: no new edge, the request merges with the one holding it */
+			core_emit_line(c, c->ticks, EV_COALESCE, (uint16_t)e, PEND_LINE, line, req);
+		}
+		break;
+	case LINE_LOWER:
+		a->level[e] = 0;   /* the pending state, once latched, stays (B3.4.1) */
+		core_trace(c, EV_LOWER, (uint16_t)line, 0);
+		break;
+	case LINE_PULSE:
+		v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
+		break;
+	}
+}
+
+/* A board device drives external line `irq`: a level input, pending while high (B3.4.1); or,
+ * for irq LINE_NMI, the NMI input, which pends NMI when it rises (a watchdog). */
+static void nvic_device(struct core *c, void *ctl, uint32_t irq, int level)
+{
+	struct armv7m *a = ctl;
+	int e = irq == LINE_NMI ? EXC_NMI : (int)irq + EXC_IRQ0;
+	if (e >= a->nexc)
+		return;
+	if (level && !a->level[e]) {
+		a->level[e] = 1;
+		v7m_set_pending(c, e, PEND_DEVICE);
+	} else if (!level) {
+		a->level[e] = 0;
+	}
+}
+
+/* Whether a request pending on `line` is held off now: the line disabled, or its group
+ * priority not above the execution priority (active handlers, PRIMASK, BASEPRI, FAULTMASK). */
+static int nvic_masked(struct core *c, void *ctl, uint32_t line)
+{
+	struct armv7m *a = ctl;
+	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
+	if (e >= a->nexc)
+		return -1;
+	return !v7m_exc_enabled(a, e) || group_prio(a, e) >= v7m_exec_prio(c, NULL);
+}
+
+const struct line_ops v7m_nvic_lines = {nvic_line, nvic_device, nvic_masked};

@@ -1,7 +1,7 @@
-/* Snapshots of the ARMv7-M model (arch.h save / restore), and its inspection and set-up
- * functions of api.h (armv7m_state, armv7m_counters, armv7m_fault_status, ...).
+/* Snapshots and inspection (api.h armv7m_state, counters, fault status, costs) of the ARMv7-M
+ * model.
  *
- * Snapshots: struct armv7m is plain data by
+ * Snapshots (arch.h save / restore): struct armv7m is plain data by
  * meaning (per exception prio, enabled, pending, active, level and their bitmaps, the SCB
  * registers, SysTick's counter and the tick it next reaches 0, the counters), so it is copied
  * as a whole. The registers of the CPU (MSP, PSP, PRIMASK, BASEPRI, FAULTMASK, CONTROL, xPSR)
@@ -28,7 +28,7 @@ int v7m_restore(struct core *c, struct snap_r *r)
 	return 0;
 }
 
-/* ---- inspection and costs (api.h) -------------------------------------------------------- */
+/* ---- inspection (api.h) -------------------------------------------------------------------- */
 
 int armv7m_prio_note(struct core *c, struct prio_note *out)
 {

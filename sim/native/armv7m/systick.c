@@ -4,7 +4,9 @@
  * Time: the counter counts ticks (retired instructions) for both CLKSOURCE settings; its next
  * wrap is the tick `st_zero`, which the core sees as this architecture's deadline, so a wrap
  * pends SysTick at the first block boundary at or after it, recorded at the tick it wrapped.
- * CALIB reads NOREF=1, SKEW=1, TENMS=0: there is no reference clock (B3.3.6).
+ * CALIB reads NOREF=1, SKEW=1, TENMS=0: there is no reference clock (B3.3.6). A core whose
+ * profile says M_SYSTICK_CPU_CLOCK (QEMU 7.2's microbit, which wires no reference clock) does
+ * not count with CLKSOURCE = 0: enabling it so is a guest error, as QEMU logs it.
  */
 #include "armv7m.h"
 
@@ -47,6 +49,13 @@ static void systick_start(struct core *c, uint32_t cvr)
 		a->st_zero = a->st_rvr ? c->ticks + 1 + a->st_rvr : UINT64_MAX;
 }
 
+/* Whether the counter runs with control bits `csr`: enabled, on a clock the core has. */
+static int counting(struct armv7m *a, uint32_t csr)
+{
+	return (csr & SYST_ENABLE) &&
+	       ((csr & SYST_CLKSOURCE) || a->profile.systick != M_SYSTICK_CPU_CLOCK);
+}
+
 uint64_t systick_deadline(struct core *c)
 {
 	return arm(c)->st_zero;
@@ -74,12 +83,14 @@ void systick_write(struct core *c, uint32_t off, uint32_t v)
 	switch (off) {
 	case SYST_CSR: {
 		systick_advance(c);
-		int was = a->st_csr & SYST_ENABLE;
+		int was = counting(a, a->st_csr), now = counting(a, v);
+		if ((v & SYST_ENABLE) && !now)   /* no reference clock: QEMU logs it too */
+			core_guest_error(c, SCS_BASE + off);
 		a->st_csr = (a->st_csr & SYST_COUNTFLAG) |
 			    (v & (SYST_ENABLE | SYST_TICKINT | SYST_CLKSOURCE));
-		if (!was && (v & SYST_ENABLE))
+		if (!was && now)
 			systick_start(c, a->st_cvr);
-		else if (was && !(v & SYST_ENABLE)) {
+		else if (was && !now) {
 			a->st_cvr = systick_cvr(c);
 			a->st_zero = UINT64_MAX;
 		}
@@ -91,7 +102,7 @@ void systick_write(struct core *c, uint32_t off, uint32_t v)
 	case SYST_CVR:   /* any write clears the counter and COUNTFLAG */
 		a->st_csr &= ~SYST_COUNTFLAG;
 		a->st_cvr = 0;
-		if (a->st_csr & SYST_ENABLE)
+		if (counting(a, a->st_csr))
 			systick_start(c, 0);
 		break;
 	default:         /* SYST_CALIB is read-only */

@@ -27,8 +27,8 @@
  */
 #include "dev.h"
 
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define UART_DATA 0x00
 #define UART_STATE 0x04
@@ -51,8 +51,7 @@ struct cmsdk_uart {
 	int tx_irq, console;
 	uint32_t driven;         /* the INT_TX / INT_RX levels driven on the lines now */
 	uint64_t rx_at;          /* the tick the next queued byte lands in DATA, or UINT64_MAX */
-	uint8_t *queue;          /* console input not yet received */
-	size_t qhead, qlen, qcap;
+	struct inq in;           /* console input not yet received */
 };
 
 /* Drives the TX and RX lines to what INTSTATUS says, where they changed. */
@@ -71,7 +70,7 @@ static void uart_update(struct device *d)
 static void rx_start(struct device *d)
 {
 	struct cmsdk_uart *u = d->state;
-	if (u->rx_at != UINT64_MAX || u->qhead == u->qlen || !(u->ctrl & CTRL_RX_EN) ||
+	if (u->rx_at != UINT64_MAX || inq_empty(&u->in) || !(u->ctrl & CTRL_RX_EN) ||
 	    (u->state & STATE_RXFULL))
 		return;
 	uint64_t div = u->bauddiv < 16 ? 16 : u->bauddiv;
@@ -87,7 +86,7 @@ static void uart_advance(struct device *d)
 	u->rx_at = UINT64_MAX;
 	if (!(u->ctrl & CTRL_RX_EN))   /* disabled while the byte was on the wire: it waits */
 		return;
-	u->rxbuf = u->queue[u->qhead++];
+	u->rxbuf = inq_pop(&u->in);
 	u->state |= STATE_RXFULL;
 	if (u->ctrl & CTRL_RX_INTEN)
 		u->intstatus |= INT_RX;
@@ -169,22 +168,9 @@ static long uart_input(struct device *d, const uint8_t *data, size_t n)
 	struct cmsdk_uart *u = d->state;
 	if (!u->console)
 		return -1;
-	if (u->qhead == u->qlen)
-		u->qhead = u->qlen = 0;
-	if (u->qlen + n > u->qcap) {
-		size_t cap = u->qcap ? u->qcap : 256;
-		while (cap < u->qlen + n)
-			cap *= 2;
-		uint8_t *q = realloc(u->queue, cap);
-		if (!q)
-			return 0;        /* took none: out of memory */
-		u->queue = q;
-		u->qcap = cap;
-	}
-	memcpy(u->queue + u->qlen, data, n);
-	u->qlen += n;
+	long r = inq_push(&u->in, data, n);
 	rx_start(d);
-	return (long)n;
+	return r;
 }
 
 static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)
@@ -206,41 +192,18 @@ static int uart_init(struct device *d, const struct dev_opt *opts, int nopts)
 
 static void uart_free(struct device *d)
 {
-	free(((struct cmsdk_uart *)d->state)->queue);
+	inq_dev_free(d, offsetof(struct cmsdk_uart, in));
 }
 
 /* Snapshots: the registers as they are, then the queued console input (a deep copy). */
 static void uart_save(struct device *d, struct snap_w *w)
 {
-	struct cmsdk_uart *u = d->state;
-	snap_put(w, u, sizeof(*u));
-	snap_put(w, u->queue + u->qhead, u->qlen - u->qhead);
+	inq_dev_save(d, sizeof(struct cmsdk_uart), offsetof(struct cmsdk_uart, in), w);
 }
 
 static int uart_restore(struct device *d, struct snap_r *r)
 {
-	struct cmsdk_uart *u = d->state, s;
-	if (snap_get(r, &s, sizeof(s)))
-		return -1;
-	size_t n = s.qlen - s.qhead;
-	const void *q = snap_take(r, n);
-	if (!q)
-		return -1;
-	if (n > u->qcap) {
-		uint8_t *p = realloc(u->queue, n);
-		if (!p)
-			return -1;
-		u->queue = p;
-		u->qcap = n;
-	}
-	s.queue = u->queue;
-	s.qcap = u->qcap;
-	if (n)
-		memcpy(s.queue, q, n);
-	s.qhead = 0;
-	s.qlen = n;
-	*u = s;
-	return 0;
+	return inq_dev_restore(d, sizeof(struct cmsdk_uart), offsetof(struct cmsdk_uart, in), r);
 }
 
 const struct device_model dev_cmsdk_uart = {

@@ -8,7 +8,8 @@
 static const struct device_model *const models[] = {
 	&dev_plic, &dev_clint, &dev_ns16550a, &dev_cmsdk_uart, &dev_cmsdk_timer,
 	&dev_cmsdk_dualtimer, &dev_cmsdk_watchdog, &dev_mps2_fpgaio, &dev_mps2_scc, &dev_ack,
-	&dev_sifive_test, &dev_goldfish_rtc, &dev_unimplemented,
+	&dev_sifive_test, &dev_goldfish_rtc, &dev_nrf51_uart, &dev_nrf51_timer,
+	&dev_nrf51_clock, &dev_nrf51_ficr, &dev_nrf51_uicr, &dev_unimplemented,
 };
 
 void dev_save(struct device *d, struct snap_w *w)
@@ -24,6 +25,71 @@ int dev_restore(struct device *d, struct snap_r *r)
 	if (d->model->restore)
 		return d->model->restore(d, r);
 	return snap_get(r, d->state, d->model->state_size);
+}
+
+long inq_push(struct inq *q, const uint8_t *data, size_t n)
+{
+	if (q->head == q->len)
+		q->head = q->len = 0;
+	if (q->len + n > q->cap) {
+		size_t cap = q->cap ? q->cap : 256;
+		while (cap < q->len + n)
+			cap *= 2;
+		uint8_t *b = realloc(q->buf, cap);
+		if (!b)
+			return 0;
+		q->buf = b;
+		q->cap = cap;
+	}
+	memcpy(q->buf + q->len, data, n);
+	q->len += n;
+	return (long)n;
+}
+
+void inq_save(const struct inq *q, struct snap_w *w)
+{
+	snap_put(w, q->buf + q->head, q->len - q->head);
+}
+
+int inq_restore(struct inq *own, struct inq *saved, struct snap_r *r)
+{
+	size_t n = saved->len - saved->head;
+	const void *bytes = snap_take(r, n);
+	if (!bytes)
+		return -1;
+	if (n > own->cap) {
+		uint8_t *b = realloc(own->buf, n);
+		if (!b)
+			return -1;
+		own->buf = b;
+		own->cap = n;
+	}
+	if (n)
+		memcpy(own->buf, bytes, n);
+	*saved = (struct inq){.buf = own->buf, .head = 0, .len = n, .cap = own->cap};
+	return 0;
+}
+
+void inq_dev_save(struct device *d, size_t size, size_t at, struct snap_w *w)
+{
+	snap_put(w, d->state, size);
+	inq_save((struct inq *)((char *)d->state + at), w);
+}
+
+int inq_dev_restore(struct device *d, size_t size, size_t at, struct snap_r *r)
+{
+	char *s = malloc(size);
+	int bad = !s || snap_get(r, s, size) ||
+		  inq_restore((struct inq *)((char *)d->state + at), (struct inq *)(s + at), r);
+	if (!bad)
+		memcpy(d->state, s, size);
+	free(s);
+	return bad ? -1 : 0;
+}
+
+void inq_dev_free(struct device *d, size_t at)
+{
+	free(((struct inq *)((char *)d->state + at))->buf);
 }
 
 uint64_t dev_opt(const struct dev_opt *opts, int nopts, const char *key, uint64_t dflt)

@@ -77,6 +77,28 @@ struct device *dev_find(struct core *c, const struct device_model *model);
 uint64_t dev_word_read(uint32_t (*read32)(struct device *, uint32_t), struct device *d,
 		       uint32_t off, unsigned size);
 
+/* Console input a UART has not received yet: a host-side queue, bytes [head, len) of buf. */
+struct inq {
+	uint8_t *buf;
+	size_t head, len, cap;
+};
+
+static inline int inq_empty(const struct inq *q) { return q->head == q->len; }
+static inline uint8_t inq_pop(struct inq *q) { return q->buf[q->head++]; }
+/* Appends data[0, n): n, or 0 (took none) when out of memory. */
+long inq_push(struct inq *q, const uint8_t *data, size_t n);
+/* Snapshots: the bytes not yet received; inq_restore reads them back into `own` (this
+ * instance's buffer) and makes *saved (the queue fields of the state read from the snapshot)
+ * that queue: 0, or -1 (short snapshot, out of memory). */
+void inq_save(const struct inq *q, struct snap_w *w);
+int inq_restore(struct inq *own, struct inq *saved, struct snap_r *r);
+/* A UART's snapshot ops and free op, for a model whose state is `size` bytes of plain data
+ * but for its console input queue, the struct inq at byte `at` of it: the state as it is,
+ * then the queued bytes (a deep copy); a restore keeps this instance's own buffer. */
+void inq_dev_save(struct device *d, size_t size, size_t at, struct snap_w *w);
+int inq_dev_restore(struct device *d, size_t size, size_t at, struct snap_r *r);
+void inq_dev_free(struct device *d, size_t at);
+
 /* A device's state into a snapshot, and back (its model's save/restore or state_size). */
 void dev_save(struct device *d, struct snap_w *w);
 int dev_restore(struct device *d, struct snap_r *r);
@@ -117,6 +139,7 @@ static inline int countdown_running(const struct countdown *k)
 
 extern const struct device_model dev_plic, dev_clint, dev_ns16550a, dev_cmsdk_uart, dev_cmsdk_timer,
 	dev_cmsdk_dualtimer, dev_cmsdk_watchdog, dev_mps2_fpgaio, dev_mps2_scc, dev_ack,
-	dev_sifive_test, dev_goldfish_rtc, dev_unimplemented;
+	dev_sifive_test, dev_goldfish_rtc, dev_nrf51_uart, dev_nrf51_timer, dev_nrf51_clock,
+	dev_nrf51_ficr, dev_nrf51_uicr, dev_unimplemented;
 
 #endif /* SIM_NATIVE_DEV_DEV_H_ */

@@ -16,7 +16,6 @@ static void puthex(const char *name, uint32_t v)
 	b[n++] = '\n'; b[n] = 0;
 	semihost_write0(b);
 }
-static inline uint32_t get_control(void) { uint32_t v; __asm__ volatile("mrs %0, control" : "=r"(v)); return v; }
 static inline uint32_t get_sp(void) { uint32_t v; __asm__ volatile("mov %0, sp" : "=r"(v)); return v; }
 
 

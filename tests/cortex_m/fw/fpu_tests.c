@@ -36,13 +36,6 @@ static volatile uint32_t low_uses_fp, low_pends_high, high_uses_fp, high_pends_l
 static volatile uint32_t low_check[16];
 static volatile uint32_t h_fpscr;
 
-static inline uint32_t get_control(void)
-{
-	uint32_t v;
-	__asm__ volatile("mrs %0, control" : "=r"(v));
-	return v;
-}
-
 static void load_s(const uint32_t *v)
 {
 	__asm__ volatile("vldmia %0, {s0-s15}\n"
@@ -162,6 +155,24 @@ static void rec_frame(const volatile uint32_t *w)
 		rec(w[i]);
 }
 
+/* The FPU on, IRQ 6 and 7 set up, the thread's and the handler's register values filled */
+static void prepare(uint32_t thread_base, uint32_t handler_base)
+{
+	fp_on();
+	setup_irqs();
+	fill(thread_vals, thread_base);
+	fill(handler_vals, handler_base);
+}
+
+/* Logs whether `out` (stored by the thread after the interrupt) is the thread's values */
+static void rec_thread_kept(void)
+{
+	int same = 1;
+	for (int i = 0; i < 17; i++)
+		same &= out[i] == thread_vals[i];
+	rec((uint32_t)same);
+}
+
 /* 0: reset values; the first FP instruction sets CONTROL.FPCA */
 static int t_fpca(void)
 {
@@ -185,12 +196,9 @@ static int t_fpca(void)
 /* One interrupt over a thread with FP state: `lspen` 0 eager / 1 lazy, `handler_fp`, `mis` */
 static int one_irq(int lspen, int handler_fp, int mis)
 {
-	fp_on();
-	setup_irqs();
+	prepare(0x11000000u, 0x22000000u);
 	if (!lspen)
 		FPCCR_REG = 1u << 31;   /* ASPEN, LSPEN = 0 */
-	fill(thread_vals, 0x11000000u);
-	fill(handler_vals, 0x22000000u);
 	load_s(thread_vals);          /* FPCA = 1 */
 	low_uses_fp = (uint32_t)handler_fp;
 	pend_now(IRQ_LOW, mis);
@@ -209,10 +217,7 @@ static int one_irq(int lspen, int handler_fp, int mis)
 	}
 	rec(FPCCR_REG);
 	rec(get_control());
-	int same = 1;
-	for (int i = 0; i < 17; i++)
-		same &= out[i] == thread_vals[i];
-	rec((uint32_t)same);          /* the thread's s0-s15, FPSCR are back */
+	rec_thread_kept();          /* the thread's s0-s15, FPSCR are back */
 	return 0;
 }
 
@@ -242,10 +247,7 @@ static int t_basic(void)
  * context: EXC_RETURN 0xFFFFFFE1, both contexts preserved */
 static int t_nested(void)
 {
-	fp_on();
-	setup_irqs();
-	fill(thread_vals, 0x44000000u);
-	fill(handler_vals, 0x55000000u);
+	prepare(0x44000000u, 0x55000000u);
 	fill(high_vals, 0x66000000u);
 	load_s(thread_vals);
 	low_uses_fp = 1;
@@ -261,10 +263,7 @@ static int t_nested(void)
 	for (int i = 0; i < 16; i++)
 		ok &= low_check[i];
 	rec(ok);                      /* the low handler's values survived the high one */
-	int same = 1;
-	for (int i = 0; i < 17; i++)
-		same &= out[i] == thread_vals[i];
-	rec((uint32_t)same);
+	rec_thread_kept();
 	rec(FPCCR_REG);
 	return 0;
 }
@@ -431,11 +430,8 @@ static int t_nocp_window(void)
  * clear FP instructions leave CONTROL.FPCA alone, so frames stay basic */
 static int t_aspen_fpdscr(void)
 {
-	fp_on();
-	setup_irqs();
 	FPDSCR_REG = 0x03C00000u;            /* DN, FZ, RMode 3 */
-	fill(thread_vals, 0x77000000u);
-	fill(handler_vals, 0x88000000u);
+	prepare(0x77000000u, 0x88000000u);
 	handler_vals[16] = 0;                /* (load_s writes FPSCR: read it before) */
 	load_s(thread_vals);
 	low_uses_fp = 2;                     /* read FPSCR first */
@@ -459,10 +455,7 @@ static int t_aspen_fpdscr(void)
  * one frame carries over, and the second handler's first FP instruction fills it */
 static int t_tailchain(void)
 {
-	fp_on();
-	setup_irqs();
-	fill(thread_vals, 0x99000000u);
-	fill(handler_vals, 0xAA000000u);
+	prepare(0x99000000u, 0xAA000000u);
 	load_s(thread_vals);
 	high_pends_low = 1;
 	low_uses_fp = 1;
@@ -476,10 +469,7 @@ static int t_tailchain(void)
 	rec(h_control);
 	rec(h_fpccr_after);
 	rec_frame(h_frame_after);
-	int same = 1;
-	for (int i = 0; i < 17; i++)
-		same &= out[i] == thread_vals[i];
-	rec((uint32_t)same);
+	rec_thread_kept();
 	rec(FPCCR_REG);
 	return 0;
 }

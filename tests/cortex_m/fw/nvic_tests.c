@@ -1,12 +1,22 @@
 /* Guest-side tests of the ARMv7-M exception model. Python (tests/cortex_m/test_nvic_guest.py)
  * patches `test_id` in flash, runs the image, and checks what the firmware logged.
  *
- * Log codes: 0x100 | irq on handler entry, 0x200 | irq on handler exit, other codes per test. */
+ * Log codes: 0x100 | irq on handler entry, 0x200 | irq on handler exit, other codes per test.
+ *
+ * Built for ARMv6-M (cortex-m0, tests/cortex_m/test_v6m_guest.py), the tests that need what
+ * ARMv6-M lacks (PRIGROUP, BASEPRI, FAULTMASK) are t_absent, and the rest use the Thumb-1
+ * forms and word-wide priority writes ARMv6-M has (V6M below). */
 #include <stdint.h>
 
 #include "cm3.h"
 #include "semihost.h"
 #include "testlog.h"
+
+#if defined(__ARM_ARCH_6M__)
+#define V6M 1
+#else
+#define V6M 0
+#endif
 
 #define ENTER(x) (0x100u | (x))
 #define LEAVE(x) (0x200u | (x))
@@ -34,6 +44,7 @@ static inline uint32_t get_primask(void)
 	return v;
 }
 
+#if !V6M
 static inline uint32_t get_basepri(void)
 {
 	uint32_t v;
@@ -47,6 +58,7 @@ static inline uint32_t get_faultmask(void)
 	__asm__ volatile("mrs %0, faultmask" : "=r"(v));
 	return v;
 }
+#endif
 
 /* Every external IRQ: r0 = MSP at entry (the frame unless it went to PSP), r1 = EXC_RETURN. */
 __attribute__((naked)) void IRQ_Handler(void)
@@ -69,10 +81,12 @@ __attribute__((used)) void irq_body(uint32_t *msp, uint32_t excret)
 		scratch[10] = (uint32_t)frame;
 		scratch[11] = SCB_ICSR;
 	}
+#if !V6M
 	if (irq_set_basepri[irq])
 		set_basepri(irq_set_basepri[irq]);
 	if (faultmask_in_handler)
 		__asm__ volatile("cpsid f" ::: "memory");
+#endif
 	if (pend_times[irq]) {
 		pend_times[irq]--;
 		for (unsigned b = 0; b < 32; b++)
@@ -105,13 +119,34 @@ __attribute__((used)) void hardfault_body(uint32_t *frame)
 	hardfault_count++;
 	rec(0x33);
 	scratch[0] = frame[6];            /* faulting instruction */
+#if !V6M                                  /* ARMv6-M has no fault status registers */
 	scratch[1] = *(volatile uint32_t *)0xE000ED28u;   /* CFSR */
 	scratch[2] = *(volatile uint32_t *)0xE000ED2Cu;   /* HFSR */
 	scratch[3] = *(volatile uint32_t *)0xE000ED38u;   /* BFAR */
+#endif
 	if (hardfault_action == 1)
 		(void)*(volatile uint32_t *)0x70000000u;      /* fault in HardFault: lockup */
-	frame[6] += 4;                    /* skip the 32-bit faulting load */
+	frame[6] += V6M ? 2 : 4;          /* skip the faulting load (16-bit on ARMv6-M) */
 }
+
+#if V6M
+/* SHPR2/3 are word-accessible only on ARMv6-M (B3.2.10): read-modify-write */
+static void set_shpr(unsigned e, uint8_t p)
+{
+	volatile uint32_t *r = &REG32(0xE000ED18u + ((e - 4u) & ~3u));
+	unsigned sh = 8u * ((e - 4u) % 4u);
+	*r = (*r & ~(0xFFu << sh)) | ((uint32_t)p << sh);
+}
+#define SET_SHPR(e, p) set_shpr((e), (p))
+#define IPR_BYTE(n) ((REG32(0xE000E400u + 4u * ((n) / 4u)) >> (8u * ((n) % 4u))) & 0xFFu)
+#define LOAD_R12(v) "ldr r4, =" v "\n mov r12, r4\n"   /* no LDR to r12 in Thumb-1 */
+#define LDR_FAULT "ldr r1, [r1]\n"
+#else
+#define SET_SHPR(e, p) (SCB_SHPR8(e) = (p))
+#define IPR_BYTE(n) NVIC_IPR8(n)
+#define LOAD_R12(v) "ldr r12, =" v "\n"
+#define LDR_FAULT "ldr.w r1, [r1]\n"
+#endif
 
 /* ---- tests ----------------------------------------------------------------------------- */
 
@@ -124,7 +159,7 @@ static int t_frame(void)
 			 "ldr r1, =0x11111111\n"
 			 "ldr r2, =0x12121212\n"
 			 "ldr r3, =0x13131313\n"
-			 "ldr r12, =0x1C1C1C1C\n"
+			 LOAD_R12("0x1C1C1C1C")
 			 "ldr r4, =0xE000E200\n"
 			 "movs r5, #1\n"
 			 "str r5, [r4]\n"          /* ISPR0 bit 0 */
@@ -218,6 +253,7 @@ static int t_same_priority(void)
 /* PRIGROUP 5 on 3 bits: group [7:6], subpriority [5]. IRQ 3 (0x60: group 0x40, sub 1) pends
  * IRQ 4 (0x60, same group and sub) and IRQ 6 (0x40: same group, sub 0). Neither preempts (same
  * group); after 3 returns, 6 runs first for its better subpriority despite its higher number. */
+#if !V6M
 static int t_subpriority(void)
 {
 	SCB_AIRCR = AIRCR_VECTKEY | (5u << 8);
@@ -232,6 +268,8 @@ static int t_subpriority(void)
 	isb();
 	return 0;
 }
+
+#endif
 
 /* A handler that pends its own IRQ (twice) runs again exactly once. */
 static int t_self_pend(void)
@@ -266,6 +304,7 @@ static int t_primask(void)
 	return 0;
 }
 
+#if !V6M
 /* BASEPRI 0x80 masks priority 0x80 and below (numerically >=) but not 0x40; BASEPRI_MAX
  * only raises the mask; lowering BASEPRI lets the masked IRQ in. */
 static int t_basepri(void)
@@ -302,6 +341,8 @@ static int t_faultmask(void)
 	return 0;
 }
 
+#endif
+
 /* NMI is taken even under PRIMASK, and preempts a running handler. */
 static int t_nmi(void)
 {
@@ -316,8 +357,8 @@ static int t_nmi(void)
 /* SVC runs SVCall at once; PendSV waits for the lower-priority slot. */
 static int t_svc_pendsv(void)
 {
-	SCB_SHPR8(11) = 0x40;
-	SCB_SHPR8(14) = 0xE0;
+	SET_SHPR(11, 0x40);
+	SET_SHPR(14, 0xE0);
 	__asm__ volatile("svc #5" ::: "memory");
 	rec(0x40);
 	SCB_ICSR = ICSR_PENDSVSET;
@@ -347,7 +388,7 @@ static int t_busfault(void)
 	__asm__ volatile(".global fault_point\n"
 			 "ldr r1, =0x60000000\n"
 			 "fault_point:\n"
-			 "ldr.w r1, [r1]\n"
+			 LDR_FAULT
 			 ::: "r1", "memory");
 	rec(0x40);
 	return 0;
@@ -382,7 +423,7 @@ static int t_vtor(void)
 static int t_registers(void)
 {
 	nvic_set_priority(9, 0xFF);
-	scratch[12] = NVIC_IPR8(9);
+	scratch[12] = IPR_BYTE(9);
 	SCB_AIRCR = 3u << 8;                  /* no key: ignored */
 	scratch[13] = (SCB_AIRCR >> 8) & 7;
 	SCB_AIRCR = AIRCR_VECTKEY | (3u << 8);
@@ -439,6 +480,14 @@ static int t_wfi(void)
 }
 
 __attribute__((used, retain)) int add3(int a, int b, int c) { return a + b + c; }
+
+#if V6M
+/* A test of what ARMv6-M does not have: the image returns 98 for it. */
+static int t_absent(void) { return 98; }
+#define t_subpriority t_absent
+#define t_basepri t_absent
+#define t_faultmask t_absent
+#endif
 
 static int (*const tests[])(void) = {
 	t_frame, t_psp, t_align, t_preempt, t_same_priority, t_subpriority, t_self_pend,

@@ -21,7 +21,11 @@
 #define BAD_ADDRESS 0x40000000u     /* nothing on irqsim's virt */
 #else
 #include "cm3.h"
+#if defined(__ARM_ARCH_6M__)
+#define BAD_ADDRESS 0x60000000u     /* past the peripheral space on microbit */
+#else
 #define BAD_ADDRESS 0x10000000u     /* between SSRAM1 and SSRAM2/3 on mps2-an385 */
+#endif
 #endif
 
 volatile uint32_t ticks_seen;
@@ -91,7 +95,11 @@ int main(void)
 #else
 	SYST_RVR = 999;
 	SYST_CVR = 0;
+#if defined(SYSTICK_REFCLK)
+	SYST_CSR = 3;          /* ENABLE, TICKINT, the reference clock (none on microbit) */
+#else
 	SYST_CSR = 7;          /* ENABLE, TICKINT, processor clock */
+#endif
 #endif
 #elif TEST == 4
 	nvic_enable(3);

@@ -24,8 +24,8 @@
 			log_buf[log_n++] = v;                                     \
 	}
 
-/* main() of an image with the table `tests` of test functions: runs tests[test_id], logs 0xEE
- * and prints the log (for comparison with QEMU's run); 99 for a test_id out of range. */
+/* main() of a test image: runs tests[test_id] (99 for an id out of range), logs 0xEE and prints
+ * the log for comparison with QEMU's run; returns the test's result. */
 #define TESTLOG_MAIN(tests)                                                       \
 	int main(void)                                                            \
 	{                                                                         \

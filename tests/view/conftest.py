@@ -1,0 +1,1 @@
+from view_helpers import pages, storm_traces  # noqa: F401  (fixtures)
