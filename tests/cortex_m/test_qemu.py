@@ -28,13 +28,15 @@ def qemu_console(elf, board="mps2-an385"):
     return r.stdout + r.stderr, r.returncode
 
 
-def test_demo_console_matches_qemu():
+@pytest.mark.parametrize("board", ["mps2-an385", "mps2-an386", "mps2-an500"])
+def test_demo_console_matches_qemu(board):
+    """The demo (on the M4F and M7 it uses the FPU in the thread and in line 5's handler)."""
     from sim.demo import demo_image
 
-    elf = demo_image("mps2-an385")
-    m = sim.Machine.load(elf)
+    elf = demo_image(board)
+    m = sim.Machine.load(elf, board=board)
     stop = m.run(ticks=10_000_000)
-    out, rc = qemu_console(elf)
+    out, rc = qemu_console(elf, board)
     assert out == m.console
     assert rc == stop.exit_code == 0
 
