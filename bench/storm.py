@@ -53,7 +53,8 @@ from sim.arch import (  # noqa: E402
 from sim.storm import Scenario, Source  # noqa: E402
 
 SPACINGS = (100, 1_000, 10_000)
-BOARDS = {"mps2-an385": 0, "virt": 1}     # board -> the line the storms use
+BOARDS = {"mps2-an385": 0, "virt": 1,       # board -> the line the storms use; on the FP
+          "mps2-an386": 5, "mps2-an500": 5}  # boards line 5, whose handler uses the FPU
 
 
 def booted(board):

@@ -63,6 +63,7 @@ FAULT_CAUSES = {
     lib.FAULT_STACK_LIMIT: "stack limit violation (below MSPLIM/PSPLIM: STKOF)",
     lib.FAULT_SECURITY: "a change to the Non-secure state (BXNS/BLXNS to a Non-secure address, "
                         "FNC_RETURN): irqsim models the Secure state only",
+    lib.FAULT_NOCP: "FP instruction with the FPU disabled (CPACR)",
 }
 
 # ---- storms (api.h; sim/native/storm/) ------------------------------------------------------

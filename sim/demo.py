@@ -68,7 +68,7 @@ def demo_image(board="mps2-an385") -> Path:
 
 def build_all() -> list[Path]:
     """What `irqsim build` builds: the demo image of every bundled board that has one."""
-    out = [demo_image("mps2-an385"), demo_image("microbit")]
+    out = [demo_image(b) for b in ("mps2-an385", "mps2-an386", "mps2-an500", "microbit")]
     if (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         out.append(demo_image("virt"))
     out.append(demo_image("mps2-an505"))

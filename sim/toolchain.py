@@ -34,8 +34,11 @@ TARGETS = {
     "cortex-m3": Target("cortex-m3", "thumb-freestanding-eabi", "cortex_m3", "arm"),
     "cortex-m0": Target("cortex-m0", "thumb-freestanding-eabi", "cortex_m0", "arm",
                         runtime=("cortex_m/aeabi_v6m.c",)),   # no divide instruction
-    "cortex-m4f": Target("cortex-m4f", "thumb-freestanding-eabihf", "cortex_m4", "arm"),
-    "cortex-m7": Target("cortex-m7", "thumb-freestanding-eabihf", "cortex_m7", "arm"),
+    # zig 0.17.1's cortex_m4 / cortex_m7 have no FPU feature by themselves (the code calls the
+    # soft-float library even with -mfloat-abi=hard); the feature suffix gives hard-float FP code
+    # (checked in tests/cortex_m/test_fpu.py): FPv4-SP on the M4F, FPv5 with doubles on the M7
+    "cortex-m4f": Target("cortex-m4f", "thumb-freestanding-eabihf", "cortex_m4+vfp4d16sp", "arm"),
+    "cortex-m7": Target("cortex-m7", "thumb-freestanding-eabihf", "cortex_m7+fp_armv8d16", "arm"),
     # soft-float: no FP instructions (zig's cortex_m33 has no FPU; the eabi triple keeps the
     # soft-float calling convention), as long as irqsim models no v8-M FP context
     "cortex-m33": Target("cortex-m33", "thumb-freestanding-eabi", "cortex_m33", "arm"),

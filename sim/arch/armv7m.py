@@ -1,4 +1,5 @@
-"""ARMv7-M (Cortex-M3): the adapter, and the NVIC view of the native model (sim/native/armv7m/).
+"""ARMv7-M (Cortex-M3, M4F, M7): the adapter, and the NVIC view of the native model
+(sim/native/armv7m/).
 
     m = sim.Machine.demo("mps2-an385")
     m.pulse_irq(3, at=10_000)
@@ -81,6 +82,9 @@ class Armv7m(Arch):
                                  "vtor", "systick"})
     cpus = tuple(ARMV7M_CPUS)
     EXCEPTION_TICKS = ("entry", "tail_chain", "return")
+    # extra ticks of the FP context (cores with an FPU): an entry that stacks s0-s15 and FPSCR
+    # (eager, FPCCR.LSPEN = 0), a return that unstacks them, a lazy preservation
+    FP_EXCEPTION_TICKS = ("fp_entry", "fp_return", "fp_lazy")
     EXCEPTION_TICKS_MAX = 1000
 
     def check_controller(self, ctrl, need, bad):
@@ -98,19 +102,26 @@ class Armv7m(Arch):
                 raise bad(f"controller.reset_vtor must be an address that is a multiple of 128 "
                           f"(VTOR.TBLOFF; got {vtor:#x})")
         costs = need("exception_ticks", dict) if "exception_ticks" in ctrl else {}
+        allowed = self.EXCEPTION_TICKS + self.FP_EXCEPTION_TICKS   # (FP ones: check_core)
         for k, v in costs.items():
-            if k not in self.EXCEPTION_TICKS:
+            if k not in allowed:
                 raise bad(f"unknown key controller.exception_ticks.{k}; allowed: "
-                          f"{', '.join(self.EXCEPTION_TICKS)}")
+                          f"{', '.join(allowed)}")
             if not is_int(v) or not 0 <= v <= self.EXCEPTION_TICKS_MAX:
                 raise bad(f"controller.exception_ticks.{k} must be an integer 0.."
                           f"{self.EXCEPTION_TICKS_MAX} (ticks; got {v!r})")
 
     def check_core(self, cpu, ctrl, bad):
-        """ARMv6-M (docs/semantics.md, "Cortex-M0"): 2 priority bits and at most 32 lines
+        """FP exception_ticks keys only for a core with the ARMv7-M FP model. ARMv6-M
+        (docs/semantics.md, "Cortex-M0"): 2 priority bits and at most 32 lines
         (ARMv6-M ARM B1.5.4, B3.4); VTOR and SysTick are options there (controller.vtor,
         controller.systick; default from the core), mandatory on ARMv7-M and ARMv8-M."""
         prof = ARMV7M_CPUS[cpu]
+        for k in ctrl.get("exception_ticks", {}):
+            if k in self.FP_EXCEPTION_TICKS and not (prof.fpu and prof.version == 7):
+                raise bad(f"controller.exception_ticks.{k} is an FP context cost, and cpu "
+                          f"{cpu!r} has no FPU that irqsim models; remove it or pick a core "
+                          "with one (cortex-m4f, cortex-m7)")
         for key in ("vtor", "systick"):
             if key not in ctrl:
                 continue
@@ -167,10 +178,14 @@ class Armv7m(Arch):
                                                "vtor": int(cpu.vtor),
                                                "systick": self.systick_code(cpu.systick)})
         r = lib.armv7m_init(m._core, c["num_irq"], c["prio_bits"], prof)
-        if r == -3:
+        if r == -3 and cpu.version == 8:
             raise ConfigError(f"board {m.board.name}: cannot find MSPLIM and PSPLIM in the "
                               f"{m.board.cpu} CPU context of Unicorn {unicorn.__version__} "
                               "(irqsim reads them there); use the pinned Unicorn")
+        if r == -3:
+            raise ConfigError(f"board {m.board.name}: cannot find the FP control fields in the "
+                              f"{m.board.cpu} CPU context of Unicorn {unicorn.__version__} "
+                              "(sim/native/armv7m/fpu.c, fp_probe); use the pinned Unicorn")
         if r:
             raise MemoryError("cannot allocate the NVIC")
         m.add_devices()
@@ -188,14 +203,21 @@ class Armv7m(Arch):
                                 f"for board {m.board.name})?", pc=vtor)
         costs = self.exception_ticks(c)
         lib.armv7m_set_costs(m._core, costs["entry"], costs["tail_chain"], costs["return"])
+        if cpu.fpu:
+            lib.armv7m_set_fp_costs(m._core, costs["fp_entry"], costs["fp_return"],
+                                    costs["fp_lazy"])
         m.nvic = Nvic(m)
 
     def exception_ticks(self, controller):
         """Stacking and vector fetch 12, tail-chain 6, unstacking 10 (Arm's Cortex-M3 cycle
         counts, zero wait states) unless the board's controller.exception_ticks says."""
         costs = controller.get("exception_ticks", {})
+        # FP context (Arm application note AN298, "Cortex-M4(F) Lazy Stacking and Context
+        # Switching"): an entry that stacks the FP registers takes 29 cycles instead of 12, 17
+        # more for the 17 words; unstacking them and a lazy preservation move the same 17 words
         return {"entry": costs.get("entry", 12), "tail_chain": costs.get("tail_chain", 6),
-                "return": costs.get("return", 10)}
+                "return": costs.get("return", 10), "fp_entry": costs.get("fp_entry", 17),
+                "fp_return": costs.get("fp_return", 17), "fp_lazy": costs.get("fp_lazy", 17)}
 
     def nesting(self, m):
         return m.nvic.nesting()
@@ -330,6 +352,9 @@ class Nvic:
     def __init__(self, m):
         self._m = m
         self.num_irq = m.board.controller["num_irq"]
+        cpu = ARMV7M_CPUS[m.board.cpu]
+        # the ARMv7-M FP context (sim/native/armv7m/fpu.c): the M4F and M7
+        self.has_fpu = bool(cpu.fpu) and cpu.version == 7
 
     def _snapshot(self):
         n = ARMV7M_EXC_IRQ0 + self.num_irq
@@ -377,7 +402,17 @@ class Nvic:
         self.irq(line)              # checks the range
         return self._m.line_masked(line)
 
+    def fp(self) -> dict:
+        """The FP context (cores with an FPU): extended_frames, eager_saves, lazy_saves,
+        ticks, and the SCB's cpacr, fpccr, fpcar, fpdscr (struct fp_counters)."""
+        return read_struct(lib.armv7m_fp_counters, self._m, "struct fp_counters")
+
     def nesting(self) -> dict:
         c = self.counters()
-        return {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
-                "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
+        out = {"max_depth": c["max_depth"], "preemptions": c["preemptions"],
+               "tail_chains": c["tail_chains"], "exceptions_taken": c["taken"]}
+        if self.has_fpu:
+            f = self.fp()
+            out.update(fp_extended_frames=f["extended_frames"], fp_eager_saves=f["eager_saves"],
+                       fp_lazy_saves=f["lazy_saves"], fp_ticks=f["ticks"])
+        return out

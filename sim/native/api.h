@@ -120,7 +120,8 @@ enum fault_cause {
 	FAULT_MISALIGNED = 13,    /* misaligned access */
 	FAULT_INVSTATE = 14,      /* Cortex-M: execution with EPSR.T = 0 */
 	FAULT_STACK_LIMIT = 15,   /* ARMv8-M: the stack went below MSPLIM/PSPLIM (STKOF) */
-	FAULT_SECURITY = 16       /* ARMv8-M: a change to the Non-secure state (not modelled) */
+	FAULT_SECURITY = 16,      /* ARMv8-M: a change to the Non-secure state (not modelled) */
+	FAULT_NOCP = 17           /* Cortex-M: an FP instruction with no FPU or that CPACR denies */
 };
 
 /* Numbering of trace records (the `num` field) */
@@ -430,6 +431,19 @@ int armv7m_prio_note(struct core *c, struct prio_note *out);
 /* Watches the MSR BASEPRI / BASEPRI_MAX at `addr` (a one-address code hook, for
  * MISTAKE_BASEPRI_ZERO): 0, -1 not such an instruction, -2 the table is full or out of memory. */
 int armv7m_watch_msr(struct core *c, uint64_t addr);
+/* The FP context (cores with an FPU, armv7m/fpu.c): counters since armv7m_init and the
+ * SCB's FP registers. */
+struct fp_counters {
+	uint64_t extended_frames;  /* exception entries that stacked an extended (FP) frame */
+	uint64_t eager_saves;      /* ... of which wrote s0-s15 and FPSCR at entry (LSPEN = 0) */
+	uint64_t lazy_saves;       /* lazy preservations: a handler's first FP instruction */
+	uint64_t ticks;            /* ticks charged for FP stacking, unstacking and preservation */
+	uint32_t cpacr, fpccr, fpcar, fpdscr;
+};
+void armv7m_fp_counters(struct core *c, struct fp_counters *out);
+/* Extra ticks: an entry that stacks the FP registers (eager), a return that unstacks them, a
+ * lazy preservation. */
+void armv7m_set_fp_costs(struct core *c, uint32_t entry_eager, uint32_t return_fp, uint32_t lazy);
 /* The fault status registers (B3.2.15-19): out = {CFSR, HFSR, MMFAR, BFAR}. */
 void armv7m_fault_status(struct core *c, uint32_t *out);
 

@@ -167,7 +167,7 @@ struct ptr_mask {
 	uint8_t *mask;           /* 1: the byte belongs to a word holding an engine pointer */
 };
 
-static struct ptr_mask masks[4];
+static struct ptr_mask masks[8];   /* one per engine kind: RV32, Cortex-M0/M3/M4/M7/M33 */
 static int nmasks;
 
 static int engine_kind(uc_engine *uc, int *arch, int *mode, int *model)

@@ -188,6 +188,10 @@ class Report:
             out.append(f"nesting: max depth {n.get('max_depth', '-')}, "
                        f"{n.get('preemptions', 0):,} preemptions, "
                        f"{n.get('tail_chains', 0):,} tail-chains")
+            if "fp_extended_frames" in n:       # a core with an FPU (docs/semantics.md)
+                out.append(f"FP context: {n['fp_extended_frames']:,} extended frames, "
+                           f"{n['fp_lazy_saves']:,} lazy preservations, "
+                           f"{n['fp_eager_saves']:,} eager saves; {n['fp_ticks']:,} ticks")
         st = self.stack
         if st.get("peak_bytes") is not None:
             extra = (f" (the thread alone: {st['thread_alone_bytes']}; handlers add "

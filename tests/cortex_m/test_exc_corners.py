@@ -82,8 +82,16 @@ def test_unprivileged_scs_access_is_a_precise_busfault():
     assert not m.nvic.irq(0).enabled, "the write had no effect"
 
 
+def test_fp_instruction_without_fpu_is_nocp():
+    """B3.2.15: a coprocessor (CP10) instruction on the Cortex-M3, which has no FPU, is a
+    UsageFault with CFSR.NOCP at it (as on the silicon and in QEMU 7.2)."""
+    m, out = run(14)
+    assert out["UF_CFSR"] == "00080000"
+    assert int(out["UF_stacked_pc"], 16) == m.symbols["fp_insn"].address
+
+
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 13])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 13, 14])
 def test_corner_case_matches_qemu(n):
     elf = build(n)
     m = sim.Machine.load(elf)

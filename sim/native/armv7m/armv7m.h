@@ -61,6 +61,14 @@
 #define MMFAR 0xD34         /* MemManage Fault Address (B3.2.18) */
 #define BFAR 0xD38          /* BusFault Address (B3.2.19) */
 #define STIR 0xF00          /* Software Triggered Interrupt (B3.4.3) */
+#define CPACR 0xD88         /* Coprocessor Access Control (B3.2.20) */
+#define FPCCR 0xF34         /* FP Context Control (B3.2.21) */
+#define FPCAR 0xF38         /* FP Context Address (B3.2.22) */
+#define FPDSCR 0xF3C        /* FP Default Status Control (B3.2.23) */
+#define MVFR0 0xF40         /* Media and FP Feature 0-2 (B4.6) */
+#define MVFR1 0xF44
+#define MVFR2 0xF48
+#define FP_SENTINEL 0xE00   /* reserved SCS words fpu.c points the engine's FPCAR at */
 
 #define ICSR_NMIPENDSET (1u << 31)
 #define ICSR_PENDSVSET (1u << 28)
@@ -81,8 +89,21 @@
 #define CFSR_UNDEFINSTR (1u << 16)
 #define CFSR_INVSTATE (1u << 17)
 #define CFSR_INVPC (1u << 18)
+#define CFSR_NOCP (1u << 19)
 #define CFSR_STKOF (1u << 20)        /* ARMv8-M: stack limit violation (D1.2 CFSR) */
 #define CFSR_UNALIGNED (1u << 24)
+#define FPCCR_LSPACT (1u << 0)
+#define FPCCR_USER (1u << 1)
+#define FPCCR_THREAD (1u << 3)
+#define FPCCR_HFRDY (1u << 4)
+#define FPCCR_MMRDY (1u << 5)
+#define FPCCR_BFRDY (1u << 6)
+#define FPCCR_MONRDY (1u << 8)
+#define FPCCR_LSPEN (1u << 30)
+#define FPCCR_ASPEN (1u << 31)
+#define FPCCR_WRITABLE (FPCCR_ASPEN | FPCCR_LSPEN | FPCCR_MONRDY | FPCCR_BFRDY | FPCCR_MMRDY | \
+			FPCCR_HFRDY | FPCCR_THREAD | FPCCR_USER | FPCCR_LSPACT)
+#define CONTROL_FPCA (1u << 2)
 #define HFSR_FORCED (1u << 30)
 #define SYST_ENABLE (1u << 0)
 #define SYST_TICKINT (1u << 1)
@@ -92,6 +113,15 @@
 #define XPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
 #define XPSR_IT_MASK ((3u << 25) | (0x3Fu << 10))
+
+/* The FP extension's state (fpu.c), by meaning. */
+struct v7m_fp {
+	uint32_t cpacr, fpccr, fpcar, fpdscr;   /* the SCB's registers (B3.2.20-23) */
+	int hook_change;                     /* the NOCP check is to be installed or removed */
+	int sink;                            /* the helper's further sentinel words are due */
+	uint32_t cost_entry_eager, cost_return_fp, cost_lazy;  /* extra ticks */
+	uint64_t ext_frames, eager_saves, lazy_saves, ticks;    /* counters */
+};
 
 /* EXC_RETURN's fields (ARMv7-M ARM B1.5.8; ARMv8-M ARM B3.20 names the ones ARMv7-M fixes):
  * 6 S, 5 DCRS, 0 ES are 1 on ARMv7-M and in the Secure state without TrustZone */
@@ -119,6 +149,7 @@ static inline uint32_t exc_return_value(int to_handler, int psp, int fp)
 #define EXCP_DATA_ABORT 4
 #define EXCP_BKPT 7
 #define EXCP_EXCEPTION_EXIT 8
+#define EXCP_NOCP 17                  /* a coprocessor instruction with no coprocessor */
 #define EXCP_INVSTATE 18
 #define EXCP_STKOF 19                 /* ARMv8-M: an SP write below MSPLIM/PSPLIM */
 
@@ -144,11 +175,16 @@ struct armv7m {
 	uint64_t taken, tailchains, preemptions;
 	struct prio_note prio_note;          /* the first priority write that lost low bits ... */
 	int prio_noted;                      /* ... once this is set */
+	struct v7m_fp fp;                    /* the FP extension, when profile.fpu */
+	void *fp_env;                        /* fpu.c's engine side (not in snapshots) */
 	uint32_t excret_min;                 /* branches at or above it are exception returns */
 	int aircr_pris;                      /* ARMv8-M AIRCR.PRIS, as written (no effect) */
 };
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
+
+/* Whether the core has the ARMv7-M FP extension modelled (fpu.c): an M4F or M7. */
+static inline int v7m_fp(struct armv7m *a) { return a->fp_env != NULL; }
 
 /* The accounting's line for exception e: its external line, or NO_LINE. */
 static inline uint32_t line_of(int e)
@@ -209,6 +245,23 @@ int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t c
 /* The exception fault `f` is taken as (f, or HardFault; 0 for a lockup, which stops the run),
  * against the execution priority now; traces the fault and keeps its detail. */
 int v7m_fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause);
+
+/* fpu.c: the FP extension (B1.5.6-8, B3.2.20-23); each a no-op or 0 without an FPU */
+int v7m_fp_init(struct core *c);
+void v7m_fp_free(struct armv7m *a);
+void v7m_fp_restored(struct armv7m *a);
+void v7m_fp_sync(struct core *c);
+int v7m_fp_read(struct core *c, uint32_t off, uint32_t *v);
+int v7m_fp_write(struct core *c, uint32_t off, uint32_t v);
+int v7m_fp_trap(struct core *c, uint32_t off);
+uint32_t v7m_fp_push(struct core *c, uint32_t frame, uint32_t control, int from_handler);
+void v7m_fp_clear_fpca(struct core *c);
+uint32_t v7m_fp_pop(struct core *c, uint32_t frame);
+int v7m_fp_run_start(struct core *c);
+int v7m_fp_resume(struct core *c);
+
+/* nvic.c: the NVIC's inputs (line events, device outputs; core_add_lines) */
+extern const struct line_ops v7m_nvic_lines;
 
 /* nvic.c: the System Control Space (NVIC, SCB, and SysTick's registers) */
 int v7m_scs_map(struct core *c);

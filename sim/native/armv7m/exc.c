@@ -1,6 +1,7 @@
 /* The ARMv7-M exception model (ARMv7-M ARM DDI 0403E, B1.5): priorities and arbitration,
  * exception entry (PushStack, ExceptionTaken), return (ExceptionReturn, PopStack), tail-chaining,
- * faults and their escalation, and the NVIC's inputs; the architecture's ops for the core.
+ * faults and their escalation; the architecture's ops for the core (the NVIC's inputs are in
+ * nvic.c, the FP context in fpu.c).
  * Unicorn 2.1.4 emulates the instructions (MRS/MSR/CPS on PRIMASK, BASEPRI, FAULTMASK
  * included) but has no NVIC and never performs exception entry or return: both are here.
  * Numbering: armv7m.h.
@@ -215,8 +216,11 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	if (vector_of(c, e, &handler))
 		return -1;
 
-	uint32_t align = (a->ccr & CCR_STKALIGN) && (sp & 4) ? 1 : 0;
-	uint32_t frame = (sp - 0x20u) & ~(align ? 4u : 0u), limit;
+	/* an extended frame (CONTROL.FPCA, ARMv7-M FP: fpu.c): 0x68 bytes, always 8-byte
+	 * aligned (B1.5.7) */
+	int ext = v7m_fp(a) && (control & CONTROL_FPCA);
+	uint32_t align = ((a->ccr & CCR_STKALIGN) || ext) && (sp & 4) ? 1 : 0;
+	uint32_t frame = (sp - (ext ? 0x68u : 0x20u)) & ~(align ? 4u : 0u), limit, fp_ticks = 0;
 	if (a->profile.version == 8 &&
 	    v8m_frame_below_limit(c, frame, !from_handler && (control & 2), &limit)) {
 		/* ARMv8-M B3.19: SP = the limit, nothing stacked, a STKOF UsageFault instead */
@@ -228,15 +232,17 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		uint32_t stacked_xpsr = (xpsr & ~XPSR_ALIGN) | (align ? XPSR_ALIGN : 0) |
 					(uint32_t)a->cur;
 		uint32_t words[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u, stacked_xpsr};
-		uint8_t *p = core_host_ptr(c, frame, 32);
+		uint8_t *p = core_host_ptr(c, frame, ext ? 0x68 : 32);
 		if (!p) {
 			lockup(c, ret, frame, FAULT_STACKING);
 			return -1;
 		}
 		memcpy(p, words, 32);
+		if (ext)
+			fp_ticks = v7m_fp_push(c, frame, control, from_handler);
 	}
 
-	uint32_t exc_return = exc_return_value(from_handler, control & 2, 0);
+	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
 	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
@@ -256,13 +262,16 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
+	if (ext)
+		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
 	if (!(exc_return & EXCRET_SPSEL) && frame < a->min_frame_sp)
 		a->min_frame_sp = frame;     /* the frame went on MSP: its high-water mark */
-	c->ticks += a->cost_entry;   /* stacking and vector fetch: the handler starts after it */
+	/* stacking and vector fetch: the handler starts after it */
+	c->ticks += a->cost_entry + fp_ticks;
 	if (from_handler) {
 		core_trace(c, EV_PREEMPT, (uint16_t)e, (uint32_t)a->cur);
 		a->preemptions++;
@@ -371,6 +380,8 @@ static void chain_into(struct core *c, int next, uint32_t excret, int from)
 	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 	/* the new handler returns through the same frame: LR = the same EXC_RETURN */
 	uc_reg_write(c->uc, UC_ARM_REG_LR, &excret);
+	if (v7m_fp(a))
+		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->ticks += a->cost_tailchain;
@@ -407,9 +418,12 @@ static void exc_return(struct core *c, uint32_t excret)
 		take_fault(c, EXC_BUSFAULT, excret & ~1u, excret & ~1u, FAULT_BUS_FETCH);
 		return;
 	}
+	/* EXC_RETURN with FType clear (an extended frame: 0xFFFFFFE1/E9/ED) only with the FP
+	 * extension (B1.5.8) */
+	uint32_t basic = v7m_fp(a) ? excret | EXCRET_FTYPE : excret;
 	int to_thread = (excret & EXCRET_MODE) != 0, psp = to_thread && (excret & EXCRET_SPSEL);
 	int bad = a->profile.version == 8 ? v8m_excret_illegal(c, excret)
-		: excret != 0xFFFFFFF1u && excret != 0xFFFFFFF9u && excret != 0xFFFFFFFDu;
+		: basic != 0xFFFFFFF1u && basic != 0xFFFFFFF9u && basic != 0xFFFFFFFDu;
 	if (!a->active[e] || bad ||
 	    (to_thread && a->nactive > 1 && !(a->ccr & CCR_NONBASETHRDENA))) {
 		/* a bad value, or a return to thread mode with another exception still active */
@@ -437,8 +451,9 @@ static void exc_return(struct core *c, uint32_t excret)
 	/* PopStack */
 	uint32_t sp;
 	int reg_sp = psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
+	int ext = v7m_fp(a) && !(excret & EXCRET_FTYPE);
 	uc_reg_read(c->uc, reg_sp, &sp);
-	uint8_t *p = core_host_ptr(c, sp, 32);
+	uint8_t *p = core_host_ptr(c, sp, ext ? 0x68 : 32);
 	if (!p) {
 		lockup(c, excret, sp, FAULT_STACKING);
 		return;
@@ -452,8 +467,11 @@ static void exc_return(struct core *c, uint32_t excret)
 		invpc_on_frame(c, excret, e);
 		return;
 	}
-	uint32_t new_sp = sp + 0x20u;
-	if ((a->ccr & CCR_STKALIGN) && (w[7] & XPSR_ALIGN))
+	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
+	if (!ext && v7m_fp(a))
+		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
+	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
+	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uc_reg_write(c->uc, reg_sp, &new_sp);
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
@@ -481,7 +499,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
 	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	c->ticks += a->cost_return;
+	c->ticks += a->cost_return + fp_ticks;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXEC_PRIORITY, (uint16_t)a->cur, (uint32_t)(v7m_active_prio(a) + 256));
@@ -551,6 +569,12 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_INVSTATE);
 		return;
 	}
+	if (intno == EXCP_NOCP) {
+		/* a coprocessor instruction with no coprocessor (an FP one on the M3): NOCP */
+		arm(c)->cfsr |= CFSR_NOCP;
+		take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_NOCP);
+		return;
+	}
 	arm(c)->cfsr |= CFSR_UNDEFINSTR;
 	take_fault(c, EXC_USAGEFAULT, pc, pc, FAULT_UNDEF);
 }
@@ -561,7 +585,11 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 static int armv7m_resume(struct core *c)
 {
 	struct armv7m *a = arm(c);
-	if (!a || !a->scs_fault_addr)
+	if (!a)
+		return 0;
+	if (v7m_fp_resume(c))
+		return 1;
+	if (!a->scs_fault_addr)
 		return 0;
 	uint32_t addr = a->scs_fault_addr, pc;
 	a->scs_fault_addr = 0;
@@ -610,64 +638,6 @@ static int armv7m_fault(struct core *c, uc_err err, uint64_t pc)
 }
 
 
-/* ---- the NVIC's inputs: line events and device outputs ----------------------------------- */
-
-/* A line event on external line `line` (or LINE_NMI), made at tick `req`. */
-static void nvic_line(struct core *c, void *ctl, uint32_t line, uint32_t kind, uint64_t req)
-{
-	struct armv7m *a = ctl;
-	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
-	if (e >= a->nexc)
-		return;  /* checked in Python */
-	switch (kind) {
-	case LINE_RAISE:
-		if (!a->level[e]) {
-			a->level[e] = 1;
-			v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
-		} else {
-			/* already high: no new edge, the request merges with the one holding it */
-			core_emit_line(c, c->ticks, EV_COALESCE, (uint16_t)e, PEND_LINE, line, req);
-		}
-		break;
-	case LINE_LOWER:
-		a->level[e] = 0;   /* the pending state, once latched, stays (B3.4.1) */
-		core_trace(c, EV_LOWER, (uint16_t)line, 0);
-		break;
-	case LINE_PULSE:
-		v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
-		break;
-	}
-}
-
-/* A board device drives external line `irq`: a level input, pending while high (B3.4.1); or,
- * for irq LINE_NMI, the NMI input, which pends NMI when it rises (a watchdog). */
-static void nvic_device(struct core *c, void *ctl, uint32_t irq, int level)
-{
-	struct armv7m *a = ctl;
-	int e = irq == LINE_NMI ? EXC_NMI : (int)irq + EXC_IRQ0;
-	if (e >= a->nexc)
-		return;
-	if (level && !a->level[e]) {
-		a->level[e] = 1;
-		v7m_set_pending(c, e, PEND_DEVICE);
-	} else if (!level) {
-		a->level[e] = 0;
-	}
-}
-
-/* Whether a request pending on `line` is held off now: the line disabled, or its group
- * priority not above the execution priority (active handlers, PRIMASK, BASEPRI, FAULTMASK). */
-static int nvic_masked(struct core *c, void *ctl, uint32_t line)
-{
-	struct armv7m *a = ctl;
-	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
-	if (e >= a->nexc)
-		return -1;
-	return !v7m_exc_enabled(a, e) || group_prio(a, e) >= v7m_exec_prio(c, NULL);
-}
-
-static const struct line_ops nvic_lines = {nvic_line, nvic_device, nvic_masked};
-
 static int armv7m_wakeable(struct core *c)
 {
 	/* WFI wakes on a pending exception that would preempt were PRIMASK clear (B1.5.19). */
@@ -686,6 +656,17 @@ static int armv7m_wakeable(struct core *c)
 }
 
 /* ---- the architecture's ops (arch.h) ------------------------------------------------------ */
+
+static void v7m_release(struct core *c)
+{
+	v7m_fp_free(arm(c));
+}
+
+static void v7m_run_start(struct core *c)
+{
+	if (__builtin_expect(arm(c)->fp.hook_change, 0))
+		v7m_fp_run_start(c);
+}
 
 /* Instruction count of the Thumb code p[0, size): a 32-bit Thumb-2 instruction's first
  * halfword is 0b111xx with xx != 00 (A5.1); no block end asks anything of the model. */
@@ -752,6 +733,8 @@ static const struct arch_ops armv7m_ops = {
 	.current_line = current_line,
 	.self_loop = thumb_self_loop,
 	.stuck = armv7m_stuck,
+	.release = v7m_release,
+	.run_start = v7m_run_start,
 	.save = v7m_save,
 	.restore = v7m_restore,
 	.reg_pc = UC_ARM_REG_PC,
@@ -781,10 +764,13 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	/* EXC_RETURN values from 0xFFFFFFE0 (B1.5.8); ARMv8-M: the EXC_RETURN prefix 0xFF */
 	a->excret_min = p->version == 8 ? 0xFF000000u : 0xFFFFFFE0u;
 	core_set_arch(c, &armv7m_ops, a);   /* the core frees `a` from here on */
-	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &nvic_lines, a) || v7m_scs_map(c))
+	if (core_add_lines(c, 0, (uint32_t)num_irq, LINE_NMI, 1, &v7m_nvic_lines, a) || v7m_scs_map(c))
 		return -2;
 	if (p->version == 8 && v8m_init(c))
 		return -3;
+	int r = v7m_fp_init(c);
+	if (r)
+		return r == -3 ? -3 : -2;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* The System Control Space of ARMv7-M (ARMv7-M ARM B3.2 System Control Block, B3.4 NVIC), at
  * 0xE000E000: the NVIC's ISER/ICER/ISPR/ICPR/IABR/IPR and the SCB's ICSR, VTOR, AIRCR, SCR, CCR,
  * SHPR1-3, SHCSR and fault status registers, decoded into the state by meaning that exc.c
- * keeps (struct armv7m); SysTick's registers are systick.c's.
+ * keeps (struct armv7m); SysTick's registers are systick.c's; and the NVIC's inputs (line
+ * events and device outputs, v7m_nvic_lines).
  *
  * ARMv8-M's differences (CPUID, ID registers, ITNS, CCR, AIRCR, SHCSR) are v8m.c's, asked first;
  * ARMv6-M's (the registers it lacks, word-only IPR/SHPR, no VTOR or SysTick by option) v6m.c's.
@@ -60,7 +61,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 		return (uint32_t)((a->num_irq + 31) / 32 - 1);
 	case SYST_CSR: case SYST_RVR: case SYST_CVR: case SYST_CALIB:
 		return systick_read(c, off);
-	case CPUID: return 0x412FC231u;
+	case CPUID: return !v7m_fp(a) ? 0x412FC231u : a->profile.fpu == 2 ? 0x411FC272u
+		: 0x410FC240u;
 	case ICSR: {
 		int pend = v7m_highest_pending(a), others = 0, isr = 0;
 		for (int e = EXC_NMI; e < a->nexc; e++) {
@@ -95,6 +97,8 @@ static uint32_t scs_read32(struct core *c, uint32_t off)
 	}
 	if (off >= 0xD40 && off < 0xD80)  /* CPUID feature registers: RAZ is honest enough */
 		return 0;
+	if (v7m_fp_read(c, off, &v))
+		return v;
 	core_guest_error(c, SCS_BASE + off);
 	return 0;
 }
@@ -227,7 +231,8 @@ static void scs_write32(struct core *c, uint32_t off, uint32_t v)
 			core_guest_error(c, SCS_BASE + off);
 		break;
 	default:
-		core_guest_error(c, SCS_BASE + off);
+		if (!v7m_fp_write(c, off, v))
+			core_guest_error(c, SCS_BASE + off);
 		return;
 	}
 	c->need_check = 1;
@@ -267,6 +272,8 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 	struct core *c = ud;
 	(void)uc;
 	uint32_t off = (uint32_t)offset;
+	if (__builtin_expect(off >= FP_SENTINEL && off < FP_SENTINEL + 0x44, 0) && v7m_fp_trap(c, off))
+		return;    /* the engine's lazy-preservation helper (fpu.c) */
 	if (scs_denied(c, off, 1))
 		return;
 	if (size == 4 && !(off & 3)) {
@@ -294,3 +301,61 @@ int v7m_scs_map(struct core *c)
 {
 	return uc_mmio_map(c->uc, SCS_BASE, ARMV7M_SCS_SIZE, scs_read, c, scs_write, c) ? -1 : 0;
 }
+
+/* ---- the NVIC's inputs: line events and device outputs ----------------------------------- */
+
+/* A line event on external line `line` (or LINE_NMI), made at tick `req`. */
+static void nvic_line(struct core *c, void *ctl, uint32_t line, uint32_t kind, uint64_t req)
+{
+	struct armv7m *a = ctl;
+	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
+	if (e >= a->nexc)
+		return;  /* checked in Python */
+	switch (kind) {
+	case LINE_RAISE:
+		if (!a->level[e]) {
+			a->level[e] = 1;
+			v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
+		} else {
+			/* already high: no new edge, the request merges with the one holding it */
+			core_emit_line(c, c->ticks, EV_COALESCE, (uint16_t)e, PEND_LINE, line, req);
+		}
+		break;
+	case LINE_LOWER:
+		a->level[e] = 0;   /* the pending state, once latched, stays (B3.4.1) */
+		core_trace(c, EV_LOWER, (uint16_t)line, 0);
+		break;
+	case LINE_PULSE:
+		v7m_set_pending_at(c, e, PEND_LINE, c->ticks, req);
+		break;
+	}
+}
+
+/* A board device drives external line `irq`: a level input, pending while high (B3.4.1); or,
+ * for irq LINE_NMI, the NMI input, which pends NMI when it rises (a watchdog). */
+static void nvic_device(struct core *c, void *ctl, uint32_t irq, int level)
+{
+	struct armv7m *a = ctl;
+	int e = irq == LINE_NMI ? EXC_NMI : (int)irq + EXC_IRQ0;
+	if (e >= a->nexc)
+		return;
+	if (level && !a->level[e]) {
+		a->level[e] = 1;
+		v7m_set_pending(c, e, PEND_DEVICE);
+	} else if (!level) {
+		a->level[e] = 0;
+	}
+}
+
+/* Whether a request pending on `line` is held off now: the line disabled, or its group
+ * priority not above the execution priority (active handlers, PRIMASK, BASEPRI, FAULTMASK). */
+static int nvic_masked(struct core *c, void *ctl, uint32_t line)
+{
+	struct armv7m *a = ctl;
+	int e = line == LINE_NMI ? EXC_NMI : (int)line + EXC_IRQ0;
+	if (e >= a->nexc)
+		return -1;
+	return !v7m_exc_enabled(a, e) || group_prio(a, e) >= v7m_exec_prio(c, NULL);
+}
+
+const struct line_ops v7m_nvic_lines = {nvic_line, nvic_device, nvic_masked};

@@ -7,7 +7,8 @@
  * (the DIP switches: read as 0), 0x010 CFG_REG4 (board revision: 2), 0x0A0 CFGDATA_RTN, 0x0A4
  * CFGDATA_OUT, 0x0A8 CFGCTRL (START 31, WRITE 30, FUNCTION 25:20, DEVICE 11:0), 0x0AC CFGSTAT
  * (DONE 0, ERROR 1), 0x100 DLL (bits 31:24 writable; always locked), 0xFF8 AID (0x00200008),
- * 0xFFC ID (0x41043850: AN385). Reset: CFGCTRL 0x100000, DLL 0xFFFF0001, the rest 0.
+ * 0xFFC ID (option `id`: 0x41043850, the AN385's, unless the board says; QEMU 7.2 gives the
+ * AN386 0x41043860 and the AN500 0x41045000). Reset: CFGCTRL 0x100000, DLL 0xFFFF0001, the rest 0.
  *
  * The SYS_CFG channel: a CFGCTRL write with START does the transfer at once (CFGSTAT DONE):
  * function 1 (OSCCLK), devices 0-2 read or set the oscillators (reset 50 MHz, 24.576 MHz,
@@ -45,6 +46,7 @@ static const uint32_t osc_reset[SCC_NOSC] = {50000000, 24576000, 25000000};
 struct mps2_scc {
 	uint32_t cfg0, cfg1, data_rtn, data_out, cfgctrl, cfgstat, dll;
 	uint32_t osc[SCC_NOSC];
+	uint32_t id;                 /* SCC_ID: the FPGA image (a board option) */
 };
 
 static uint32_t scc_read32(struct device *d, uint32_t off)
@@ -61,7 +63,7 @@ static uint32_t scc_read32(struct device *d, uint32_t off)
 	case SCC_CFGSTAT: return s->cfgstat;
 	case SCC_DLL: return s->dll;
 	case SCC_AID: return 0x00200008u;
-	case SCC_ID: return 0x41043850u;
+	case SCC_ID: return s->id;
 	}
 	core_guest_error(d->core, d->base + off);
 	return 0;
@@ -107,13 +109,14 @@ static void scc_write(struct device *d, uint32_t off, unsigned size, uint64_t va
 
 static int scc_init(struct device *d, const struct dev_opt *opts, int nopts)
 {
-	static const char *const known[] = {NULL};
+	static const char *const known[] = {"id", NULL};
 	if (!dev_opts_known(opts, nopts, known))
 		return -2;
 	struct mps2_scc *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -4;
 	s->cfgctrl = 0x100000;
+	s->id = (uint32_t)dev_opt(opts, nopts, "id", 0x41043850u);
 	s->dll = 0xFFFF0001u;
 	for (int i = 0; i < SCC_NOSC; i++)
 		s->osc[i] = osc_reset[i];

@@ -426,12 +426,4 @@ static int (*const tests[])(void) = {
 	t_dualtimer, t_watchdog, t_fpgaio, t_scc, t_prio_assert,
 };
 
-int main(void)
-{
-	if (test_id >= sizeof(tests) / sizeof(tests[0]))
-		return 99;
-	int r = tests[test_id]();
-	rec(0xEE);
-	log_print(log_buf, log_n);
-	return r;
-}
+TESTLOG_MAIN(tests)

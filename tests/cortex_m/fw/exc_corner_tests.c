@@ -160,6 +160,12 @@ int main(void)
 			 "unpriv_store:\n"
 			 "str r2, [r1]\n" ::: "r1", "r2", "memory");
 	semihost_write0("unprivileged NVIC write did not fault\n");
+#elif TEST == 14 /* an FP instruction on a core without an FPU: NOCP (B3.2.15) */
+	__asm__ volatile(".global fp_insn\n"
+			 "fp_insn:\n"
+			 ".inst.w 0xee000a10\n"   /* vmov s0, r0 */
+			 ::: "memory");
+	semihost_write0("FP instruction did not fault\n");
 #elif TEST == 10 /* unaligned LDM */
 	uint32_t a, b;
 	uint8_t *p = buf + 2;
