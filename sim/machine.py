@@ -11,37 +11,36 @@ entry and return, and the event trace live in the native core (sim/native); this
 up, passes line events in bulk and reads state back. What differs between architectures (engine,
 registers, line numbering, the controller views) it asks of the board's adapter (sim/arch).
 Storms (sim/storm) build on its storm API: start_accounting, add_source, line_accounting,
-latency_histogram, thread_ticks.
+latency_histogram, thread_ticks (sim/native/storms.py).
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-import signal
 import time
 import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import unicorn
 
 from . import arch as arch_mod
 from . import trace as trace_mod
-from .checks import U32_MAX, U64_MAX, check_int, check_number, is_int
-from .codes import (EVENT_KINDS, FAULT_CAUSES, HIST_BUCKETS, LATENCY_KINDS, LINE_KINDS, NO_TICK,
-                    SOURCE_KINDS, STOP_REASONS, STOP_TICKS, STOP_TRACE_FULL)
+from .checks import U32_MAX, U64_MAX, check_int, is_int
+from .codes import EVENT_KINDS, STOP_TICKS, STOP_TRACE_FULL
 from .boards import Board, get_board
 from .elf import load_elf
-from .errors import (ArgumentError, ClosedError, ConfigError, FirmwareError, Interrupted,
-                     SnapshotError)
+from .errors import ArgumentError, ClosedError, ConfigError, FirmwareError, SnapshotError
 from .native import ffi, lib
 from .testkit import TestKit
 from .snapshot import Snapshot, image_digest
 from .symbols import Symbol, Symbols  # noqa: F401  (Symbol: part of this module's API)
 from .native.debugging import Debugging
 from .native.detectors import Detectors
+from .native.lines import Lines
+# Stop, LineAccount, ThreadTicks, latency_bucket_low: part of this module's API (sim/native/)
+from .native.stops import Stop, Stops
+from .native.storms import LineAccount, Storms, ThreadTicks, latency_bucket_low  # noqa: F401
 
 guest_log = logging.getLogger("sim.guest")
 
@@ -63,86 +62,18 @@ _SNAP_ERRORS = {
     lib.SNAP_ERR_ENGINE: "Unicorn refused the CPU context",
     lib.SNAP_ERR_CORRUPT: "the snapshot does not read back as written (a bug: please report)"}
 _SNAP_TYPE = ffi.typeof("struct snapshot *")
-_SOURCE_ERRORS = {
-    lib.SOURCE_ERR_FULL: f"more than {lib.STORM_MAX_SOURCES} sources on one machine",
-    lib.SOURCE_ERR_LINES: f"a source needs 1..{lib.STORM_MAX_TARGETS} lines, each a line of the "
-                          "board",
-    lib.SOURCE_ERR_WEIGHTS: "the weights are all zero",
-    lib.SOURCE_ERR_RATE: "a poisson rate must be > 0 and a periodic period >= 1 tick",
-    lib.SOURCE_ERR_REPLAY: f"a replay source holds at most {lib.STORM_MAX_REPLAY} ticks"}
 
 
-@dataclass(frozen=True)
-class Stop:
-    """Why a run stopped. `reason`: exit (the firmware exited, through semihosting or a test
-    finisher: `exit_code`), ticks (the tick budget ended), timeout (the host-time bound ended),
-    until (PC reached `until`), idle (WFI with nothing that can ever wake the core), stuck (a
-    loop nothing can ever leave: `loop` is its [start, end) and `fault` the fault whose handler
-    spins, for a fault loop), reset (the firmware asked a test finisher for a machine reset),
-    event (a record of a kind `Machine.run(stop_on=...)` asked for was made).
-    `detail` says why in one line, with every address named by its function (Machine.where);
-    `function` is where PC is ("main+0x12"), None outside every function symbol."""
-    reason: str
-    ticks: int
-    pc: int
-    exit_code: int | None
-    # what the stop says about itself: not part of a Stop's equality (outcomes compare)
-    detail: str = field(default="", compare=False)
-    function: str | None = field(default=None, compare=False)
-    loop: tuple[int, int] | None = field(default=None, compare=False)
-    fault: dict | None = field(default=None, compare=False)
-
-    @property
-    def exit_status(self) -> int:
-        """The process exit status this stop maps to (`irqsim run`): the firmware's exit code,
-        0 at `until`, 124 when a tick or time limit ended the run (as timeout(1)), else 1."""
-        if self.reason == "exit":
-            return self.exit_code & 0xFF if self.exit_code is not None else 1
-        if self.reason == "until":
-            return 0
-        return 124 if self.reason in ("ticks", "timeout") else 1
-
-
-@dataclass(frozen=True)
-class LineAccount:
-    """What a storm's accounting knows about one line (struct line_acct, sim/native/api.h):
-    how its requests ended so far, its handler's entries and latencies, and the requests that
-    hold its pending state or its running handler now."""
-    line: int
-    requests: int
-    handled: int            # a handler ran from the table (or returned, without the table)
-    unhandled: int          # the table slot was empty when the handler dispatched
-    coalesced: int          # arrived while the same interrupt was already pending: merged
-    cleared: int            # the firmware cleared the pending state
-    lowered: int            # a level request withdrawn where the controller forgets it
-    entries: int            # handler entries for the line's requests ...
-    preempting: int         # ... of which over another handler
-    tail_chained: int       # ... of which at another's return
-    max_entry_latency: int  # ticks from a request to its handler's first instruction
-    max_return_latency: int  # ticks from a request to its handler's return
-    pending_since: int | None     # tick of the request holding the pending state, if any
-    in_service_since: int | None  # tick of the request whose handler is running, if any
-    dispatched: bool              # that handler has reached the table dispatch
-
-
-class ThreadTicks(NamedTuple):
-    """Ticks spent in thread mode and in handlers (traps) since reset."""
-    thread: int
-    handler: int
-
-
-def latency_bucket_low(bucket: int) -> int:
-    """The lowest latency (ticks) counted in histogram bucket `bucket` of
-    Machine.latency_histogram: exact below 256 ticks, then 64 buckets per octave."""
-    return lib.core_storm_bucket_low(bucket)
-
-
-class Machine(TestKit, Debugging, Detectors):
+class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
     """One board, one image, one native core. The helpers tests read naturally
     (run_until_console, expect_handled, latencies, assert_no_lost_requests) are TestKit's;
-    the debugging API the GDB server uses (breakpoints, watchpoints, steps, halt) is
+    the debugging API the GDB server uses (breakpoints, watchpoints, steps, halt, serve_gdb) is
     Debugging's (sim/native/debugging.py); the mistake detectors (set-up, mistakes,
-    expect_mistake) are Detectors' (sim/native/detectors.py; docs/mistakes.md)."""
+    expect_mistake) are Detectors' (sim/native/detectors.py; docs/mistakes.md). Requests on
+    the lines (raise_irq, pulse_irq, schedule, line_masked) are Lines' (sim/native/lines.py);
+    how a run ends (the Stop and its detail, FirmwareError, where) is Stops'
+    (sim/native/stops.py); the storm API (sources, accounting, ack_register) is Storms'
+    (sim/native/storms.py)."""
 
     def __init__(self, image, board, *, trace_capacity: int = 1 << 16, strict: bool = False,
                  semihost_root=None, semihost_args=None,
@@ -501,68 +432,7 @@ class Machine(TestKit, Debugging, Detectors):
     def ticks(self) -> int:
         return lib.core_ticks(self._core)
 
-    # ---- lines -------------------------------------------------------------------------
-
-    def _check_line(self, line, what="IRQ"):
-        """The core's number of `line`: an int in range, or a name the adapter knows."""
-        lo = self.adapter.first_line
-        named = self.adapter.named_lines.get(line) if isinstance(line, str) else None
-        if named is not None:
-            return named
-        names = "".join(f", or {n!r}" for n in self.adapter.named_lines)
-        if not is_int(line):
-            raise ArgumentError(f"{what} {line!r} is not a line: give an integer "
-                                f"{lo}..{self.num_lines - 1}{names}")
-        if not lo <= line < self.num_lines:
-            raise ArgumentError(f"{what} {line} is out of range for board {self.board.name}: "
-                                f"lines are {lo}..{self.num_lines - 1}{names}")
-        return line
-
-    def _line(self, line, kind, at):
-        line = self._check_line(line)
-        tick = self.ticks if at is None else check_int("at (a tick)", at, 0, U64_MAX - 1)
-        if lib.core_schedule(self._core, tick, line, LINE_KINDS[kind]):
-            raise ConfigError(f"cannot schedule more than {lib.CORE_SCHED_MAX} line events "
-                              "ahead: run the machine past some of them first")
-
-    def raise_irq(self, line, at=None):
-        """Drives line high (level request) now or at tick `at`."""
-        self._line(line, "raise", at)
-
-    def lower_irq(self, line, at=None):
-        self._line(line, "lower", at)
-
-    def pulse_irq(self, line, at=None):
-        """One edge request on line, now or at tick `at`."""
-        self._line(line, "pulse", at)
-
-    def schedule(self, ticks, lines, kinds):
-        """Bulk scheduling: parallel sequences of ticks, lines and kinds ("pulse", ...)."""
-        try:
-            ticks, lines, kinds = list(ticks), list(lines), list(kinds)
-        except TypeError:
-            raise ArgumentError("schedule: ticks, lines and kinds must be sequences") from None
-        n = len(ticks)
-        if not (len(lines) == len(kinds) == n):
-            raise ArgumentError("schedule: ticks, lines and kinds must have the same length")
-        for t in ticks:
-            check_int("schedule: a tick", t, 0, U64_MAX - 1)
-        lines = [self._check_line(x, "schedule: line") for x in lines]
-        codes = {**LINE_KINDS, **{v: v for v in LINE_KINDS.values()}}
-        for x in kinds:
-            if isinstance(x, bool) or not isinstance(x, (str, int)) or x not in codes:
-                raise ArgumentError(f"schedule: kind {x!r} is not one of "
-                                    f"{', '.join(LINE_KINDS)}")
-        if lib.CORE_SCHED_MAX < n:
-            raise ConfigError(f"schedule: {n} events; at most {lib.CORE_SCHED_MAX} wait at once")
-        t = ffi.new("uint64_t[]", ticks or [0])
-        ln = ffi.new("uint32_t[]", lines or [0])
-        k = ffi.new("uint32_t[]", [codes[x] for x in kinds] or [0])
-        if lib.core_schedule_many(self._core, t, ln, k, n):
-            raise ConfigError(f"cannot schedule more than {lib.CORE_SCHED_MAX} line events "
-                              "ahead: run the machine past some of them first")
-
-    # ---- running -----------------------------------------------------------------------
+    # ---- running (how a run ends: the Stop, FirmwareError: sim/native/stops.py) -----------
 
     def run(self, ticks: int | None = None, until=None, *, timeout: float | None = None,
             on_chunk=None, stop_on=()) -> Stop:
@@ -626,132 +496,7 @@ class Machine(TestKit, Debugging, Detectors):
             lib.core_set_stop_on(core, 0)
         return self._finish(r, ticks=ticks, until=until)
 
-    def _finish(self, r, *, ticks=None, until=None) -> Stop:
-        """The Stop for core_run's result r, or the exception it stands for."""
-        core = self._core
-        reason = STOP_REASONS.get(r, "error")
-        if reason == "exit":
-            self.exit_code = lib.core_exit_code(core)
-        if reason == "signal":
-            sig = lib.core_signal_taken()
-            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
-            raise Interrupted(f"{self.image.name}: stopped by {name} at tick {self.ticks}, "
-                              f"{self.where(self.pc)}", signum=sig, tick=self.ticks,
-                              pc=self.pc)
-        if reason in ("lockup", "runaway", "error", "console-full"):
-            err = self._firmware_error(reason)
-            if reason == "lockup":
-                self._lockup = err
-            raise err
-        return self._stop(reason, ticks=ticks, until=until)
-
-    def _stop(self, reason, *, ticks=None, until=None, timeout=None) -> Stop:
-        """The Stop for `reason`, its one-line detail and what the architecture adds."""
-        pc = self.pc
-        at = f"at tick {self.ticks:,}, {self.where(pc)}"
-        loop = fault = None
-        if reason == "exit":
-            detail = f"the firmware exited with status {self.exit_code} {at}"
-        elif reason == "ticks":
-            detail = f"tick limit: {ticks:,} ticks ran out {at}"
-        elif reason == "timeout":
-            detail = f"time limit: {timeout:g} s of host time ran out {at}"
-        elif reason == "until":
-            detail = f"reached {until if isinstance(until, str) else self.where(pc)} {at}"
-        elif reason == "event":
-            detail = f"a trace record of a stop_on kind was made {at}"
-        elif reason in ("break", "step", "halt"):
-            detail = {"break": "breakpoint", "step": "stepped", "halt": "halted"}[reason] + \
-                f" {at}"
-        elif reason == "watch":
-            addr, kind = self.watch_hit
-            detail = f"watchpoint: {kind} of {self.where(addr, 'address')} {at}"
-        elif reason == "reset":
-            detail = f"the firmware asked for a machine reset (test finisher) {at}"
-        else:
-            if reason == "stuck":
-                start, end = ffi.new("uint64_t *"), ffi.new("uint64_t *")
-                lib.core_loop_info(self._core, start, end)
-                loop = (start[0], end[0])
-            why, fault = self.adapter.stuck_detail(self)
-            if fault is not None:
-                detail = (f"fault loop: the {fault['handler']} handler spins {at}, after "
-                          f"{fault['text']}")
-            elif reason == "stuck":
-                detail = (f"stuck {at}: the loop at {loop[0]:#010x}..{loop[1]:#010x} branches "
-                          f"to itself and nothing can ever interrupt it ({why})")
-            else:
-                detail = (f"idle {at}: waiting for an interrupt (WFI) that can never come "
-                          f"({why})")
-        self.last_stop = Stop(reason, self.ticks, pc, self.exit_code, detail,
-                              self.function_at(pc), loop, fault)
-        return self.last_stop
-
-    # ---- debugging: set_breakpoint, set_watchpoint, watch_hit, step, halt (sim/native/
-    # debugging.py); the GDB server (sim/gdb; docs/testing.md "Debugging in GDB") --------------
-
-    def serve_gdb(self, port: int = 1234, host: str = "127.0.0.1", on_listen=None) -> str:
-        """Serves this machine to one GDB (sim.gdb) on host:port, halted where it is, and
-        returns how the session ended: "detach", "kill" or "closed"."""
-        from .gdb import serve
-        return serve(self, port, host, on_listen)
-
-    def fault_info(self) -> tuple[int, int, int]:
-        """The last fault taken (or the lockup): its PC, the address it is about, its cause
-        (a sim.codes.FAULT_CAUSES key; 0 for none)."""
-        pc = ffi.new("uint64_t *")
-        addr = ffi.new("uint64_t *")
-        cause = ffi.new("uint32_t *")
-        lib.core_fault_info(self._core, pc, addr, cause)
-        return pc[0], addr[0], cause[0]
-
-    def _firmware_error(self, reason) -> FirmwareError:
-        pc, addr, cause = (ffi.new("uint64_t *", v) for v in self.fault_info())
-        last = list(self._recent)
-        where = self.where(pc[0])
-        recent = "; ".join(str(e) for e in last[-4:]) or (
-            "none" if self._trace_on else "not kept (the trace is off)")
-        if reason == "console-full":
-            where = self.where(self.pc)
-            msg = (f"{self.image.name}: the console output reached its limit of "
-                   f"{self.console_limit} bytes (console_limit) at tick {self.ticks}, {where}: a "
-                   "write flood? Give Machine(..., console_limit=N) to keep more")
-            return FirmwareError(msg, pc=self.pc, events=last, reason=reason)
-        if reason == "runaway":
-            msg = (f"{self.image.name}: runaway handler: the core stayed in handler mode for more "
-                   f"than {self.runaway_limit} ticks, now at {where}; last events: {recent}. "
-                   "Raise runaway_limit if the handler is meant to run that long")
-        elif reason == "lockup":
-            msg = (f"{self.image.name}: lockup at {where}: {self._cause(cause[0], addr[0])}"
-                   f", {self.where(addr[0], 'address')}; last events: {recent}. Check the handler "
-                   "at that "
-                   "PC and the stack pointer")
-        else:
-            msg = (f"{self.image.name}: the emulator stopped at {where} "
-                   f"({FAULT_CAUSES.get(cause[0], 'unknown')}); last events: {recent}")
-        if reason == "lockup":
-            msg += self.adapter.fault_detail(self)
-        return FirmwareError(msg, pc=pc[0], address=addr[0], events=last, reason=reason)
-
-    def _cause(self, cause: int, addr: int) -> str:
-        """The fault cause in words; a fetch from mapped memory without execute permission
-        says so (the core reports it as a bus fault on fetch, as for unmapped memory)."""
-        r = self.board.region_of(addr)
-        if cause == lib.FAULT_BUS_FETCH and r is not None and "x" not in r.perms:
-            return (f"instruction fetch from memory {r.name}, which is mapped without execute "
-                    f"permission (perms = {r.perms!r})")
-        return FAULT_CAUSES.get(cause, "fault")
-
-    def function_at(self, addr) -> str | None:
-        """The function holding `addr`, as "name+0xoffset", or None (no function symbol)."""
-        hit = self.symbols.containing(addr)
-        return None if hit is None else f"{hit[0]}+{hit[1]:#x}"
-
-    def where(self, addr, what: str = "pc") -> str:
-        """`addr` for a message: "pc 0x000001a4 (main+0x10)", the function left out where the
-        image has none there. Every address in a stop report or error goes through it."""
-        fn = self.function_at(addr)
-        return f"{what} {addr:#010x}" + (f" ({fn})" if fn else "")
+    # ---- the trace and the console ------------------------------------------------------
 
     def _drain(self):
         n = lib.core_console_len(self._core)
@@ -804,6 +549,15 @@ class Machine(TestKit, Debugging, Detectors):
         """Sends raw trace chunks (bytes of 16-byte records) to `sink` instead of `events`."""
         self._sink = sink
 
+    def set_trace(self, enabled: bool, capacity: int = 1 << 16):
+        """Turns the event trace on or off; `capacity` is how many records the core holds
+        before a run pauses to drain them (into `events`, or the trace sink): 1..
+        TRACE_CAPACITY_MAX."""
+        check_int("trace_capacity", capacity, 1, TRACE_CAPACITY_MAX)
+        if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
+            raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
+        self._trace_on = bool(enabled)
+
     def take_events(self) -> list:
         ev, self.events = self.events, []
         return ev
@@ -832,153 +586,6 @@ class Machine(TestKit, Debugging, Detectors):
         """The console output from byte `offset` on (to stream it: offset = what was shown)."""
         self._drain()
         return self._console[offset:].decode("latin-1")
-
-    # ---- the interrupt controller, whichever the board has -----------------------------------
-
-    def line_masked(self, line: int) -> bool:
-        """A pending request on `line` is held off now (disabled, masked, below threshold), as
-        the controller of the line decides it (core_line_masked)."""
-        r = lib.core_line_masked(self._core, line)
-        if r < 0:
-            raise ConfigError(f"line {line} is no input of board {self.board.name}'s controller")
-        return bool(r)
-
-    def nesting(self) -> dict:
-        """Maximum nesting depth, preemptions, tail-chains (Cortex-M), traps taken."""
-        return self.adapter.nesting(self)
-
-    def ack_register(self) -> int:
-        """The address of irqsim's acknowledge register, a device of the board file
-        (`[[devices]]` kind "ack"): a handler stores its line there to lower a level request
-        held until acknowledged (a storm source's hold = "ack")."""
-        for d in self.board.devices:
-            if d.get("kind") == "ack":
-                return d["base"]
-        raise ConfigError(f"board {self.board.name} has no acknowledge register, which a "
-                          "source with hold = \"ack\" needs: add a [[devices]] entry with "
-                          "kind = \"ack\" and a free base address")
-
-    # ---- storms: sources in the core, and the accounting that follows every request --------
-
-    def set_trace(self, enabled: bool, capacity: int = 1 << 16):
-        """Turns the event trace on or off; `capacity` is how many records the core holds
-        before a run pauses to drain them (into `events`, or the trace sink): 1..
-        TRACE_CAPACITY_MAX."""
-        check_int("trace_capacity", capacity, 1, TRACE_CAPACITY_MAX)
-        if lib.core_set_trace(self._core, 1 if enabled else 0, capacity):
-            raise MemoryError(f"cannot allocate a trace buffer of {capacity} records")
-        self._trace_on = bool(enabled)
-
-    def start_accounting(self):
-        """Sets up storm sources and outcome accounting on every line (sim/native/storm/):
-        from now on each request made by a source added with add_source is followed to exactly
-        one outcome. Call once, before add_source."""
-        if self._accounting:
-            raise ConfigError("storm accounting is already started; reset_accounting() clears "
-                              "its counts")
-        if lib.storm_init(self._core, self.num_lines):
-            raise MemoryError("cannot allocate the storm accounting")
-        self._accounting = True
-
-    def _need_accounting(self, what):
-        if not self._accounting:
-            raise ConfigError(f"{what}: no storm accounting on this machine; call "
-                              "start_accounting() first (sim.storm.prepare_machine does)")
-
-    def add_source(self, kind: str, lines, *, weights=None, trigger: str = "pulse",
-                   hold: int = 0, start: int = 0, stop: int = 0, period: int = 0,
-                   phase: int = 0, jitter: int = 0, rate_hz: float = 0.0, count: int = 0,
-                   spacing: int = 0, gap: int = 0, ticks=(), seed: int = 0):
-        """Adds a request source to the core, which makes its requests as the run reaches
-        them. `kind` is once (at `start`), periodic (start + phase + k * period, +-jitter),
-        poisson (`rate_hz` requests per simulated second), burst (`count` requests `spacing`
-        apart, the next burst `gap` after the last) or replay (at `ticks`, ascending); none
-        at or after `stop` (0: never stops). Each request goes to one of `lines`, chosen by
-        `weights` (relative, default equal) with the randomness seeded by `seed`. `trigger`
-        "pulse" is an edge; "level" holds the line high for `hold` ticks, or with hold 0
-        until the handler acknowledges it (ack_register)."""
-        self._need_accounting("add_source")
-        if kind not in SOURCE_KINDS or trigger not in ("pulse", "level"):
-            raise ArgumentError(f"add_source: kind must be one of {', '.join(SOURCE_KINDS)} and "
-                                f"trigger pulse or level (got {kind!r}, {trigger!r})")
-        try:
-            lines, ticks = list(lines), list(ticks)
-            weights = None if weights is None else list(weights)
-        except TypeError:
-            raise ArgumentError("add_source: lines, weights and ticks must be sequences") from None
-        if not 1 <= len(lines) <= lib.STORM_MAX_TARGETS:
-            raise ArgumentError(f"add_source: {len(lines)} lines; a source has 1.."
-                                f"{lib.STORM_MAX_TARGETS}")
-        lines = [self._check_line(x, "add_source: line") for x in lines]
-        for name, v in (("hold", hold), ("start", start), ("stop", stop), ("period", period),
-                        ("phase", phase), ("jitter", jitter), ("spacing", spacing), ("gap", gap),
-                        ("seed", seed)):
-            check_int(f"add_source: {name}", v, 0, U64_MAX)
-        check_int("add_source: count", count, 0, U32_MAX)
-        check_number("add_source: rate_hz", rate_hz)
-        for t in ticks:
-            check_int("add_source: a replay tick", t, 0, U64_MAX)
-        if weights is not None:
-            if len(weights) != len(lines):
-                raise ArgumentError("add_source: one weight per line")
-            for w in weights:
-                check_number("add_source: a weight", w)
-        spec = ffi.new("struct storm_spec *")
-        spec.kind = SOURCE_KINDS[kind]
-        spec.trigger = LINE_KINDS["raise" if trigger == "level" else "pulse"]
-        spec.start, spec.stop = start, stop
-        spec.period, spec.phase, spec.jitter = period, phase, jitter
-        spec.rate_per_tick = rate_hz / self.board.clock_hz
-        spec.burst, spec.spacing, spec.gap = count, spacing, gap
-        spec.hold = hold
-        spec.seed = seed
-        spec.nlines = len(lines)
-        spec.nreplay = len(ticks)
-        # integer weights: the weights scaled to 2^32 in total, rounded (deterministic)
-        w = weights or [1] * len(lines)
-        total = float(sum(w)) or 1.0
-        r = lib.core_add_source(self._core, spec, ffi.new("uint32_t[]", list(lines)),
-                                ffi.new("uint64_t[]", [max(0, round(x / total * (1 << 32)))
-                                                       for x in w]),
-                                ffi.new("uint64_t[]", list(ticks) or [0]))
-        if r:
-            raise ConfigError("add_source: " + _SOURCE_ERRORS.get(r, f"refused (code {r})"))
-
-    def line_accounting(self) -> list[LineAccount]:
-        """The storm accounting of every line, 0..num_lines-1, as it stands now."""
-        self._need_accounting("line_accounting")
-        n = self.num_lines
-        acct = ffi.new("struct line_acct[]", n)
-        lib.core_storm_lines(self._core, acct, n)
-
-        def tick(t):
-            return None if t == NO_TICK else t
-        return [LineAccount(line, a.requests, a.handled, a.unhandled, a.coalesced, a.cleared,
-                            a.lowered, a.entries, a.preempting, a.tailchained,
-                            a.max_entry_latency, a.max_return_latency, tick(a.pend_req),
-                            tick(a.svc_req), bool(a.svc_dispatched))
-                for line, a in enumerate(acct)]
-
-    def latency_histogram(self, line: int, which: str = "entry") -> list[int]:
-        """Counts of the latencies of `line`'s requests by bucket (see latency_bucket_low):
-        `which` is "entry" (to the handler's first instruction) or "return" (to its return)."""
-        self._need_accounting("latency_histogram")
-        out = ffi.new("uint64_t[]", HIST_BUCKETS)
-        if lib.core_storm_hist(self._core, line, LATENCY_KINDS[which], out):
-            raise ConfigError(f"latency_histogram: line {line} is out of range for board "
-                              f"{self.board.name} (0..{self.num_lines - 1})")
-        return list(out)
-
-    def reset_accounting(self):
-        """Clears the storm accounting's counts and histograms (the sources go on)."""
-        lib.core_storm_reset(self._core)
-
-    def thread_ticks(self) -> ThreadTicks:
-        """Ticks in thread mode and in handlers since reset (a handler still running counts
-        up to now)."""
-        th, hd = ffi.new("uint64_t *"), ffi.new("uint64_t *")
-        lib.core_thread_ticks(self._core, th, hd)
-        return ThreadTicks(th[0], hd[0])
 
     # ---- calling firmware functions ----------------------------------------------------------
 

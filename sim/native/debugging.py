@@ -1,16 +1,13 @@
 """The Machine's debugging API (sim.gdb builds on it; the native side is debug.c):
-breakpoints, watchpoints, one-instruction steps and a halt request from another thread."""
+breakpoints, watchpoints, one-instruction steps, a halt request from another thread, and the
+GDB server on the machine (sim/gdb; docs/testing.md "Debugging in GDB")."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from ..checks import U32_MAX, check_int
 from ..errors import ArgumentError
 from . import ffi, lib
-
-if TYPE_CHECKING:
-    from ..machine import Stop
+from .stops import Stop
 
 
 class Debugging:
@@ -62,6 +59,12 @@ class Debugging:
         """The last trace records (Event tuples; TestKit.recent_events formats them), wherever
         they went (m.events or a sink)."""
         return list(self._recent)
+
+    def serve_gdb(self, port: int = 1234, host: str = "127.0.0.1", on_listen=None) -> str:
+        """Serves this machine to one GDB (sim.gdb) on host:port, halted where it is, and
+        returns how the session ended: "detach", "kill" or "closed"."""
+        from ..gdb import serve
+        return serve(self, port, host, on_listen)
 
     def halt(self):
         """Asks a run in progress (in another thread) to stop at its next block boundary,
