@@ -207,11 +207,23 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 				   UC_ARM_REG_CONTROL};
 	uint32_t v[9];
 	void *pv[9];
+	int from_handler = a->cur != 0, cx = 0;
 	for (int i = 0; i < 9; i++)
 		pv[i] = &v[i];
-	uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
+	if (a->cx.on && a->profile.version != 8) {
+		/* xPSR and CONTROL through the API; when no FP frame is due and R13 stays on
+		 * its stack, the rest through the saved context (context.c) */
+		uc_reg_read_batch(c->uc, (int *)regs + 7, pv + 7, 2);
+		cx = !(v7m_fp(a) && (v[8] & CONTROL_FPCA)) && (from_handler || !(v[8] & 2)) &&
+		     v7m_cx_save(c);
+		if (cx)
+			v7m_cx_frame_regs(c, v);
+		else
+			uc_reg_read_batch(c->uc, (int *)regs, pv, 7);
+	} else {
+		uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
+	}
 	uint32_t sp = v[6], xpsr = v[7], control = v[8];
-	int from_handler = a->cur != 0;
 	uint32_t handler;
 	if (vector_of(c, e, &handler))
 		return -1;
@@ -243,6 +255,8 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 
 	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
+	if (cx && v7m_cx_enter(c, frame, exc_return, e, xpsr, handler) == 0)
+		goto entered;
 	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
 	 * to MSP (Unicorn banks SP on IPSR). */
 	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
@@ -266,6 +280,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 	v7m_rebuild_hflags(c);
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
+entered:
 	c->pc_redirected = 1;
 
 	if (!(exc_return & EXCRET_SPSEL) && frame < a->min_frame_sp)
@@ -450,7 +465,12 @@ static void exc_return(struct core *c, uint32_t excret)
 	uint32_t sp;
 	int reg_sp = psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
 	int ext = v7m_fp(a) && !(excret & EXCRET_FTYPE);
-	uc_reg_read(c->uc, reg_sp, &sp);
+	/* the saved context (context.c) when R13 is MSP now and stays so, with no FP frame */
+	int cx = !psp && !ext && a->profile.version != 8 && v7m_cx_save(c);
+	if (cx)
+		sp = v7m_cx_get(c, MX_SP);
+	else
+		uc_reg_read(c->uc, reg_sp, &sp);
 	uint8_t *p = core_host_ptr(c, sp, ext ? 0x68 : 32);
 	if (!p) {
 		lockup(c, excret, sp, FAULT_STACKING);
@@ -465,12 +485,14 @@ static void exc_return(struct core *c, uint32_t excret)
 		invpc_on_frame(c, excret, e);
 		return;
 	}
-	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
-	if (!ext && v7m_fp(a))
-		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
 	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
+	if (cx && v7m_cx_return(c, w, new_sp, v7m_fp(a) ? v7m_fp_clear_fpca : NULL) == 0)
+		goto returned;
+	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
+	if (!ext && v7m_fp(a))
+		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
 	uc_reg_write(c->uc, reg_sp, &new_sp);
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
 	if (psp) {
@@ -497,7 +519,9 @@ static void exc_return(struct core *c, uint32_t excret)
 	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
 	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	c->ticks += a->cost_return + fp_ticks;
+	c->ticks += fp_ticks;
+returned:
+	c->ticks += a->cost_return;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXEC_PRIORITY, (uint16_t)a->cur, (uint32_t)(v7m_active_prio(a) + 256));
@@ -658,6 +682,7 @@ static int armv7m_wakeable(struct core *c)
 
 static void v7m_release(struct core *c)
 {
+	v7m_cx_free(c);
 	v7m_fp_free(arm(c));
 }
 
@@ -770,6 +795,7 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	int r = v7m_fp_init(c);
 	if (r)
 		return r == -3 ? -3 : -2;
+	v7m_cx_init(c);   /* after everything that sets up the engine's CPU state */
 	return 0;
 }
 
