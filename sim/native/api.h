@@ -369,10 +369,6 @@ int armv7m_reset(struct core *c, uint32_t vtor);
 void armv7m_state(struct core *c, uint8_t *prio, uint8_t *enabled, uint8_t *pending,
 		  uint8_t *active, uint8_t *level, int n);
 int armv7m_exec_priority(struct core *c);
-/* Exception entry/return through one saved CPU context (armv7m/context.c): mode 1 on (when
- * its probe verified the fields at set-up), 0 off (the register API, as a reference), -1 only
- * asks. Returns whether it is on. */
-int armv7m_context_path(struct core *c, int mode);
 void armv7m_set_costs(struct core *c, uint32_t entry, uint32_t tailchain, uint32_t ret);
 void armv7m_counters(struct core *c, struct nvic_counters *out);
 /* 1 and *out when a priority write has lost low bits (the first one since armv7m_init), else 0. */

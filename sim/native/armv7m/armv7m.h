@@ -153,17 +153,6 @@ static inline uint32_t exc_return_value(int to_handler, int psp, int fp)
 #define EXCP_INVSTATE 18
 #define EXCP_STKOF 19                 /* ARMv8-M: an SP write below MSPLIM/PSPLIM */
 
-/* Exception entry and return through one saved CPU context (context.c): the fields found in
- * Unicorn's opaque uc_context by the probe at set-up. */
-enum { MX_R0, MX_R1, MX_R2, MX_R3, MX_R12, MX_LR, MX_SP, MX_EXC, MX_CONDEXEC, MX_QF, MX_N };
-struct v7m_context {
-	uc_context *ctx;                     /* this engine's (not in snapshots) */
-	long off[MX_N];                      /* byte offset of each field */
-	long raw;                            /* the word holding xPSR as last written, or -1 */
-	int ok;                              /* the probe found and verified every field */
-	int on;                              /* used (ok, unless turned off: armv7m_context_path) */
-};
-
 struct armv7m {
 	struct m_profile profile;            /* the core: architecture version, FPU, VTOR, SysTick */
 	int num_irq, nexc;
@@ -190,7 +179,6 @@ struct armv7m {
 	void *fp_env;                        /* fpu.c's engine side (not in snapshots) */
 	uint32_t excret_min;                 /* branches at or above it are exception returns */
 	int aircr_pris;                      /* ARMv8-M AIRCR.PRIS, as written (no effect) */
-	struct v7m_context cx;               /* context.c's engine side (not in snapshots) */
 };
 
 static inline struct armv7m *arm(struct core *c) { return c->cpu; }
@@ -259,15 +247,6 @@ int v7m_take_fault(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t c
 int v7m_fault_target(struct core *c, int f, uint64_t pc, uint64_t addr, uint32_t cause);
 
 /* fpu.c: the FP extension (B1.5.6-8, B3.2.20-23); each a no-op or 0 without an FPU */
-void v7m_cx_init(struct core *c);
-void v7m_cx_free(struct core *c);
-int v7m_cx_save(struct core *c);
-uint32_t v7m_cx_get(struct core *c, int f);
-void v7m_cx_frame_regs(struct core *c, uint32_t v[7]);
-int v7m_cx_enter(struct core *c, uint32_t frame, uint32_t exc_return, int e, uint32_t xpsr,
-		 uint32_t handler);
-int v7m_cx_return(struct core *c, const uint32_t w[8], uint32_t new_sp,
-		  void (*fpca)(struct core *));
 int v7m_fp_init(struct core *c);
 void v7m_fp_free(struct armv7m *a);
 void v7m_fp_restored(struct armv7m *a);

@@ -207,23 +207,11 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 				   UC_ARM_REG_CONTROL};
 	uint32_t v[9];
 	void *pv[9];
-	int from_handler = a->cur != 0, cx = 0;
 	for (int i = 0; i < 9; i++)
 		pv[i] = &v[i];
-	if (a->cx.on && a->profile.version != 8) {
-		/* xPSR and CONTROL through the API; when no FP frame is due and R13 stays on
-		 * its stack, the rest through the saved context (context.c) */
-		uc_reg_read_batch(c->uc, (int *)regs + 7, pv + 7, 2);
-		cx = !(v7m_fp(a) && (v[8] & CONTROL_FPCA)) && (from_handler || !(v[8] & 2)) &&
-		     v7m_cx_save(c);
-		if (cx)
-			v7m_cx_frame_regs(c, v);
-		else
-			uc_reg_read_batch(c->uc, (int *)regs, pv, 7);
-	} else {
-		uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
-	}
+	uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
 	uint32_t sp = v[6], xpsr = v[7], control = v[8];
+	int from_handler = a->cur != 0;
 	uint32_t handler;
 	if (vector_of(c, e, &handler))
 		return -1;
@@ -255,32 +243,43 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 
 	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
-	if (cx && v7m_cx_enter(c, frame, exc_return, e, xpsr, handler) == 0)
-		goto entered;
-	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
-	 * to MSP (Unicorn banks SP on IPSR). */
-	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
 	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e;   /* ITSTATE cleared */
-	if (!from_handler && (control & 2)) {
-		/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
-		 * thread mode (R13 then switches to MSP): an unprivileged thread is made
-		 * privileged for the write, through handler mode, and nPRIV restored with it. */
-		if (control & 1) {
-			uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
-			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
-			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
-			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &thread_xpsr);
+	uint32_t nzcv = xpsr & 0xF0000000u;
+	if (!ext && (from_handler || !(control & 2))) {
+		/* the common case in one call: SP, while R13 is still the stack we pushed to;
+		 * xPSR (R13 stays on MSP); LR; NZCV as it is (the write rebuilds the engine's
+		 * hflags) */
+		static const int one[] = {UC_ARM_REG_SP, UC_ARM_REG_XPSR, UC_ARM_REG_LR,
+					  UC_ARM_REG_APSR_NZCV};
+		void *const ov[] = {&frame, &new_xpsr, &exc_return, &nzcv};
+		uc_reg_write_batch(c->uc, one, ov, 4);
+	} else {
+		/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
+		 * to MSP (Unicorn banks SP on IPSR). */
+		uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
+		if (!from_handler && (control & 2)) {
+			/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
+			 * thread mode (R13 then switches to MSP): an unprivileged thread is made
+			 * privileged for the write, through handler mode, and nPRIV restored with it. */
+			if (control & 1) {
+				uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
+				uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
+				uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
+				uc_reg_write(c->uc, UC_ARM_REG_XPSR, &thread_xpsr);
+			}
+			uint32_t new_control = control & ~2u;
+			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
 		}
-		uint32_t new_control = control & ~2u;
-		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
+		uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
+		if (ext)
+			v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
+		uc_reg_write(c->uc, UC_ARM_REG_APSR_NZCV, &nzcv);   /* rebuilds the hflags */
 	}
-	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
-	uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
-	if (ext)
-		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
-	v7m_rebuild_hflags(c);
+	/* PC on its own: written at the end of the same batch, Unicorn 2.1.4 went on with the
+	 * block that was interrupted (measured: the handler did not run; the default storm's
+	 * trace changed) */
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
-entered:
 	c->pc_redirected = 1;
 
 	if (!(exc_return & EXCRET_SPSEL) && frame < a->min_frame_sp)
@@ -465,12 +464,7 @@ static void exc_return(struct core *c, uint32_t excret)
 	uint32_t sp;
 	int reg_sp = psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP;
 	int ext = v7m_fp(a) && !(excret & EXCRET_FTYPE);
-	/* the saved context (context.c) when R13 is MSP now and stays so, with no FP frame */
-	int cx = !psp && !ext && a->profile.version != 8 && v7m_cx_save(c);
-	if (cx)
-		sp = v7m_cx_get(c, MX_SP);
-	else
-		uc_reg_read(c->uc, reg_sp, &sp);
+	uc_reg_read(c->uc, reg_sp, &sp);
 	uint8_t *p = core_host_ptr(c, sp, ext ? 0x68 : 32);
 	if (!p) {
 		lockup(c, excret, sp, FAULT_STACKING);
@@ -485,17 +479,23 @@ static void exc_return(struct core *c, uint32_t excret)
 		invpc_on_frame(c, excret, e);
 		return;
 	}
-	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
-	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
-		new_sp |= 4;
-	if (cx && v7m_cx_return(c, w, new_sp, v7m_fp(a) ? v7m_fp_clear_fpca : NULL) == 0)
-		goto returned;
 	uint32_t fp_ticks = ext ? v7m_fp_pop(c, sp) : 0;   /* CONTROL.FPCA = 1 */
 	if (!ext && v7m_fp(a))
 		v7m_fp_clear_fpca(c);             /* CONTROL.FPCA = NOT EXC_RETURN<4> = 0 */
-	uc_reg_write(c->uc, reg_sp, &new_sp);
-	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	if (psp) {
+	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
+	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
+		new_sp |= 4;
+	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T, nzcv = w[7] & 0xF0000000u, pc = w[6] | 1u;
+	/* after the stack and xPSR: NZCV as just written (its write rebuilds the engine's hflags),
+	 * r0-r3, r12, LR, in one call; then the PC on its own (see exc_entry) */
+	static const int regs[] = {UC_ARM_REG_MSP, UC_ARM_REG_XPSR, UC_ARM_REG_APSR_NZCV,
+				   UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+				   UC_ARM_REG_R12, UC_ARM_REG_LR};
+	void *const pv[] = {&new_sp, &xpsr, &nzcv, &w[0], &w[1], &w[2], &w[3], &w[4], &w[5]};
+	if (!psp) {
+		uc_reg_write_batch(c->uc, regs, pv, 9);   /* MSP and xPSR first, in the same call */
+	} else {
+		uc_reg_write(c->uc, reg_sp, &new_sp);
 		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
 		 * write only in privileged thread mode: nPRIV is cleared for it while still in
 		 * handler mode, and restored with the SPSEL write. */
@@ -507,21 +507,10 @@ static void exc_return(struct core *c, uint32_t excret)
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		control |= 2u;
 		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);   /* R13 becomes PSP */
-	} else {
-		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		uc_reg_write_batch(c->uc, regs + 2, pv + 2, 7);
 	}
-	v7m_rebuild_hflags(c);
-	static const int regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-				   UC_ARM_REG_R12, UC_ARM_REG_LR};
-	void *pv[6];
-	for (int i = 0; i < 6; i++)
-		pv[i] = &w[i];
-	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
-	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
-	c->ticks += fp_ticks;
-returned:
-	c->ticks += a->cost_return;
+	c->ticks += a->cost_return + fp_ticks;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
 	a->cur = to_thread ? 0 : to;
 	core_trace(c, EV_EXEC_PRIORITY, (uint16_t)a->cur, (uint32_t)(v7m_active_prio(a) + 256));
@@ -682,7 +671,6 @@ static int armv7m_wakeable(struct core *c)
 
 static void v7m_release(struct core *c)
 {
-	v7m_cx_free(c);
 	v7m_fp_free(arm(c));
 }
 
@@ -795,7 +783,6 @@ int armv7m_init(struct core *c, int num_irq, int prio_bits, const struct m_profi
 	int r = v7m_fp_init(c);
 	if (r)
 		return r == -3 ? -3 : -2;
-	v7m_cx_init(c);   /* after everything that sets up the engine's CPU state */
 	return 0;
 }
 
