@@ -524,17 +524,19 @@ static void exc_return(struct core *c, uint32_t excret)
 
 static void armv7m_intr(struct core *c, uint32_t intno)
 {
-	uint32_t pc;
-	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+	uint32_t pc, xpsr;
+	static const int regs[] = {UC_ARM_REG_PC, UC_ARM_REG_XPSR};
+	void *const pv[] = {&pc, &xpsr};
+	uc_reg_read_batch(c->uc, regs, (void **)pv, 2);
 	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
 	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
-		uint32_t bit0 = 1, xpsr;
-		if (arm(c)->profile.version == 8) {
-			/* EXC_RETURN.ES is bit 0: Unicorn keeps it as EPSR.T (QEMU's env->thumb) */
-			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
-			bit0 = (xpsr & XPSR_T) ? 1 : 0;
-		}
+		/* Bit 0 of the value branched to: Unicorn keeps it as EPSR.T (QEMU's env->thumb),
+		 * PC reads it as 0. It is EXC_RETURN.ES on ARMv8-M; on ARMv7-M EXC_RETURN<3:0>
+		 * must be 0001, 1001 or 1101 (B1.5.8), so 0xFFFFFFF8 is an illegal return (INVPC),
+		 * as in QEMU 7.2. ARMv6-M keeps bit 0 = 1 (the value is UNPREDICTABLE there, B1.5.8
+		 * of DDI 0419). */
+		uint32_t bit0 = arm(c)->profile.version == 6 || (xpsr & XPSR_T) ? 1 : 0;
 		exc_return(c, pc | bit0);
 		return;
 	}
