@@ -206,10 +206,8 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 				   UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
 				   UC_ARM_REG_CONTROL};
 	uint32_t v[9];
-	void *pv[9];
-	for (int i = 0; i < 9; i++)
-		pv[i] = &v[i];
-	uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
+	void *pv[9] = {&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]};
+	uc_reg_read_batch(c->uc, regs, pv, 9);
 	uint32_t sp = v[6], xpsr = v[7], control = v[8];
 	int from_handler = a->cur != 0;
 	uint32_t handler;
@@ -243,24 +241,23 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 
 	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
-	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e;   /* ITSTATE cleared */
-	uint32_t nzcv = xpsr & 0xF0000000u;
+	/* ITSTATE cleared; NZCV kept */
+	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e, nzcv = xpsr & 0xF0000000u;
 	if (!ext && (from_handler || !(control & 2))) {
-		/* the common case in one call: SP, while R13 is still the stack we pushed to;
-		 * xPSR (R13 stays on MSP); LR; NZCV as it is (the write rebuilds the engine's
-		 * hflags) */
+		/* in one call: SP (R13 is still the stack we pushed to), xPSR (R13 stays on
+		 * MSP), LR, NZCV as it is (its write rebuilds the engine's hflags) */
 		static const int one[] = {UC_ARM_REG_SP, UC_ARM_REG_XPSR, UC_ARM_REG_LR,
 					  UC_ARM_REG_APSR_NZCV};
 		void *const ov[] = {&frame, &new_xpsr, &exc_return, &nzcv};
 		uc_reg_write_batch(c->uc, one, ov, 4);
 	} else {
-		/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
-		 * to MSP (Unicorn banks SP on IPSR). */
+		/* SP first, while R13 is still the stack we pushed to; the xPSR write then
+		 * switches R13 to MSP (Unicorn banks SP on IPSR). */
 		uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
 		if (!from_handler && (control & 2)) {
 			/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
 			 * thread mode (R13 then switches to MSP): an unprivileged thread is made
-			 * privileged for the write, through handler mode, and nPRIV restored with it. */
+			 * privileged for it, through handler mode, and nPRIV restored with it. */
 			if (control & 1) {
 				uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
 				uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
@@ -276,9 +273,7 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 			v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
 		uc_reg_write(c->uc, UC_ARM_REG_APSR_NZCV, &nzcv);   /* rebuilds the hflags */
 	}
-	/* PC on its own: written at the end of the same batch, Unicorn 2.1.4 went on with the
-	 * block that was interrupted (measured: the handler did not run; the default storm's
-	 * trace changed) */
+	/* PC on its own: in a batch, Unicorn 2.1.4 went on with the interrupted block (measured) */
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
@@ -486,8 +481,8 @@ static void exc_return(struct core *c, uint32_t excret)
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
 	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T, nzcv = w[7] & 0xF0000000u, pc = w[6] | 1u;
-	/* after the stack and xPSR: NZCV as just written (its write rebuilds the engine's hflags),
-	 * r0-r3, r12, LR, in one call; then the PC on its own (see exc_entry) */
+	/* after the stack and xPSR: NZCV (its write rebuilds the hflags), r0-r3, r12, LR in one
+	 * call; then the PC on its own (see exc_entry) */
 	static const int regs[] = {UC_ARM_REG_MSP, UC_ARM_REG_XPSR, UC_ARM_REG_APSR_NZCV,
 				   UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
 				   UC_ARM_REG_R12, UC_ARM_REG_LR};
@@ -531,11 +526,8 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
 	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
-		/* Bit 0 of the value branched to: Unicorn keeps it as EPSR.T (QEMU's env->thumb),
-		 * PC reads it as 0. It is EXC_RETURN.ES on ARMv8-M; on ARMv7-M EXC_RETURN<3:0>
-		 * must be 0001, 1001 or 1101 (B1.5.8), so 0xFFFFFFF8 is an illegal return (INVPC),
-		 * as in QEMU 7.2. ARMv6-M keeps bit 0 = 1 (the value is UNPREDICTABLE there, B1.5.8
-		 * of DDI 0419). */
+		/* bit 0 branched to is EPSR.T in Unicorn (PC reads 0): ES on ARMv8-M; on ARMv7-M
+		 * 0xFFFFFFF8 is illegal (B1.5.8: INVPC, as QEMU 7.2); ARMv6-M as before (1) */
 		uint32_t bit0 = arm(c)->profile.version == 6 || (xpsr & XPSR_T) ? 1 : 0;
 		exc_return(c, pc | bit0);
 		return;
