@@ -521,8 +521,8 @@ static void armv7m_intr(struct core *c, uint32_t intno)
 {
 	uint32_t pc, xpsr;
 	static const int regs[] = {UC_ARM_REG_PC, UC_ARM_REG_XPSR};
-	void *const pv[] = {&pc, &xpsr};
-	uc_reg_read_batch(c->uc, regs, (void **)pv, 2);
+	void *pv[] = {&pc, &xpsr};
+	uc_reg_read_batch(c->uc, regs, pv, 2);
 	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
 	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
