@@ -52,6 +52,16 @@ def test_illegal_exc_return_takes_usagefault_on_the_existing_frame():
     assert int(out["UF_stacked_pc"], 16) < 0x10000, "a thread-mode address, not EXC_RETURN"
 
 
+def test_exc_return_with_bit_0_clear_is_invpc():
+    """B1.5.8: EXC_RETURN<3:0> must be 0001, 1001 or 1101; 0xFFFFFFF8 (bit 0 clear, which
+    Unicorn shows only as EPSR.T) is an illegal return: INVPC, UsageFault on the frame still
+    stacked, LR = the value as branched to."""
+    m, out = run(15)
+    assert out["UF_CFSR"] == "00040000" and out["UF_lr"] == "fffffff8"
+    assert out["UF_IABR0"] == "00000000", "IRQ 0 is no longer active"
+    assert int(out["UF_stacked_pc"], 16) < 0x10000, "a thread-mode address, not EXC_RETURN"
+
+
 def test_branch_to_an_even_address_is_invstate():
     m, out = run(5)
     assert out["UF_CFSR"] == "00020000"
@@ -91,7 +101,7 @@ def test_fp_instruction_without_fpu_is_nocp():
 
 
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 13, 14])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 13, 14, 15])
 def test_corner_case_matches_qemu(n):
     elf = build(n)
     m = sim.Machine.load(elf)

@@ -206,10 +206,8 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 				   UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
 				   UC_ARM_REG_CONTROL};
 	uint32_t v[9];
-	void *pv[9];
-	for (int i = 0; i < 9; i++)
-		pv[i] = &v[i];
-	uc_reg_read_batch(c->uc, (int *)regs, pv, 9);
+	void *pv[9] = {&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]};
+	uc_reg_read_batch(c->uc, regs, pv, 9);
 	uint32_t sp = v[6], xpsr = v[7], control = v[8];
 	int from_handler = a->cur != 0;
 	uint32_t handler;
@@ -243,28 +241,39 @@ static int exc_entry(struct core *c, int e, uint32_t ret)
 	}
 
 	uint32_t exc_return = exc_return_value(from_handler, control & 2, ext);   /* FType */
-	/* SP first, while R13 is still the stack we pushed to; the xPSR write then switches R13
-	 * to MSP (Unicorn banks SP on IPSR). */
-	uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
-	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e;   /* ITSTATE cleared */
-	if (!from_handler && (control & 2)) {
-		/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
-		 * thread mode (R13 then switches to MSP): an unprivileged thread is made
-		 * privileged for the write, through handler mode, and nPRIV restored with it. */
-		if (control & 1) {
-			uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
-			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
-			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
-			uc_reg_write(c->uc, UC_ARM_REG_XPSR, &thread_xpsr);
+	/* ITSTATE cleared; NZCV kept */
+	uint32_t new_xpsr = (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)e, nzcv = xpsr & 0xF0000000u;
+	if (!ext && (from_handler || !(control & 2))) {
+		/* in one call: SP (R13 is still the stack we pushed to), xPSR (R13 stays on
+		 * MSP), LR, NZCV as it is (its write rebuilds the engine's hflags) */
+		static const int one[] = {UC_ARM_REG_SP, UC_ARM_REG_XPSR, UC_ARM_REG_LR,
+					  UC_ARM_REG_APSR_NZCV};
+		void *const ov[] = {&frame, &new_xpsr, &exc_return, &nzcv};
+		uc_reg_write_batch(c->uc, one, ov, 4);
+	} else {
+		/* SP first, while R13 is still the stack we pushed to; the xPSR write then
+		 * switches R13 to MSP (Unicorn banks SP on IPSR). */
+		uc_reg_write(c->uc, UC_ARM_REG_SP, &frame);
+		if (!from_handler && (control & 2)) {
+			/* CONTROL.SPSEL = 0 (B1.5.6). Unicorn applies an SPSEL write only in privileged
+			 * thread mode (R13 then switches to MSP): an unprivileged thread is made
+			 * privileged for it, through handler mode, and nPRIV restored with it. */
+			if (control & 1) {
+				uint32_t priv = control & ~1u, thread_xpsr = xpsr & ~0x1FFu;
+				uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
+				uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &priv);
+				uc_reg_write(c->uc, UC_ARM_REG_XPSR, &thread_xpsr);
+			}
+			uint32_t new_control = control & ~2u;
+			uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
 		}
-		uint32_t new_control = control & ~2u;
-		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &new_control);
+		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
+		uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
+		if (ext)
+			v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
+		uc_reg_write(c->uc, UC_ARM_REG_APSR_NZCV, &nzcv);   /* rebuilds the hflags */
 	}
-	uc_reg_write(c->uc, UC_ARM_REG_XPSR, &new_xpsr);
-	uc_reg_write(c->uc, UC_ARM_REG_LR, &exc_return);
-	if (ext)
-		v7m_fp_clear_fpca(c);        /* ExceptionTaken: CONTROL.FPCA = 0 */
-	v7m_rebuild_hflags(c);
+	/* PC on its own: in a batch, Unicorn 2.1.4 went on with the interrupted block (measured) */
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &handler);
 	c->pc_redirected = 1;
 
@@ -473,9 +482,17 @@ static void exc_return(struct core *c, uint32_t excret)
 	uint32_t new_sp = sp + (ext ? 0x68u : 0x20u);
 	if (((a->ccr & CCR_STKALIGN) || ext) && (w[7] & XPSR_ALIGN))
 		new_sp |= 4;
-	uc_reg_write(c->uc, reg_sp, &new_sp);
-	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T;
-	if (psp) {
+	uint32_t xpsr = (w[7] & ~XPSR_ALIGN) | XPSR_T, nzcv = w[7] & 0xF0000000u, pc = w[6] | 1u;
+	/* after the stack and xPSR: NZCV (its write rebuilds the hflags), r0-r3, r12, LR in one
+	 * call; then the PC on its own (see exc_entry) */
+	static const int regs[] = {UC_ARM_REG_MSP, UC_ARM_REG_XPSR, UC_ARM_REG_APSR_NZCV,
+				   UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+				   UC_ARM_REG_R12, UC_ARM_REG_LR};
+	void *const pv[] = {&new_sp, &xpsr, &nzcv, &w[0], &w[1], &w[2], &w[3], &w[4], &w[5]};
+	if (!psp) {
+		uc_reg_write_batch(c->uc, regs, pv, 9);   /* MSP and xPSR first, in the same call */
+	} else {
+		uc_reg_write(c->uc, reg_sp, &new_sp);
 		/* back to thread mode on PSP: CONTROL.SPSEL = 1 (B1.5.8). Unicorn applies an SPSEL
 		 * write only in privileged thread mode: nPRIV is cleared for it while still in
 		 * handler mode, and restored with the SPSEL write. */
@@ -487,17 +504,8 @@ static void exc_return(struct core *c, uint32_t excret)
 		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
 		control |= 2u;
 		uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &control);   /* R13 becomes PSP */
-	} else {
-		uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+		uc_reg_write_batch(c->uc, regs + 2, pv + 2, 7);
 	}
-	v7m_rebuild_hflags(c);
-	static const int regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-				   UC_ARM_REG_R12, UC_ARM_REG_LR};
-	void *pv[6];
-	for (int i = 0; i < 6; i++)
-		pv[i] = &w[i];
-	uc_reg_write_batch(c->uc, (int *)regs, pv, 6);
-	uint32_t pc = w[6] | 1u;
 	uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
 	c->ticks += a->cost_return + fp_ticks;
 	core_trace(c, EV_RETURN, (uint16_t)e, (uint32_t)to);
@@ -512,17 +520,16 @@ static void exc_return(struct core *c, uint32_t excret)
 
 static void armv7m_intr(struct core *c, uint32_t intno)
 {
-	uint32_t pc;
-	uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+	uint32_t pc, xpsr;
+	static const int regs[] = {UC_ARM_REG_PC, UC_ARM_REG_XPSR};
+	void *pv[] = {&pc, &xpsr};
+	uc_reg_read_batch(c->uc, regs, pv, 2);
 	if ((intno == EXCP_EXCEPTION_EXIT || intno == EXCP_PREFETCH_ABORT) &&
 	    pc >= arm(c)->excret_min) {
 		core_charge_partial(c, pc);
-		uint32_t bit0 = 1, xpsr;
-		if (arm(c)->profile.version == 8) {
-			/* EXC_RETURN.ES is bit 0: Unicorn keeps it as EPSR.T (QEMU's env->thumb) */
-			uc_reg_read(c->uc, UC_ARM_REG_XPSR, &xpsr);
-			bit0 = (xpsr & XPSR_T) ? 1 : 0;
-		}
+		/* bit 0 branched to is EPSR.T in Unicorn (PC reads 0): ES on ARMv8-M; on ARMv7-M
+		 * 0xFFFFFFF8 is illegal (B1.5.8: INVPC, as QEMU 7.2); ARMv6-M as before (1) */
+		uint32_t bit0 = arm(c)->profile.version == 6 || (xpsr & XPSR_T) ? 1 : 0;
 		exc_return(c, pc | bit0);
 		return;
 	}

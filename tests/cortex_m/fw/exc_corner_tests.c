@@ -42,6 +42,8 @@ __attribute__((naked)) void IRQ_Handler(void)
 {
 #if TEST == 3
 	__asm__ volatile("ldr r0, =0xFFFFFFF5\n bx r0\n");
+#elif TEST == 15
+	__asm__ volatile("ldr r0, =0xFFFFFFF8\n bx r0\n");   /* bit 0 clear */
 #else
 	__asm__ volatile("push {lr}\n bl irq_body\n pop {pc}\n");
 #endif
@@ -106,7 +108,7 @@ int main(void)
 	puthex("ctl_in_irq", ctl_in_irq);
 	puthex("control_after", get_control());
 	semihost_exit(0);   /* main's frame is on MSP, SP is now PSP: do not return */
-#elif TEST == 3 /* illegal EXC_RETURN from IRQ0 */
+#elif TEST == 3 || TEST == 15 /* illegal EXC_RETURN from IRQ0 (15: 0xFFFFFFF8) */
 	nvic_enable(0);
 	nvic_pend(0);
 	isb();
