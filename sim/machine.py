@@ -140,6 +140,7 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
         self.initial_sp = self._find_initial_sp()
         self.expected_mistakes: set = set()   # (kind, line) the firmware makes on purpose
         self._setup_detectors(loaded.segments)
+        self._setup_nocp(loaded.segments)
         self._setup_semihosting(semihost_root, semihost_args)
         self._options = {"trace_capacity": trace_capacity, "strict": strict,
                          "semihost_root": semihost_root, "semihost_args": semihost_args,
@@ -407,6 +408,8 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
             # drop it, so code written here after it ran runs as written (a guest store
             # invalidates by itself); only where code ran (sim/native/tlb.c says why)
             lib.core_code_written(self._core, addr, len(data))
+            if self.arch == "armv7m":    # FP code written there: NOCP watches it too
+                lib.armv7m_fp_scan(self._core, addr, len(data), 0)
 
     def reg(self, name: str) -> int:
         return self.uc.reg_read(self._reg_id(name))

@@ -441,6 +441,12 @@ struct fp_counters {
 	uint32_t cpacr, fpccr, fpcar, fpdscr;
 };
 void armv7m_fp_counters(struct core *c, struct fp_counters *out);
+/* The NOCP check's sites (armv7m/nocp.c): scans [addr, addr + size), code in memory, for FP
+ * instructions; `cover` 1 for the image's code at load (the rest of executable memory is
+ * checked at every instruction while CPACR denies), 0 for code written there later. The
+ * number of sites in all (0 on a core without the FP extension), -1 not in memory, -2 out of
+ * memory or too many spans. */
+int armv7m_fp_scan(struct core *c, uint64_t addr, uint32_t size, int cover);
 /* Extra ticks: an entry that stacks the FP registers (eager), a return that unstacks them, a
  * lazy preservation. */
 void armv7m_set_fp_costs(struct core *c, uint32_t entry_eager, uint32_t return_fp, uint32_t lazy);

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ConfigError
 from . import ffi, lib
 
 # the names start-up code gives the handler every unused vector falls back to (CMSIS:
@@ -33,14 +33,30 @@ class Detectors:
         self.mask_sites = []
         if self.arch != "armv7m":
             return
-        for addr, data in segments:
-            r = self.board.region_of(addr)
-            if r is None or "x" not in r.perms:
-                continue
+        for addr, data in self._code_segments(segments):
             for hit in _MSR_BASEPRI.finditer(data):
                 site = addr + hit.start()
                 if not site & 1 and lib.armv7m_watch_msr(core, site) == 0:
                     self.mask_sites.append(site)
+
+    def _code_segments(self, segments):
+        """The image's segments (address, bytes) that lie in executable memory: where its
+        code is scanned for the instructions the core watches by address."""
+        for addr, data in segments:
+            r = self.board.region_of(addr)
+            if r is not None and "x" in r.perms:
+                yield addr, data
+
+    def _setup_nocp(self, segments):
+        """Cortex-M cores with an FPU: the image's code scanned for FP instructions, whose
+        sites the NOCP check watches while CPACR denies (sim/native/armv7m/nocp.c)."""
+        if self.arch != "armv7m":
+            return
+        for addr, data in self._code_segments(segments):
+            if data and lib.armv7m_fp_scan(self._core, addr, len(data), 1) < 0:
+                raise ConfigError(f"{self.image}: cannot scan the code at {addr:#010x} for "
+                                  "FP instructions: more than 64 separate code segments, or "
+                                  "out of memory")
 
     def _stack_end(self) -> tuple[int, str]:
         """The lowest address the main stack may use and what says so: a stack-limit symbol

@@ -17,7 +17,7 @@ QEMU = shutil.which("qemu-system-arm")
 BOARDS = {"mps2-an386": "cortex-m4f", "mps2-an500": "cortex-m7"}
 TESTS = ["fpca", "lazy", "lazy_align", "lazy_unused", "eager", "eager_align", "basic", "nested",
          "nocp", "double", "nocp_store", "cpacr_priv", "nocp_window",
-         "aspen_fpdscr", "tailchain"]
+         "aspen_fpdscr", "tailchain", "nocp_ram", "nocp_patched"]
 
 
 def build(board, name):
@@ -122,6 +122,15 @@ def test_nocp_usagefault_at_the_fp_instruction(board):
     assert log[4] == 0x3F800000                      # ... and ran once enabled
 
 
+@pytest.mark.parametrize("board", BOARDS)
+def test_nocp_exact_in_code_placed_in_ram_at_run_time(board):
+    """Code the image did not hold (copied to RAM by the firmware, over code that ran there
+    before) is checked too: NOCP before its first FP instruction, none before."""
+    _, log = run(board, "nocp_ram")
+    assert log[:2] == [7, 0]                         # the plain function: no fault
+    assert log[2:7] == [0x3F800000, 1, 1 << 19, 1, 0xF00000]
+
+
 def test_m7_double_precision_m4f_undefined():
     _, log = run("mps2-an500", "double")
     assert log[:3] == [0x400B0000, 0, 0]             # 1.5 * 2.25 = 3.375
@@ -129,12 +138,25 @@ def test_m7_double_precision_m4f_undefined():
     assert log[2:4] == [1, 1 << 16]                  # UNDEFINSTR: single precision only
 
 
+@pytest.mark.parametrize("board", BOARDS)
+def test_nocp_exact_in_image_code_rewritten_by_mem_write(board):
+    """Machine.mem_write over the image's scanned code scans it again: the FP instruction
+    written there faults like one the image held (nocp_patched is not run on QEMU)."""
+    _, log = run(board, "nocp_patched")
+    assert log[:2] == [7, 0]                         # as built: a plain function
+    m = sim.Machine.load(build(board, "nocp_patched"), board=board + "-qemu")
+    fp = bytes.fromhex("01ee900a11ee900a7047")  # vmov s3, r0; vmov r0, s3; bx lr
+    m.mem_write(m.symbols["patch_me"].address & ~1, fp)
+    assert m.run(ticks=2_000_000).reason == "exit"
+    assert [int(x, 16) for x in m.console.split()][:4] == [0x3F800000, 1, 1 << 19, 1]
+
+
 # nocp_window writes CPACR and uses the FPU in the next instruction, without the ISB the
 # architecture asks for before the change must be seen (B3.2.20): irqsim applies it at once,
 # QEMU 7.2 from its next translation block (the instruction runs): both are allowed
 @pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
 @pytest.mark.parametrize("board", BOARDS)
-@pytest.mark.parametrize("name", [t for t in TESTS if t != "nocp_window"])
+@pytest.mark.parametrize("name", [t for t in TESTS if t not in ("nocp_window", "nocp_patched")])
 def test_fpu_log_matches_qemu(board, name):
     m, _ = run(board, name)
     assert qemu_console(board, build(board, name)) == m.console, f"{board} {name}"
@@ -238,3 +260,22 @@ def test_tail_chained_fp_handler_fills_the_lazy_frame(board):
     thread = [0x99000000 + i * 0x01010101 for i in range(16)] + [0x90000000]
     assert log[7:24] == thread and log[-3] == 1
     assert m.nvic.fp()["lazy_saves"] == 1 and m.nvic.counters()["tail_chains"] == 1
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_m3_image_on_an_fp_board_traces_as_on_the_m3(board, tmp_path):
+    """An image built for the Cortex-M3 never enables the FPU: on an FP board (CPACR denies
+    throughout, the NOCP check watching) its storm trace is the M3 board's, bit for bit (the
+    boards agree on everything it uses: memory, devices, priority bits, exception ticks)."""
+    from dataclasses import replace
+    from sim import storm
+    from sim.demo import demo_image
+    sc = replace(storm.default_scenario("mps2-an385"), ticks=600_000,
+                 image=str(demo_image("mps2-an385")))
+    traces = []
+    for b in ("mps2-an385", board):
+        p = tmp_path / f"{b}.trace"
+        rep = storm.run_storm(replace(sc, board=b), baseline=False, trace_path=p)
+        assert rep.nesting["exceptions_taken"] > 0 and not rep.nesting.get("fp_extended_frames")
+        traces.append(p.read_bytes())
+    assert len(traces[0]) > 1000 and traces[0] == traces[1]

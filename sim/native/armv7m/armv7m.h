@@ -177,6 +177,7 @@ struct armv7m {
 	int prio_noted;                      /* ... once this is set */
 	struct v7m_fp fp;                    /* the FP extension, when profile.fpu */
 	void *fp_env;                        /* fpu.c's engine side (not in snapshots) */
+	void *nocp;                          /* nocp.c's hooks and sites (not in snapshots) */
 	uint32_t excret_min;                 /* branches at or above it are exception returns */
 	int aircr_pris;                      /* ARMv8-M AIRCR.PRIS, as written (no effect) */
 };
@@ -259,6 +260,21 @@ void v7m_fp_clear_fpca(struct core *c);
 uint32_t v7m_fp_pop(struct core *c, uint32_t frame);
 int v7m_fp_run_start(struct core *c);
 int v7m_fp_resume(struct core *c);
+
+/* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4):
+ * 0b111x11xx_xxxxxxxx, then coprocessor 101x in bits 11:9 of the second halfword. */
+static inline int v7m_is_fp_insn(const uint8_t *p)
+{
+	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8), hw1 = (uint16_t)(p[2] | p[3] << 8);
+	return (hw0 & 0xEC00) == 0xEC00 && ((hw1 >> 9) & 7) == 5;
+}
+
+/* nocp.c: the NOCP UsageFault's hooks (B3.2.15), for fpu.c; each a no-op or 0 without one */
+int v7m_nocp_init(struct core *c);
+void v7m_nocp_free(struct armv7m *a);
+int v7m_nocp_hooked(struct core *c);
+int v7m_nocp_run_start(struct core *c, int want);
+int v7m_nocp_resume(struct core *c);
 
 /* nvic.c: the NVIC's inputs (line events, device outputs; core_add_lines) */
 extern const struct line_ops v7m_nvic_lines;

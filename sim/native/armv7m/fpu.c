@@ -20,7 +20,8 @@
  * costs nothing extra otherwise: the engine's blocks carry LSPACT in their flags, so only the
  * first FP instruction after arming pays. NOCP needs the instruction not to run, which a stop
  * from the helper cannot give (the block runs to its end): while CPACR does not grant full
- * access an every-instruction code hook (hook_nocp) stops before a forbidden FP instruction.
+ * access, code hooks over the FP instructions and over code the scan did not see (nocp.c)
+ * stop before a forbidden FP instruction.
  * The engine's state is reached through a saved CPU context at the offsets fp_probe() finds
  * and checks (uc_context is opaque).
  */
@@ -45,33 +46,9 @@
 struct fp_env {
 	uc_context *ctx;
 	long fpccr;                  /* byte offset of fpccr[0] in the context */
-	uc_hook nocp_hook;           /* the every-instruction NOCP check, while CPACR denies */
-	int hooked;
-	int cpacr_stop;              /* a CPACR write stopped emulation to install the check */
-	int at_nocp;                 /* the check stopped emulation at an FP instruction ... */
-	uint32_t nocp_pc;            /* ... here */
+	int cpacr_stop;              /* a CPACR write stopped emulation to place the check */
 	int env_armed;               /* the engine's LSPACT: 1 set, 0 clear, -1 not known */
 };
-
-/* Whether the Thumb-2 instruction at p is a CP10/CP11 (FP) instruction (A5.3.18, A6.4). */
-static int is_fp_insn(const uint8_t *p)
-{
-	uint16_t hw0 = (uint16_t)(p[0] | p[1] << 8), hw1 = (uint16_t)(p[2] | p[3] << 8);
-	return (hw0 & 0xEC00) == 0xEC00 && ((hw1 >> 9) & 7) == 5;
-}
-
-static int cpacr_allows(struct core *c, uint32_t cpacr)
-{
-	uint32_t cp10 = (cpacr >> 20) & 3, control = 0;
-	if (cp10 == 3)
-		return 1;
-	if (cp10 != 1)
-		return 0;                /* 00 denied, 10 reserved: denied (B3.2.20) */
-	if (arm(c)->cur)
-		return 1;
-	uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &control);
-	return !(control & 1);       /* privileged access only */
-}
 
 /* Puts our FPCCR.ASPEN, FPDSCR and the trap (`lspact`: armed or not) into the engine's state:
  * one save and restore of its CPU context. */
@@ -103,7 +80,7 @@ void v7m_fp_sync(struct core *c)
 	if (!x)
 		return;
 	uint32_t cp10 = (a->fp.cpacr >> 20) & 3;
-	if ((cp10 != 3) != x->hooked && !a->fp.hook_change) {
+	if ((cp10 != 3) != v7m_nocp_hooked(c) && !a->fp.hook_change) {
 		a->fp.hook_change = 1;      /* installed where emulation is not running (run_start) */
 		core_request_drain(c);
 	}
@@ -151,13 +128,16 @@ int v7m_fp_init(struct core *c)
 	if (!a->profile.fpu || a->profile.version != 7)
 		return 0;    /* no FPU, or ARMv8-M's FP extension, which this file does not model */
 	struct fp_env *x = calloc(1, sizeof(*x));
-	if (!x || uc_context_alloc(c->uc, &x->ctx) != UC_ERR_OK) {
+	if (!x || uc_context_alloc(c->uc, &x->ctx) != UC_ERR_OK || v7m_nocp_init(c)) {
+		if (x && x->ctx)
+			uc_context_free(x->ctx);
 		free(x);
 		return -1;
 	}
 	if (fp_probe(c, x)) {
 		uc_context_free(x->ctx);
 		free(x);
+		v7m_nocp_free(a);
 		return -3;
 	}
 	a->fp_env = x;
@@ -167,45 +147,15 @@ int v7m_fp_init(struct core *c)
 	return 0;
 }
 
-/* The NOCP check (B3.2.15): Unicorn calls it before every instruction while CPACR does not
- * grant full access (the engine itself ignores CPACR). An FP instruction that CPACR forbids
- * now stops emulation before it runs (as a breakpoint does, debug.c), and v7m_fp_resume()
- * takes the UsageFault there. */
-static void hook_nocp(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
-{
-	struct core *c = ud;
-	struct armv7m *a = arm(c);
-	struct fp_env *x = a->fp_env;
-	(void)uc;
-	if (size != 4 || c->probing || c->stop || x->at_nocp)
-		return;
-	const uint8_t *p = core_host_ptr(c, addr, 4);
-	if (!p || !is_fp_insn(p) || cpacr_allows(c, a->fp.cpacr))
-		return;
-	x->at_nocp = 1;
-	x->nocp_pc = (uint32_t)addr;
-	uc_emu_stop(c->uc);
-}
-
-/* Emulation is about to start (the run_start op): the NOCP check installed or removed as
- * CPACR now asks; the translated code is dropped (the hook is compiled into it). */
+/* Emulation is about to start (the run_start op): the NOCP check (nocp.c) placed or removed
+ * as CPACR now asks. */
 int v7m_fp_run_start(struct core *c)
 {
 	struct armv7m *a = arm(c);
-	struct fp_env *x = a->fp_env;
-	if (!x)
+	if (!a->fp_env)
 		return 0;
 	a->fp.hook_change = 0;
-	int want = ((a->fp.cpacr >> 20) & 3) != 3;
-	if (want == x->hooked)
-		return 0;
-	if (want && uc_hook_add(c->uc, &x->nocp_hook, UC_HOOK_CODE, (void *)hook_nocp, c, 1, 0))
-		return -1;
-	if (!want)
-		uc_hook_del(c->uc, x->nocp_hook);
-	x->hooked = want;
-	uc_ctl_flush_tb(c->uc);
-	return 0;
+	return v7m_nocp_run_start(c, ((a->fp.cpacr >> 20) & 3) != 3);
 }
 
 /* After a snapshot restore: the engine's LSPACT came back with its CPU context, unknown here;
@@ -215,7 +165,7 @@ void v7m_fp_restored(struct armv7m *a)
 	struct fp_env *x = a->fp_env;
 	if (x) {
 		x->env_armed = -1;
-		a->fp.hook_change = 1;
+		a->fp.hook_change = 1;     /* (a no-op when the check is as CPACR asks) */
 	}
 }
 
@@ -227,6 +177,7 @@ void v7m_fp_free(struct armv7m *a)
 		free(x);
 	}
 	a->fp_env = NULL;
+	v7m_nocp_free(a);
 }
 
 /* ---- the SCB's FP registers (B3.2.20-23, B4.6) -------------------------------------------- */
@@ -259,7 +210,7 @@ int v7m_fp_write(struct core *c, uint32_t off, uint32_t v)
 	switch (off) {
 	case CPACR:
 		a->fp.cpacr = v & 0x00F00000u;                    /* CP10, CP11 */
-		if (((a->fp.cpacr >> 20) & 3) != 3 && a->fp_env && !((struct fp_env *)a->fp_env)->hooked) {
+		if (((a->fp.cpacr >> 20) & 3) != 3 && a->fp_env && !v7m_nocp_hooked(c)) {
 			/* the NOCP check must be in place for the next instruction: emulation stops
 			 * at this store (it runs again, the same write) and run_start installs it */
 			((struct fp_env *)a->fp_env)->cpacr_stop = 1;
@@ -378,7 +329,7 @@ uint32_t v7m_fp_pop(struct core *c, uint32_t frame)
 /* A write of the engine's lazy-preservation helper to the sentinel: its first word (s0)
  * comes before the FP instruction runs (ExecuteFPCheck, B1.5.7 / A2.5.7): PreserveFPState, as
  * LSPACT is set: s0-s15 and FPSCR to FPCAR, LSPACT = 0 (CheckVFPEnabled, before it, is the
- * NOCP check's: hook_nocp). The helper then clears the engine's LSPACT: the trap is disarmed.
+ * NOCP check's: nocp.c). The helper then clears the engine's LSPACT: the trap is disarmed.
  * Other writes there (the trap disarmed, or no FP instruction ahead) are the guest's own, to
  * reserved space: a guest error, as before; one made while armed with an FP instruction
  * ahead in its block would be taken as the helper's. */
@@ -407,7 +358,7 @@ int v7m_fp_trap(struct core *c, uint32_t off)
 		const uint8_t *p = core_host_ptr(c, pc, 4);
 		if (!p)
 			break;
-		if (is_fp_insn(p)) {
+		if (v7m_is_fp_insn(p)) {
 			insn = p;
 			break;
 		}
@@ -453,13 +404,7 @@ int v7m_fp_resume(struct core *c)
 		core_charge_partial(c, pc);
 		return 1;
 	}
-	if (!x->at_nocp)
-		return 0;
-	x->at_nocp = 0;
-	core_charge_partial(c, x->nocp_pc);
-	a->cfsr |= CFSR_NOCP;
-	v7m_take_fault(c, EXC_USAGEFAULT, x->nocp_pc, x->nocp_pc, FAULT_NOCP);
-	return 1;
+	return v7m_nocp_resume(c);
 }
 
 /* ---- costs and counters (api.h) ----------------------------------------------------------- */

@@ -23,6 +23,7 @@ int v7m_restore(struct core *c, struct snap_r *r)
 		return -1;
 	s.fp_env = a->fp_env;    /* this core's engine side (fpu.c); its engine state is in the
 				  * CPU context the core restores */
+	s.nocp = a->nocp;        /* (nocp.c: the NOCP check's hooks and the image's sites) */
 	*a = s;
 	v7m_fp_restored(a);
 	return 0;

@@ -326,6 +326,59 @@ static int t_nocp(void)
 	return 0;
 }
 
+/* NOCP in code placed at run time (not in the image's scanned code): first a function with
+ * no FP instruction is copied to RAM and run there, then an FP one over it (the same page,
+ * executed before), run with CPACR = 0: the UsageFault is at its first instruction in RAM,
+ * and the instruction runs once the handler enabled the FPU. */
+__asm__(".text\n.balign 4\n.global ram_plain, ram_plain_end, ram_fp, ram_fp_end\n"
+	"ram_plain: movs r0, #7\nbx lr\nram_plain_end:\n"
+	"ram_fp: vmov s3, r0\nvmov r0, s3\nbx lr\nram_fp_end:\n");
+extern const uint8_t ram_plain[], ram_plain_end[], ram_fp[], ram_fp_end[];
+static uint32_t ram_code[8];
+
+static uint32_t run_in_ram(const uint8_t *from, const uint8_t *to, uint32_t arg)
+{
+	uint8_t *dst = (uint8_t *)ram_code;
+	for (const uint8_t *p = from; p < to; p++)
+		*dst++ = *p;
+	__asm__ volatile("dsb\nisb" ::: "memory");
+	uint32_t (*f)(uint32_t) = (uint32_t (*)(uint32_t))((uint32_t)ram_code | 1u);
+	return f(arg);
+}
+
+static int t_nocp_ram(void)
+{
+	SHCSR_REG |= 1u << 18;        /* USGFAULTENA */
+	CPACR_REG = 0;
+	__asm__ volatile("dsb\nisb");
+	rec(run_in_ram(ram_plain, ram_plain_end, 0));
+	rec(uf_count);
+	rec(run_in_ram(ram_fp, ram_fp_end, 0x3F800000u));
+	rec(uf_count);
+	rec(uf_cfsr);
+	rec(uf_pc == (uint32_t)ram_code);
+	rec(CPACR_REG);
+	return 0;
+}
+
+/* NOCP in image code that was rewritten from outside (Machine.mem_write over patch_me, which
+ * the image has as a plain function): called with CPACR = 0. */
+__asm__(".text\n.balign 4\n.global patch_me\n.type patch_me, %function\n.thumb_func\n"
+	"patch_me: movs r0, #7\nbx lr\nnop\nnop\nnop\nnop\n");
+uint32_t patch_me(uint32_t v);
+
+static int t_nocp_patched(void)
+{
+	SHCSR_REG |= 1u << 18;        /* USGFAULTENA */
+	CPACR_REG = 0;
+	__asm__ volatile("dsb\nisb");
+	rec(patch_me(0x3F800000u));
+	rec(uf_count);
+	rec(uf_cfsr);
+	rec(uf_pc == ((uint32_t)patch_me & ~1u));
+	return 0;
+}
+
 /* Cortex-M7: double precision on d0-d2 (1.5 * 2.25 = 3.375); on the M4F the VMUL.F64 is an
  * undefined instruction (its FPU is single precision). */
 
@@ -477,6 +530,6 @@ static int t_tailchain(void)
 static int (*const tests[])(void) = {t_fpca, t_lazy, t_lazy_align, t_lazy_unused, t_eager,
 				     t_eager_align, t_basic, t_nested, t_nocp, t_double,
 				     t_nocp_store, t_cpacr_priv, t_nocp_window, t_aspen_fpdscr,
-				     t_tailchain};
+				     t_tailchain, t_nocp_ram, t_nocp_patched};
 
 TESTLOG_MAIN(tests)
