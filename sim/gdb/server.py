@@ -99,11 +99,9 @@ class GdbServer:
             if c == "?":
                 return self._stop_reply(SIGTRAP)
             if c == "g":
-                return "".join(self.target.encode(n) for n in range(len(self.target.names)))
+                return self.target.encode_all()
             if c == "G":
-                data = bytes.fromhex(text[1:])
-                for n in range(min(len(data) // 4, len(self.target.names))):
-                    self.target.write(n, int.from_bytes(data[4 * n:4 * n + 4], "little"))
+                self.target.write_all(bytes.fromhex(text[1:]))
                 return "OK"
             if c == "p":
                 n = int(text[1:], 16)
