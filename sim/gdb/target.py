@@ -33,6 +33,9 @@ _TYPES = {"sp": "data_ptr", "msp": "data_ptr", "psp": "data_ptr", "pc": "code_pt
           **{d: "ieee_double" for d in ARM_VFP[:16]}}
 
 
+# FP context registers of the SCB (ARMv7-M ARM B3.2.2, B3.2.21-23) a debugger may read: GDB 13
+# reads FPCCR to unwind an exception frame with the FP context (EXC_RETURN bit 4 clear)
+FP_SCB = {0xE000EF34: "fpccr", 0xE000EF38: "fpcar", 0xE000EF3C: "fpdscr"}
 _GROUPS = {"fpscr": "float"}     # as GDB's own arm-vfpv2.xml
 
 
@@ -106,6 +109,14 @@ class Target:
         if self.m.arch == "armv7m" and self.names[n] == "pc":
             value &= ~1                            # GDB writes the address, not the T bit
         self.m.set_reg(self._machine_name(n), value & ((1 << 8 * self.sizes[n]) - 1))
+
+    def system_word(self, addr: int, length: int) -> bytes | None:
+        """The bytes of an m packet outside board memory that the target can give without
+        side effects (None: not one of them): on a core with a modelled FP context, FPCCR,
+        FPCAR and FPDSCR as the model holds them (Machine.nvic.fp()), whole words only."""
+        if "fpscr" not in self.m.reg_names or addr not in FP_SCB or length != 4:
+            return None
+        return self.m.nvic.fp()[FP_SCB[addr]].to_bytes(4, "little")
 
     def encode(self, n: int) -> str:
         return self.read(n).to_bytes(self.sizes[n], "little").hex()

@@ -115,6 +115,20 @@ def test_m4f_fp_registers_in_an_fp_function_are_the_machines_and_take_writes():
     m.close()
 
 
+def test_backtrace_from_an_fp_handler_unwinds_the_extended_frame_to_the_thread():
+    m = sim.Machine.demo("mps2-an386")
+    out, _ = gdb(m, "break demo_fp_work", "continue",            # the thread's call (main)
+                 "monitor irq pulse 5", "continue",              # line 5's handler calls it
+                 "stepi 3", "bt", "frame 3", "p $s0", "kill")   # after its vldr: preserved
+    assert "warning" not in out.lower(), out       # GDB read FPCCR (EXC_RETURN 0xffffffe9)
+    assert "IRQ_Handler" in out and "<signal handler called>" in out and "#3  main ()" in out
+    fp = m.nvic.fp()
+    assert fp["lazy_saves"] == 1 and not fp["fpccr"] & 1          # LSPACT clear: preserved
+    thread_s0 = struct.unpack("<f", m.mem_read(fp["fpcar"], 4))[0]
+    assert f"$1 = {thread_s0:g}\n" in out                         # the thread's s0, stacked
+    m.close()
+
+
 def test_m7_double_registers():
     m = sim.Machine.demo("mps2-an500")
     m.run(until="demo_fp_work")

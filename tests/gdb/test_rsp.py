@@ -87,6 +87,19 @@ def test_fp_registers_read_and_write_through_p_and_g(served, board):
     assert c.ask("g") == g
 
 
+@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an385"])
+def test_the_fp_context_registers_of_the_scb_are_readable_on_fp_cores(served, board):
+    c, m, _ = served(board)
+    fpccr = c.ask("me000ef34,4")                   # GDB 13 reads it to unwind an FP frame
+    if board == "mps2-an385":
+        assert fpccr == "E14"                      # no FPU: the SCS stays out of reach
+        return
+    assert int.from_bytes(bytes.fromhex(fpccr), "little") == m.nvic.fp()["fpccr"]
+    assert int.from_bytes(bytes.fromhex(c.ask("me000ef38,4")), "little") == \
+        m.nvic.fp()["fpcar"]
+    assert c.ask("me000ef34,8") == "E14" and c.ask("me000ed00,4") == "E14"   # words only
+
+
 def test_rv32_target_description_has_the_trap_csrs(served):
     c, m, _ = served("virt")
     names = _described(c, "<architecture>riscv:rv32</architecture>",
