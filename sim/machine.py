@@ -86,6 +86,8 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
         loaded = load_elf(self.image, self.board)
         self.arch = self.board.arch      # the architecture's name: "armv7m", "rv32"
         self.adapter = arch_mod.for_board(self.board)   # what is specific to it (sim.arch)
+        # Machine.regs' names, for this board's core (Cortex-M: with its FP registers)
+        self.reg_names: tuple[str, ...] = self.adapter.reg_names(self.board)
         self.symbols = Symbols(self, loaded.symbols)
         self.entry = loaded.entry
         self._copies = loaded.copies
@@ -416,7 +418,8 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
 
     def set_reg(self, name: str, value: int):
         reg = self._reg_id(name)
-        self.uc.reg_write(reg, check_int(f"set_reg({name!r}): value", value, 0, U32_MAX))
+        top = (1 << self.adapter.reg_bits(name)) - 1      # d0-d15: 64 bits
+        self.uc.reg_write(reg, check_int(f"set_reg({name!r}): value", value, 0, top))
 
     def _reg_id(self, name):
         if not isinstance(name, str) or not name.isidentifier():
@@ -425,7 +428,8 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
 
     @property
     def regs(self) -> dict[str, int]:
-        return {n: self.reg(n) for n in self.adapter.regs}
+        """Every register of the core by name (reg_names), as reg() reads them."""
+        return {n: self.reg(n) for n in self.reg_names}
 
     @property
     def pc(self) -> int:
@@ -601,7 +605,7 @@ class Machine(TestKit, Debugging, Detectors, Lines, Stops, Storms):
             raise ConfigError("call: at most four arguments (passed in registers)")
         addr = self.symbols.address(function)
         a = self.adapter
-        saved = {n: self.reg(n) for n in a.regs}
+        saved = self.regs
         for r, v in zip(a.arg_regs, args):
             self.set_reg(r, v & 0xFFFFFFFF)
         self.set_reg(a.link_reg, self._call_return | a.code_bit)

@@ -61,6 +61,12 @@ class Armv7m(Arch):
             "sp", "lr", "pc", "xpsr", "msp", "psp", "control", "primask", "basepri",
             "faultmask")
     general_regs = regs[:15]                # r0..r12, sp, lr
+    # the FP extension's registers (ARMv7-M ARM A2.5.1): FPv4-SP (Cortex-M4F) has s0-s31,
+    # FPv5 with double precision (Cortex-M7) d0-d15, the same 16 doublewords (d<n> is
+    # s<2n+1>:s<2n>); both FPSCR. Unicorn reads any of them by name on every core.
+    fp_single = tuple(f"s{i}" for i in range(32))
+    fp_double = tuple(f"d{i}" for i in range(16))
+    V7M_ONLY = ("basepri", "faultmask")     # ARMv6-M has PRIMASK only (B1.4.3 of DDI 0419)
     _reg_consts = arm_const
     _reg_prefix = "UC_ARM_REG_"
 
@@ -162,6 +168,30 @@ class Armv7m(Arch):
 
     def num_lines(self, controller):
         return controller["num_irq"]
+
+    def has_fp_context(self, board) -> bool:
+        """Whether irqsim models the core's FP context: the ARMv7-M FP extension of the M4F
+        and M7 (sim/native/armv7m/fpu.c). The M33's FPU (ARMv8-M) is not modelled: its
+        firmware is soft-float."""
+        cpu = ARMV7M_CPUS[board.cpu]
+        return bool(cpu.fpu) and cpu.version == 7
+
+    def reg_names(self, board):
+        """The registers the board's core has: r0-r12, sp, lr, pc, xpsr, msp, psp, control,
+        primask, then basepri and faultmask (not on ARMv6-M), then, with a modelled FP
+        context, s0-s31 (single precision) or d0-d15 (double), and fpscr. MSPLIM and PSPLIM
+        (ARMv8-M) are not among them: Unicorn's register API has none, and the model reads
+        them only inside sim/native/armv7m/v8m.c."""
+        cpu = ARMV7M_CPUS[board.cpu]
+        names = self.regs if cpu.version != 6 else tuple(
+            r for r in self.regs if r not in self.V7M_ONLY)
+        if self.has_fp_context(board):
+            names += (self.fp_double if cpu.fpu == 2 else self.fp_single) + ("fpscr",)
+        return names
+
+    def reg_bits(self, name):
+        n = name.lower()
+        return 64 if n[:1] == "d" and n[1:].isdigit() else 32
 
     # ---- the engine and the machine -----------------------------------------------------------
 
@@ -352,9 +382,8 @@ class Nvic:
     def __init__(self, m):
         self._m = m
         self.num_irq = m.board.controller["num_irq"]
-        cpu = ARMV7M_CPUS[m.board.cpu]
         # the ARMv7-M FP context (sim/native/armv7m/fpu.c): the M4F and M7
-        self.has_fpu = bool(cpu.fpu) and cpu.version == 7
+        self.has_fpu = ADAPTER.has_fp_context(m.board)
 
     def _snapshot(self):
         n = ARMV7M_EXC_IRQ0 + self.num_irq

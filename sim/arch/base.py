@@ -73,6 +73,15 @@ class Arch:
         """A fresh unicorn.Uc of this architecture's mode and of the CPU model board.cpu names."""
         raise NotImplementedError
 
+    def reg_names(self, board) -> tuple[str, ...]:
+        """Machine.regs of a machine on `board`, in this order: `regs` unless the core has more
+        or fewer (Cortex-M: FP registers, ARMv6-M's missing masks)."""
+        return self.regs
+
+    def reg_bits(self, name: str) -> int:
+        """The width of register `name` (Machine.set_reg takes values below 2**bits)."""
+        return 32
+
     def reg_id(self, name: str) -> int:
         try:
             return getattr(self._reg_consts, self._reg_prefix + name.upper())

@@ -159,7 +159,9 @@ class Capture:
             extra *= 4
 
     def _registers(self, m) -> dict:
-        regs = m.regs
+        # a register wider than 32 bits (the Cortex-M7's d0-d15) as a hex string: JSON numbers
+        # lose bits above 2**53 in the page's JavaScript
+        regs = {n: v if v >> 32 == 0 else f"{v:#018x}" for n, v in m.regs.items()}
         if self.board.arch == "rv32":
             regs.update({c: m.csr(c) for c in RV32_CSRS})
         sp = regs["sp"]

@@ -8,10 +8,11 @@ import pytest
 import sim
 from sim.errors import ArgumentError
 from sim.gdb import GdbServer
-from sim.gdb.target import ARM_CORE, ARM_SYSTEM, RV_CSRS
+from sim.gdb.target import ARM_CORE, ARM_SYSTEM, ARM_VFP, RV_CSRS
 
-BOARDS = ["mps2-an385", "virt", "microbit"]
-HANDLER = {"mps2-an385": 0, "virt": 10, "microbit": 0}   # a line the demo has a handler for
+BOARDS = ["mps2-an385", "virt", "microbit", "mps2-an386"]
+HANDLER = {"mps2-an385": 0, "virt": 10, "microbit": 0, "mps2-an386": 0}   # a line with a handler
+V6M_SYSTEM = ("msp", "psp", "primask", "control")
 
 
 def test_qsupported_offers_the_target_description_and_no_ack_mode(served):
@@ -53,6 +54,50 @@ def test_arm_target_description_has_the_m_system_registers(served):
     pc = int.from_bytes(bytes.fromhex(g[8 * 15:8 * 16]), "little")
     assert pc == m.pc == m.symbols["Reset_Handler"].address & ~1
     assert c.reg(names.index("msp")) == m.reg("msp") == m.initial_sp
+
+
+@pytest.mark.parametrize("board, system, vfp", [
+    ("mps2-an386", ARM_SYSTEM, True), ("mps2-an500", ARM_SYSTEM, True),
+    ("mps2-an505", ARM_SYSTEM, False), ("microbit", V6M_SYSTEM, False)])
+def test_arm_target_description_follows_the_core(served, board, system, vfp):
+    c, m, _ = served(board)
+    names = _described(c, '<feature name="org.gnu.gdb.arm.m-profile">',
+                       '<feature name="org.gnu.gdb.arm.m-system">')
+    assert tuple(names) == ARM_CORE + system + (ARM_VFP if vfp else ())
+    assert ('<feature name="org.gnu.gdb.arm.vfp">' in _xml(c)) == vfp
+    assert "msplim" not in names                # the Machine cannot read MSPLIM/PSPLIM
+    assert len(c.ask("g")) == 8 * len(names) + (8 * 16 if vfp else 0)   # d0-d15: 8 bytes
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an500"])
+def test_fp_registers_read_and_write_through_p_and_g(served, board):
+    c, m, _ = served(board)
+    d0, fpscr = len(ARM_CORE + ARM_SYSTEM), len(ARM_CORE + ARM_SYSTEM) + 16
+    m.set_reg("d3", 0x400921FB54442D18)
+    assert c.ask(f"p{d0 + 3:x}") == "182d4454fb210940"             # 8 bytes, little-endian
+    assert c.ask(f"P{d0 + 1:x}=0000000000000440") == "OK"          # d1 = 2.5
+    assert m.reg("d1") == 0x4004000000000000 and m.reg("s3") == 0x40040000
+    assert c.ask(f"P{fpscr:x}=00000080") == "OK"                  # FPSCR.N (bit 31)
+    assert m.reg("fpscr") == 0x80000000 and c.reg(fpscr) == 0x80000000
+    g = c.ask("g")
+    off = 8 * d0 + 16 * 5                                         # d5 in the g reply
+    g = g[:off] + "0000000000002040" + g[off + 16:]               # d5 = 8.0
+    assert c.ask("G" + g) == "OK"
+    assert m.reg("d5") == 0x4020000000000000 and m.reg("d1") == 0x4004000000000000
+    assert c.ask("g") == g
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an385"])
+def test_the_fp_context_registers_of_the_scb_are_readable_on_fp_cores(served, board):
+    c, m, _ = served(board)
+    fpccr = c.ask("me000ef34,4")                   # GDB 13 reads it to unwind an FP frame
+    if board == "mps2-an385":
+        assert fpccr == "E14"                      # no FPU: the SCS stays out of reach
+        return
+    assert int.from_bytes(bytes.fromhex(fpccr), "little") == m.nvic.fp()["fpccr"]
+    assert int.from_bytes(bytes.fromhex(c.ask("me000ef38,4")), "little") == \
+        m.nvic.fp()["fpcar"]
+    assert c.ask("me000ef34,8") == "E14" and c.ask("me000ed00,4") == "E14"   # words only
 
 
 def test_rv32_target_description_has_the_trap_csrs(served):

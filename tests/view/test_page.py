@@ -1,6 +1,7 @@
 """The page's content, made from real storms on both boards: deterministic, self-contained,
 its narration explain's own words for the run's records, its registers the run's."""
 
+import dataclasses
 import json
 import re
 
@@ -185,3 +186,27 @@ def test_riscv_latency_of_a_request_pended_inside_the_trap_that_claims_it(storm_
     for s in late:
         total = int(re.match(r"Entry latency (\d+) ticks", s["text"]).group(1))
         assert re.search(rf"wait to be taken +{total}  pended at tick", s["text"])
+
+
+def test_m7_double_registers_reach_the_page_whole(tmp_path):
+    sc = dataclasses.replace(short_storm("mps2-an500"), ticks=100_000)
+    trace, page = tmp_path / "t.jsonl", tmp_path / "p.html"
+    storm.run_storm_with_exports(sc, {"jsonl": str(trace)}, baseline=False)
+    view.write_view(view.read_trace(trace), page, sc)
+    st = page_data(page)["states"][0]
+    assert [n for n in st["regs"] if n.startswith("d")] == [f"d{i}" for i in range(16)]
+    assert all(isinstance(v, int) and v < 1 << 32 or re.fullmatch(r"0x[0-9a-f]{16}", v)
+               for v in st["regs"].values())
+    assert isinstance(st["regs"]["fpscr"], int)
+
+
+def test_a_register_wider_than_32_bits_is_shown_as_a_hex_string():
+    from types import SimpleNamespace
+
+    import sim
+    from sim.view.capture import Capture
+    m = sim.Machine.demo("mps2-an500")
+    m.set_reg("d5", 0x400921FB54442D18)
+    regs = Capture._registers(SimpleNamespace(board=m.board), m)["regs"]
+    assert regs["d5"] == "0x400921fb54442d18" and regs["d4"] == 0 and regs["sp"] == m.reg("sp")
+    m.close()
