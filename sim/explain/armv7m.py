@@ -512,7 +512,7 @@ class Narrator:
         ticks = self._return_ticks.get(f.end, self.cost["return"])
         what = (f"the {len(entry['frame'])}-word extended frame" if extended else "the 8 words")
         text = (f"At tick {e.tick - ticks:,} {nm}'s handler branched to EXC_RETURN "
-                f"{hx(lr)} (B1.5.8): "
+                f"{hx(lr)} (B1.5.8{'; ARMv8-M: DDI 0553 B3.23' if self.v8 else ''}): "
                 f"the core unstacked {what} at {hx(sp0)} "
                 f"({'PSP' if lr & 4 else 'MSP'}), SP = {hx(sp0)} + "
                 f"{'0x68' if extended else '0x20'}"

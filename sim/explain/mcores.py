@@ -21,6 +21,9 @@ S_REGS = tuple(f"s{i}" for i in range(16))
 EXTENDED = BASIC + S_REGS + ("fpscr", "reserved")               # B1.5.7, 26 words
 EXTENDED_BYTES = 4 * len(EXTENDED)                               # 0x68
 FPCCR_ASPEN, FPCCR_LSPEN, FPCCR_LSPACT = 1 << 31, 1 << 30, 1     # B3.2.21
+# what UpdateFPCCR records of the preempted context (B3.2.21): its mode and privilege, and
+# whether HardFault, MemManage and BusFault could have been taken there
+FPCCR_CONTEXT_BITS = (("USER", 1), ("THREAD", 3), ("HFRDY", 4), ("MMRDY", 5), ("BFRDY", 6))
 CONTROL_FPCA = 1 << 2                                            # B1.4.4
 MAX_FILL_STEPS = 20_000      # instructions searched for the handler's first FP instruction
 
@@ -148,13 +151,16 @@ def fp_entry_text(post: dict, pre: dict, eager: bool, cost: dict, after, taken_t
     if lazy and lazy["events"] != list(after[:len(lazy["events"])]):
         lazy = {"filled": False, "why": "the instruction-by-instruction copy of the run "
                 "recorded other events than the run: where the fill happened is not shown"}
-    facts.update(stacking="lazy", fpcar_is_frame_plus_0x20=fp["fpcar"] == s_addr)
+    facts.update(stacking="lazy", fpcar_is_frame_plus_0x20=fp["fpcar"] == s_addr,
+                 **{n.lower(): fpccr >> b & 1 for n, b in FPCCR_CONTEXT_BITS})
     text = (f"CONTROL.FPCA was 1 at entry, so the frame is the extended one (B1.5.7): the 8 "
             f"basic words, then s0-s15{regs_note}, FPSCR and a reserved word, 26 words "
             f"({EXTENDED_BYTES:#x} bytes). FPCCR {fpccr:#010x}: ASPEN = "
             f"{int(bool(fpccr & FPCCR_ASPEN))}, LSPEN = 1: lazy stacking (B1.5.7, B3.2.21-22). "
             f"The space is reserved but not written yet: FPCAR = {hx(fp['fpcar'])} (the frame + "
-            f"0x20), LSPACT = {int(bool(fpccr & FPCCR_LSPACT))}; the words there now are what "
+            f"0x20), LSPACT = {int(bool(fpccr & FPCCR_LSPACT))}, and what was preempted: "
+            + ", ".join(f"{n} = {fpccr >> b & 1}" for n, b in FPCCR_CONTEXT_BITS)
+            + "; the words there now are what "
             "the stack held before, and s0-s15 still hold the interrupted code's values "
             f"(s0 {hx(fp['s'][0])}, FPSCR {hx(fp['fpscr'])}). A lazy entry costs the basic "
             f"{cost['entry']} ticks. ")

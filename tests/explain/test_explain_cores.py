@@ -71,6 +71,8 @@ def test_fp_core_extended_frame_exc_return_and_lazy_fpcar(lazy):
     assert e["fp"]["fpcar"] == fp["fpcar"] == e["sp"] + 0x20 and fp["fpccr"] & 1
     assert e["fp"]["s_at_entry"] == [m.reg(r) for r in S]
     assert e["ticks"] == 12                                   # a lazy entry: the basic cost
+    assert (e["fp"]["thread"], e["fp"]["user"]) == (1, 0)     # preempted: privileged thread
+    assert (fp["fpccr"] >> 3 & 1, fp["fpccr"] >> 1 & 1) == (1, 0)
     assert f"FPCAR = {fp['fpcar']:#010x}" in _one(steps, "entry").text
 
 
@@ -167,3 +169,17 @@ def test_json_steps_carry_the_fp_facts():
     assert entry["facts"]["fp"]["stacking"] == "lazy"
     assert entry["facts"]["exc_return"]["value"] == 0xFFFFFFE9
     assert re.search(r"The 26-word frame at 0x[0-9a-f]{8}", entry["text"])
+
+
+def test_m0_request_masked_by_primask_waits_for_cpsie(masked_image_m0):
+    steps = explain("microbit", image=masked_image_m0, requests=[(2, 10_000)])
+    arb = _one(steps, "arbitration")
+    assert arb.facts["outcome"] == "waits" and arb.facts["primask"] == 1
+    assert arb.facts["exec_priority"] == 0 and "PRIMASK is set (cpsid i)" in arb.facts["reason"]
+    assert "BASEPRI" not in arb.text.replace("ARMv6-M has no BASEPRI or FAULTMASK", "")
+    assert "PRIGROUP" in arb.text and "no PRIGROUP" in arb.text
+    entry = _one(steps, "entry")
+    m = storm.prepare_machine(storm.Scenario(board="microbit", image=str(masked_image_m0)),
+                              trace=False)
+    assert entry.facts["before"]["pc"] == m.symbols["unmask_point"].address & ~1
+    assert entry.facts["vector_addr"] == 4 * 18              # exception 18 at the table at 0
