@@ -61,15 +61,21 @@ def parse_irq(spec: str) -> tuple[int, int]:
     return out
 
 
-def explain(board: str | None = None, *, image=None, requests=(), scenario=None) -> list[Step]:
+def explain(board: str | None = None, *, image=None, requests=(), scenario=None,
+            setup=None) -> list[Step]:
     """The steps of the first request(s) of a run, narrated from the run itself.
 
     `board` (default the scenario's, else mps2-an385), `image` (an ELF; default the bundled
     demo), `requests` [(line, tick), ...] (edge requests; default one on line 5 at tick 10000
     when there is no scenario), `scenario` (a storm scenario file: its image, [demo] settings
-    and sources; the first request is followed, with those that come before it is over)."""
+    and sources; the first request is followed, with those that come before it is over).
+    `setup(machine)`, if given, is called on each machine before it runs (both runs get the
+    same), e.g. to write a register the firmware leaves at its reset value:
+    `setup=lambda m: m.mem_write(0xE000EF34, (1 << 31).to_bytes(4, "little"))` (FPCCR with
+    LSPEN = 0: eager FP stacking)."""
     from .run import explain_run
-    return explain_run(board=board, image=image, requests=list(requests), scenario=scenario)
+    return explain_run(board=board, image=image, requests=list(requests), scenario=scenario,
+                       setup=setup)
 
 
 def format_step(step: Step, number: int | None = None, width: int = 100) -> str:

@@ -6,9 +6,29 @@ from __future__ import annotations
 
 from ..codes import ARMV7M_EXC_IRQ0, LINE_NMI
 from . import Step
-from .common import (dispatch_steps, hx, latency_step, later, pend_source, read_dispatch,
-                     request_step, table_code_steps)
-from .run import request_moments
+from .common import (
+    dispatch_steps,
+    hx,
+    latency_step,
+    later,
+    pend_source,
+    read_dispatch,
+    request_step,
+    table_code_steps,
+)
+from .mcores import (
+    FPCCR_LSPACT,
+    decode_exc_return_v8,
+    find_lazy_fill,
+    fp_entry_text,
+    fp_frame_rows,
+    fp_state,
+    fp_unstacked,
+    frame_names,
+    v8_exc_return_text,
+    v8_limit_text,
+)
+from .run import Moment, request_moments
 
 FRAME = ("r0", "r1", "r2", "r3", "r12", "lr", "pc", "xpsr")    # B1.5.6, lowest address first
 ENTRY_KINDS = ("entry", "preempt", "tail-chain")
@@ -31,7 +51,11 @@ class Narrator:
         self.prio_bits = board.controller["prio_bits"]
         prof = self.a.profile(board)
         self.v6 = prof.version == 6      # ARMv6-M: no PRIGROUP, BASEPRI, FAULTMASK
+        self.v8 = prof.version == 8      # ARMv8-M Mainline: EXC_RETURN's fields, stack limits
+        self.fp_core = bool(prof.fpu) and prof.version == 7   # the ARMv7-M FP context
         self.vtor = prof.vtor
+        self._entry_ticks: dict = {}     # taken record -> the ticks its entry cost
+        self._eager: set = set()         # taken records whose entry stacked FP eagerly
 
     def name(self, exc: int) -> str:
         return self.a.exception_name(exc)
@@ -73,7 +97,17 @@ class Narrator:
     def moments(self, k, f, events):
         t = events[f.taken] if f.taken is not None else None
         pre = t.tick - self.cost["entry"] if t and t.kind != "tail-chain" else None
-        return request_moments(k, f, events, pre)
+        out = request_moments(k, f, events, pre)
+        if pre is not None and self.fp_core and self.cost["fp_entry"]:
+            # an eager FP entry costs fp_entry more: its boundary is earlier. Both candidates
+            # are optional (a fork checks the boundary exists); which one it was, the entry's
+            # eager_saves count says (_costs)
+            for mo in out:
+                if mo.name == (k, "pre"):
+                    mo.optional = True
+            out.append(Moment(f.taken - 0.6, (k, "pre_eager"),
+                              tick=pre - self.cost["fp_entry"], optional=True))
+        return out
 
     # ---- what the machine shows at each moment ---------------------------------------------
 
@@ -82,6 +116,8 @@ class Narrator:
             return read_dispatch(m, "r0", "r1")
         names = FRAME + ("sp", "msp", "psp", "control", "primask", "basepri", "faultmask")
         st = {"tick": m.ticks, "regs": {n: m.reg(n) for n in names}}
+        if self.fp_core:
+            st["fp"] = fp_state(m)
         c = m.nvic.counters()
         st.update(active=c["active"], prigroup=c["prigroup"], vtor=c["vtor"],
                   exec_priority=m.nvic.execution_priority)
@@ -91,8 +127,11 @@ class Narrator:
         st["prio"] = {s.number: s.priority for s in irqs}
         st["enabled"] = {s.number: s.enabled for s in irqs}
         if what == "entry":
+            words = len(frame_names(st["regs"]["lr"], self.fp_core))
             st["frame"] = [int.from_bytes(m.mem_read(st["regs"]["sp"] + 4 * i, 4), "little")
-                           for i in range(8)]
+                           for i in range(words)]
+            if self.fp_core and st["fp"]["fpccr"] & FPCCR_LSPACT:
+                st["lazy"] = find_lazy_fill(m, len(m.events))
             n = st["regs"]["xpsr"] & 0x1FF
             st["vector_addr"] = c["vtor"] + 4 * n
             st["vector"] = int.from_bytes(m.mem_read(st["vector_addr"], 4), "little")
@@ -178,6 +217,7 @@ class Narrator:
         """(position, step) in order: the position is the index of the record the step
         is about (a fraction after it: what follows from that record)."""
         out: list[tuple[float, Step]] = []
+        self._costs(followed, states)
         first_dispatch = next((f.dispatch for f in followed if f.dispatch is not None), None)
         shown_code = False
         for k, f in enumerate(followed):
@@ -205,7 +245,8 @@ class Narrator:
                     f"{'held off by a mask or disabled' if masked else 'not yet taken'}.",
                     {"exception": exc, "masked": masked})))
                 continue
-            out += self._entry(f, events, exc, states.get((k, "pre")), states[(k, "entry")])
+            pre = states.get((k, "pre_eager" if f.taken in self._eager else "pre"))
+            out += self._entry(f, events, exc, pre, states[(k, "entry")])
             if f.dispatch is not None:
                 where = f"The handler {states[(k, 'entry')]['handler']} read IPSR ({exc}) and"
                 out += dispatch_steps(m, f, events, states[(k, "dispatch")], where,
@@ -218,6 +259,29 @@ class Narrator:
                         self._latency(f, events)))
         out += table_code_steps(m, followed, events, first_dispatch, states)
         return sorted(out, key=lambda x: x[0])
+
+    def _costs(self, followed, states):
+        """The ticks each followed entry and return cost: the board's exception_ticks, with
+        fp_entry for an entry that stacked the FP context eagerly (its eager_saves count grew
+        from the earlier boundary) and fp_return for a return that unstacked it."""
+        self._entry_ticks, self._eager, self._return_ticks = {}, set(), {}
+        for k, f in enumerate(followed):
+            post, pe = states.get((k, "entry")), states.get((k, "pre_eager"))
+            if f.taken is None or post is None or "fp" not in post:
+                continue
+            if pe is not None and post["fp"]["eager_saves"] > pe["fp"]["eager_saves"]:
+                self._eager.add(f.taken)
+                self._entry_ticks[f.taken] = self.cost["entry"] + self.cost["fp_entry"]
+            end = states.get((k, "end"))
+            if (f.end is not None and end is not None and not post["regs"]["lr"] & 0x10
+                    and fp_unstacked(post, end, f.taken in self._eager)):
+                self._return_ticks[f.end] = self.cost["return"] + self.cost["fp_return"]
+
+    def _taken_cost(self, i: int, t) -> int:
+        """The ticks of the entry (or tail-chain) at record i."""
+        if t.kind == "tail-chain":
+            return self.cost["tail_chain"]
+        return self._entry_ticks.get(i, self.cost["entry"])
 
     def _pending(self, f, events, exc, st) -> Step:
         e, r = events[f.pend], events[f.request]
@@ -242,8 +306,7 @@ class Narrator:
         e = events[f.pend]
         nm = self.name(exc)
         taken = events[f.taken] if f.taken is not None else None
-        boundary = taken.tick - (self.cost["tail_chain"] if taken.kind == "tail-chain"
-                                 else self.cost["entry"]) if taken else None
+        boundary = taken.tick - self._taken_cost(f.taken, taken) if taken else None
         facts = {"exception": exc}
         if st is None:
             return Step("arbitration", e.tick, f"Arbitration for {nm}",
@@ -258,17 +321,25 @@ class Narrator:
         text = f"{self.prio_text(exc, prio, st['prigroup'])}. {self.exec_text(st)}. "
         if taken is not None and taken.kind != "tail-chain" and boundary == e.tick:
             how = "preempts the running handler" if st["active"] else "preempts the thread"
-            text += (f"Its group priority {g:#04x} is lower (more urgent) than "
-                     f"{st['exec_priority']}: it {how} at once. (B1.5.4: only a group priority "
-                     "strictly lower than "
-                     "the execution priority preempts; among pending exceptions the lowest group "
-                     "priority wins, then the lowest subpriority, then the lowest number.)")
+            if self.v6:
+                text += (f"Its priority {g:#04x} is lower (more urgent) than "
+                         f"{st['exec_priority']}: it {how} at once. (ARMv6-M B1.5.4: only a "
+                         "priority strictly lower than the execution priority preempts; among "
+                         "pending exceptions the lowest priority wins, then the lowest number; "
+                         "PRIMASK is the only mask.)")
+            else:
+                text += (f"Its group priority {g:#04x} is lower (more urgent) than "
+                         f"{st['exec_priority']}: it {how} at once. (B1.5.4: only a group "
+                         "priority strictly lower than the execution priority preempts; among "
+                         "pending exceptions the lowest group priority wins, then the lowest "
+                         "subpriority, then the lowest number.)")
             facts.update(outcome="taken", taken_kind=taken.kind)
         else:
-            first = next((x for x in events[f.pend + 1:] if x.kind in ("entry", "preempt")),
-                         None)
+            j = next((i for i in range(f.pend + 1, len(events))
+                      if events[i].kind in ("entry", "preempt")), None)
+            first = events[j] if j is not None else None
             winner = first.num if first is not None and first.num != exc and \
-                first.tick - self.cost["entry"] == e.tick else None
+                first.tick - self._taken_cost(j, first) == e.tick else None
             why = self.why_waiting(exc, st, prio, winner)
             text += f"{nm} waits: {why}."
             if taken is not None:
@@ -290,7 +361,8 @@ class Narrator:
                     f"was pending with a group priority above the context being returned to, "
                     f"so the core tail-chained (B1.5.12): no unstacking and restacking. The frame "
                     f"at SP {hx(r['sp'])} stays for {nm}'s own return, LR keeps "
-                    f"{hx(r['lr'])}, IPSR becomes {exc}, and the vector at VTOR + 4 * {exc} = "
+                    f"{hx(r['lr'])}, IPSR becomes {exc}, and the vector at "
+                    f"{'VTOR' if self.vtor else 'the table at 0 (no VTOR)'} + 4 * {exc} = "
                     f"{hx(post['vector_addr'])} gives {hx(post['vector'])} "
                     f"({post['handler']}). {self.cost['tail_chain']} ticks instead of "
                     f"{self.cost['return']} (return) + {self.cost['entry']} (entry).")
@@ -307,8 +379,10 @@ class Narrator:
             out.append((f.request + 0.05, late))
         from_handler = t.kind == "preempt"
         stack = "MSP" if from_handler or not p["control"] & 2 else "PSP"
-        pad = bool(p["sp"] & 4)
         frame = post["frame"]
+        names = frame_names(r["lr"], self.fp_core)
+        size = 4 * len(names)
+        pad = bool(p["sp"] & 4) if size == 0x20 else p["sp"] - r["sp"] != size
         rows = []
         for i, (name, val) in enumerate(zip(FRAME, frame)):
             note = {"pc": " (the return address: the next instruction of the interrupted code"
@@ -316,40 +390,79 @@ class Narrator:
                     "xpsr": f" (bit 9 = {int(bool(val & XPSR_ALIGN))}"
                             f"{': 4 bytes of padding' if pad else ''})"}.get(name, "")
             rows.append(f"  {hx(r['sp'] + 4 * i)}  {name:<4} {hx(val)}{note}")
+        eager = f.taken in self._eager
+        fp_text, fp_facts = "", None
+        if self.fp_core:
+            fp_text, fp_facts = fp_entry_text(post, pre, eager, self.cost, events[f.taken + 1:],
+                                              t.tick, self.a.profile(self.board).fpu == 2)
+            if len(frame) > 8:
+                lazy_unwritten = fp_facts["stacking"] == "lazy"
+                rows += fp_frame_rows(frame, r["sp"], lazy_unwritten)
+        if pad and size > 0x20:
+            rows.append(f"  {hx(r['sp'] + size)}  (padding: the 4 bytes that align the frame "
+                        "to 8)")
         er = decode_exc_return(r["lr"])
+        if self.v8:
+            er = decode_exc_return_v8(r["lr"])
+            er_text = ("\n" + v8_exc_return_text(er) + v8_limit_text(stack, r["sp"], p["sp"]))
+        elif self.v6:
+            er_text = (f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
+                       f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, "
+                       f"bit 2 = {int(er['stack'] == 'PSP')} unstack from {er['stack']}. ")
+        elif self.fp_core:
+            er_text = (f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
+                       f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, "
+                       f"bit 2 = {int(er['stack'] == 'PSP')} unstack from {er['stack']}, bit 4 "
+                       f"(FType) = {int(not er['fp_frame'])}: "
+                       + ("an extended frame, the FP context is on the stack (B1.5.7). "
+                          if er["fp_frame"] else "a basic frame, no FP context. ") + fp_text)
+        else:
+            er_text = (f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
+                       f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, "
+                       f"bit 2 = {int(er['stack'] == 'PSP')} unstack from {er['stack']}, bit 4 "
+                       "= 1 no floating-point frame. ")
+        entry_ticks = self._taken_cost(f.taken, t)
         text = (f"At the block boundary of tick {pre['tick']:,} the core took {nm} "
                 f"({'over ' + self.name(t.arg) if from_handler else 'from thread mode'}); "
                 f"{self.exec_text(pre)[0].lower()}{self.exec_text(pre)[1:]} there. "
                 f"Stacking (B1.5.6): SP was {hx(p['sp'])} ({stack}"
                 f"{', handler mode always uses MSP' if from_handler else ''}); "
-                + ("it is not 8-byte aligned, so CCR.STKALIGN adds 4 bytes of padding and "
-                   "sets bit 9 of the stacked xPSR. " if pad else
-                   "it is 8-byte aligned: no padding, bit 9 of the stacked xPSR is 0. ")
-                + f"The 8-word frame at {hx(r['sp'])}:\n" + "\n".join(rows) +
-                f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
-                f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, bit 2 = "
-                f"{int(er['stack'] == 'PSP')} "
-                f"unstack from {er['stack']}"
-                + (". " if self.v6 else ", bit 4 = 1 no floating-point frame. ")
+                + (("it is not 8-byte aligned, so CCR.STKALIGN adds 4 bytes of padding and "
+                    "sets bit 9 of the stacked xPSR. " if pad else
+                    "it is 8-byte aligned: no padding, bit 9 of the stacked xPSR is 0. ")
+                   if size == 0x20 else
+                   (f"SP - {size:#x} = {hx(p['sp'] - size)} is not 8-byte aligned: the frame "
+                    "goes 4 bytes lower (always, for an extended frame) and bit 9 of the "
+                    "stacked xPSR is 1. " if pad else
+                    f"SP - {size:#x} = {hx(r['sp'])} is 8-byte aligned: no padding, bit 9 of "
+                    "the stacked xPSR is 0. "))
+                + f"The {len(names)}-word frame at {hx(r['sp'])}:\n" + "\n".join(rows)
+                + er_text
                 + ("The vector: the table at 0 (this core has no VTOR) + 4 * "
                    if not self.vtor else f"The vector: VTOR {hx(post['vtor'])} + 4 * ")
                 + f"{exc} = {hx(post['vector_addr'])} "
                 f"holds {hx(post['vector'])} (bit 0: Thumb), so PC = {hx(r['pc'])} "
                 f"({post['handler']}). IPSR = {exc}; the execution priority is now "
-                f"{post['exec_priority']}. Entry costs {self.cost['entry']} ticks (board "
-                f"exception_ticks.entry): the handler's first instruction runs at tick "
-                f"{t.tick:,}.")
+                f"{post['exec_priority']}. "
+                + (f"Entry costs {self.cost['entry']} + {self.cost['fp_entry']} = {entry_ticks} "
+                   "ticks (board exception_ticks.entry + fp_entry)" if eager else
+                   f"Entry costs {entry_ticks} ticks (board exception_ticks.entry)")
+                + f": the handler's first instruction runs at tick {t.tick:,}.")
         facts = {"exception": exc, "from": "handler" if from_handler else "thread",
                  "preempted": t.arg if from_handler else None, "stack": stack,
                  "sp_before": p["sp"], "sp": r["sp"], "padding": pad,
                  "frame": [{"name": n, "address": r["sp"] + 4 * i, "value": v}
-                           for i, (n, v) in enumerate(zip(FRAME, frame))],
+                           for i, (n, v) in enumerate(zip(names, frame))],
                  "before": {n: p[n] for n in FRAME}, "exc_return": er,
                  "vtor": post["vtor"], "vector_addr": post["vector_addr"],
                  "vector": post["vector"], "handler": post["handler"], "pc": r["pc"],
                  "interrupted": post["interrupted"],
-                 "ipsr": r["xpsr"] & 0x1FF, "ticks": self.cost["entry"],
+                 "ipsr": r["xpsr"] & 0x1FF, "ticks": entry_ticks,
                  "handler_tick": t.tick}
+        if self.fp_core or self.v8:
+            facts.update(frame_bytes=size, frame_words=len(names))
+        if fp_facts is not None:
+            facts["fp"] = fp_facts
         title = (f"Preemption: {nm} over {self.name(t.arg)}" if from_handler
                  else f"Exception entry: {nm}")
         out.append((f.taken, Step("preempt" if from_handler else "entry", t.tick, title, text,
@@ -393,19 +506,44 @@ class Narrator:
         sp0 = entry["regs"]["sp"]
         pad = bool(entry["frame"][7] & XPSR_ALIGN)
         to = "thread mode" if not e.arg else self.name(e.arg)
-        text = (f"At tick {e.tick - self.cost['return']:,} {nm}'s handler branched to EXC_RETURN "
-                f"{hx(entry['regs']['lr'])} (B1.5.8): "
-                f"the core unstacked the 8 words at {hx(sp0)} "
-                f"({'MSP' if entry['regs']['lr'] != 0xFFFFFFFD else 'PSP'}), SP = {hx(sp0)} + "
-                f"0x20{' + 4 (xPSR bit 9: the padding)' if pad else ''} = {hx(r['sp'])}, PC = "
+        lr = entry["regs"]["lr"]
+        extended = self.fp_core and not lr & 0x10
+        unstacked = f.end in self._return_ticks
+        ticks = self._return_ticks.get(f.end, self.cost["return"])
+        what = (f"the {len(entry['frame'])}-word extended frame" if extended else "the 8 words")
+        text = (f"At tick {e.tick - ticks:,} {nm}'s handler branched to EXC_RETURN "
+                f"{hx(lr)} (B1.5.8{'; ARMv8-M: DDI 0553 B3.23' if self.v8 else ''}): "
+                f"the core unstacked {what} at {hx(sp0)} "
+                f"({'PSP' if lr & 4 else 'MSP'}), SP = {hx(sp0)} + "
+                f"{'0x68' if extended else '0x20'}"
+                f"{' + 4 (xPSR bit 9: the padding)' if pad else ''} = {hx(r['sp'])}, PC = "
                 f"the stacked {hx(entry['frame'][6])}, xPSR {hx(r['xpsr'])}; back in {to}, "
-                f"execution priority {st['exec_priority']}. The return costs "
-                f"{self.cost['return']} ticks: the interrupted code goes on at tick {e.tick:,}.")
-        return Step("return", e.tick, f"Return from {nm}", text,
-                    {"exception": exc, "to": e.arg, "sp": r["sp"], "pc": r["pc"],
-                     "xpsr": r["xpsr"], "exec_priority": st["exec_priority"],
-                     "ticks": self.cost["return"], "return_tick": e.tick - self.cost["return"],
-                     "resume_tick": e.tick})
+                f"execution priority {st['exec_priority']}. ")
+        facts = {"exception": exc, "to": e.arg, "sp": r["sp"], "pc": r["pc"],
+                 "xpsr": r["xpsr"], "exec_priority": st["exec_priority"],
+                 "ticks": ticks, "return_tick": e.tick - ticks, "resume_tick": e.tick}
+        if extended:
+            base = sp0 + 0x20
+            how = ("stacked at entry" if f.taken in self._eager else
+                   "filled by the lazy preservation")
+            text += ("EXC_RETURN bit 4 = 0: the frame holds the FP context. " + (
+                f"LSPACT was 0 (the FP words were {how}), so "
+                f"s0-s15 and FPSCR were loaded back from {hx(base)}..{hx(base + 0x43)} (s0 now "
+                f"{hx(st['fp']['s'][0])}, FPSCR {hx(st['fp']['fpscr'])}); CONTROL.FPCA = NOT "
+                f"EXC_RETURN bit 4 = {int(bool(r['control'] & 4))} (CONTROL "
+                f"{hx(r['control'])}). The return costs "
+                f"{self.cost['return']} + {self.cost['fp_return']} = {ticks} ticks (board "
+                "exception_ticks.return + fp_return)" if unstacked else
+                "LSPACT was still 1 (the handler used no FP instruction): the return cleared it "
+                "and loaded nothing back; s0-s15 still hold the interrupted code's values. The "
+                f"return costs {ticks} ticks")
+                + f": the interrupted code goes on at tick {e.tick:,}.")
+            facts.update(fp_unstacked=unstacked, s_after=st["fp"]["s"],
+                         fpscr_after=st["fp"]["fpscr"], fpccr_after=st["fp"]["fpccr"])
+        else:
+            text += (f"The return costs {ticks} ticks: the interrupted code goes on at tick "
+                     f"{e.tick:,}.")
+        return Step("return", e.tick, f"Return from {nm}", text, facts)
 
     def _latency(self, f, events) -> Step:
         r, p = events[f.request], events[f.pend]
@@ -413,8 +551,7 @@ class Narrator:
         if t is None:
             return Step("latency", p.tick, f"Latency of the request on line {f.line}",
                         "Not taken: no latency.", {"entry_latency": None})
-        cost = self.cost["tail_chain"] if t.kind == "tail-chain" else self.cost["entry"]
-        b = t.tick - cost
+        b = t.tick - self._taken_cost(f.taken, t)
         parts = []
         if p.tick > r.tick:
             parts.append(("wait for a block boundary", p.tick - r.tick,
@@ -424,9 +561,12 @@ class Narrator:
             parts.append(("wait to be taken", b - max(p.tick, r.tick),
                           "held off (priority or mask: see the arbitration)"))
         parts.append(("tail-chain" if t.kind == "tail-chain" else "entry (stacking, vector)",
-                      t.tick - max(b, r.tick), "board exception_ticks"))
+                      t.tick - max(b, r.tick), "board exception_ticks"
+                      + (" (entry + fp_entry: eager FP stacking)" if f.taken in self._eager
+                         else "")))
         end = None          # the handler's branch to EXC_RETURN, as the accounting counts it
         if f.end is not None:
             e = events[f.end]
-            end = e.tick - self.cost["tail_chain" if e.kind == "tail-chain" else "return"]
+            end = e.tick - (self.cost["tail_chain"] if e.kind == "tail-chain" else
+                            self._return_ticks.get(f.end, self.cost["return"]))
         return latency_step(f, events, parts, t.tick, end)

@@ -74,8 +74,28 @@ def _is_load(mn, ops=""):
     return mn.startswith("ldr") and not mn.startswith("ldrex")
 
 
+_EXCLUSIVE = ("ldrex", "strex", "ldaex", "stlex")
+
+
+# ARMv8-M's acquire / release instructions (ARMv8-M ARM C2.4: LDA, LDAEX, STL; STLEX below)
+_V8M_ROLES = {
+    "lda": ("load-acquire of the slot (slots[idx], ARMv8-M): the acquire itself, no barrier "
+            "needed; nothing after it (the call of the handler) is done before it"),
+    "ldaex": ("load-acquire exclusive: reads the slot with acquire order and arms the local "
+              "exclusive monitor for its address (ARMv8-M ARM C2.4)"),
+    "stl": "store-release of the slot: the release, no barrier needed",
+}
+
+
 def _thumb_role(raw, i) -> str:
     _, mn, ops = raw[i]
+    if mn in _V8M_ROLES:
+        return _V8M_ROLES[mn]
+    if mn == "stlex":
+        rd = ops.split(",")[0]
+        return (f"store-release exclusive: the release (everything written before it is visible "
+                f"before the slot changes), stored only while the monitor is armed; {rd} = 0 "
+                "stored, 1 lost and the loop tries again")
     if mn == "ldrex":
         return ("load-exclusive: reads the slot and arms the local exclusive monitor for its "
                 "address (ARMv7-M ARM A3.4)")
@@ -111,17 +131,19 @@ def _thumb_role(raw, i) -> str:
         return "stores the slot while interrupts are masked"
     if mn == "cmp" and _near(raw, i, 3, lambda m2, o: m2.endswith("hs") or m2 == "bhs"):
         return "bounds check: idx >= len returns false"
-    if mn in ("cbz", "cbnz") and _near(raw, i, -2, lambda m2, o: m2 == "ldrex"):
+    if mn in ("cbz", "cbnz") and _near(raw, i, -2, lambda m2, o: m2 in ("ldrex", "ldaex")):
         return "the slot is not empty: the compare fails"
     if mn in ("cbz", "cbnz") and _near(raw, i, -2, lambda m2, o: m2 == "strex"):
         return "did the store-exclusive succeed?"
-    if mn == "cbz" and _near(raw, i, -2, lambda m2, o: m2 == "dmb"):
+    if mn == "cmp" and _near(raw, i, -1, lambda m2, o: m2 == "stlex"):
+        return "did the store-exclusive succeed?"
+    if mn == "cbz" and _near(raw, i, -2, lambda m2, o: m2 in ("dmb", "lda")):
         return "empty slot (0): return false"
     if mn == "blx":
         return "calls the handler"
     if mn == "bx" and ops == "lr" or (mn == "pop" and "pc" in ops) or mn.startswith("bx"):
         return "returns"
-    if mn in ("bne", "beq") and _near(raw, i, -4, lambda m2, o: m2 in ("strex", "ldrex")):
+    if mn in ("bne", "beq") and _near(raw, i, -4, lambda m2, o: m2 in _EXCLUSIVE):
         return "retry: the exclusive store failed (the slot did not change)"
     return ""
 
@@ -179,13 +201,14 @@ CRITICAL_NOTE = (
     "spinlock instead would deadlock against an interrupt handler on the same core.")
 
 
-def publish_note(arch: str, critical: bool = False) -> str:
+def publish_note(arch: str, critical: bool = False, v8: bool = False) -> str:
     """Why the table publishes with release (or, in the ARMv6-M build, why it masks
-    interrupts instead), for the narration."""
+    interrupts instead), for the narration; `v8`: the build uses ARMv8-M's acquire/release
+    instructions instead of DMB."""
     if critical:
         return CRITICAL_NOTE
-    how = ("the DMB before STREX" if arch != "rv32" else "the .rl of sc.w / the .aqrl of "
-           "amoswap")
+    how = ("STLEX, a store-release on ARMv8-M" if v8 else "the DMB before STREX"
+           if arch != "rv32" else "the .rl of sc.w / the .aqrl of amoswap")
     return (f"Why release ({how}): handler_table_register publishes a handler, and the handler "
             "reads data written before it was registered. The seed crate's compare-exchange is "
             "Acquire only, which orders nothing before the store: the slot can become visible "

@@ -84,8 +84,14 @@ def code_step(m, function: str, tick: int, why: str) -> Step:
     text = (f"{why} Its {len(insns)} instructions, disassembled (capstone) from the image's "
             f"{function} symbol ({m.symbols[function].size} bytes):\n" + "\n".join(lines))
     critical = any("critical section" in i.role for i in insns)
+    v8 = any(i.text.split()[0] in ("lda", "ldaex", "stl", "stlex") for i in insns)
     if function != "handler_table_handle":
-        text += "\n" + publish_note(m.arch, critical)
+        text += "\n" + publish_note(m.arch, critical, v8)
+    elif v8:
+        text += ("\nOne load-acquire of the slot (LDA, ARMv8-M): the acquire is in the load "
+                 "itself, no DMB, and it pairs with the store-release (STLEX) of "
+                 "handler_table_register. No loop and no lock: wait-free in an interrupt "
+                 "handler. " + publish_note(m.arch, False, True))
     elif critical or not any("barrier" in i.role for i in insns):
         text += ("\nOne load of the slot, and no barrier: an aligned word load is single-copy "
                  "atomic, and this build (ARMv6-M: the stores are made in critical sections) "

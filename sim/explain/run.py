@@ -52,6 +52,18 @@ class Moment:
     tick: int | None = None
     record: int | None = None
     state: dict | None = None
+    # a boundary that may not exist (one of two candidates): the walk goes there only if a
+    # fork of the machine lands on it exactly, so it never runs past the records after it
+    optional: bool = False
+
+
+def lands_on(m, mo: Moment) -> bool:
+    """Whether machine m, run to tick moment `mo`, would stop exactly there (a fork tries)."""
+    if not mo.optional or m.ticks >= mo.tick:
+        return True
+    with m.fork() as probe:
+        probe.run(ticks=mo.tick - m.ticks)
+        return probe.ticks == mo.tick
 
 
 def request_moments(k: int, f: Followed, events, pre_tick: int | None) -> list[Moment]:
@@ -93,13 +105,16 @@ def _scenario(board, image, requests, scenario):
     return sc, b, sorted((t, ln) for ln, t in requests)
 
 
-def explain_run(board, image, requests, scenario) -> list[Step]:
+def explain_run(board, image, requests, scenario, setup=None) -> list[Step]:
     from . import armv7m, rv32
     sc, b, explicit = _scenario(board, image, requests, scenario)
     narrator = {"armv7m": armv7m.Narrator, "rv32": rv32.Narrator}[b.arch](b)
 
     def machine():
-        return storm.prepare_machine(sc, trace=True)
+        m = storm.prepare_machine(sc, trace=True)
+        if setup is not None:
+            setup(m)
+        return m
 
     m1 = machine()
     limit = (explicit[-1][0] + AFTER_LAST) if explicit else sc.ticks
@@ -188,6 +203,9 @@ def _served_before(f: Followed, i: int) -> bool:
 def _reach(m, mo: Moment, events, snapshot):
     """Runs machine m to moment `mo` and takes the snapshot there."""
     if mo.record is None:
+        if not lands_on(m, mo):
+            mo.state = None
+            return
         if m.ticks < mo.tick:
             m.run(ticks=mo.tick - m.ticks)
         mo.state = snapshot(mo, m) if m.ticks == mo.tick else None

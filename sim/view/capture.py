@@ -24,7 +24,8 @@ from ..errors import ConfigError
 from ..explain import armv7m as n_armv7m
 from ..explain import rv32 as n_rv32
 from ..explain.common import read_table_call, table_calls
-from ..explain.run import CHUNK, Followed, Moment, walk
+from ..explain.mcores import FPCCR_LSPACT, frame_names
+from ..explain.run import CHUNK, Followed, Moment, lands_on, walk
 from ..storm.run import prepare_machine
 from ..storm.stack import initial_sp, paint_stack
 from .tracefile import KIND_CODES
@@ -112,7 +113,7 @@ class Capture:
         regs_at: list = []
 
         def snapshot(mo, mm):
-            regs_at.append((mo, self._registers(mm)))
+            regs_at.append((mo, self._registers(mm, _frame(mo, mm, events, narrator))))
             if mo.name[0] == "table":
                 return read_table_call(mm)
             if mo.name[0] == "trap":
@@ -158,7 +159,10 @@ class Capture:
                 return followed, events
             extra *= 4
 
-    def _registers(self, m) -> dict:
+    def _registers(self, m, frame=None) -> dict:
+        """Registers and the words at SP; `frame`: the names of the exception frame's words
+        there (right after a Cortex-M entry), kept in the state when it is not the basic
+        8-word one (the page names the words from them)."""
         # a register wider than 32 bits (the Cortex-M7's d0-d15) as a hex string: JSON numbers
         # lose bits above 2**53 in the page's JavaScript
         regs = {n: v if v >> 32 == 0 else f"{v:#018x}" for n, v in m.regs.items()}
@@ -166,18 +170,34 @@ class Capture:
             regs.update({c: m.csr(c) for c in RV32_CSRS})
         sp = regs["sp"]
         words = []
-        for i in range(STACK_WORDS):
+        extra = {}
+        if frame is not None and len(frame) != STACK_WORDS:
+            extra = {"frame_names": list(frame),
+                     "fp_lazy": bool(m.nvic.fp()["fpccr"] & FPCCR_LSPACT)}
+        for i in range(len(frame) if frame else STACK_WORDS):
             try:
                 words.append(int.from_bytes(m.mem_read(sp + 4 * i, 4), "little"))
             except Exception:                  # past the end of RAM: no word there
                 break
         return {"tick": m.ticks, "regs": regs, "stack": words, "sp": sp,
-                "function": m.symbols.at(regs["pc"])}
+                "function": m.symbols.at(regs["pc"]), **extra}
+
+
+def _frame(mo, m, events, narrator):
+    """The names of the exception frame's words at SP when moment `mo` is right after a
+    Cortex-M entry (basic or extended: sim/explain/mcores.py), else None."""
+    if mo.record is None or not hasattr(narrator, "fp_core") or \
+            events[mo.record].kind not in n_armv7m.ENTRY_KINDS:
+        return None
+    return frame_names(m.reg("lr"), narrator.fp_core)
 
 
 def _reach(m, sink, lo, mo, events, snapshot):
     """Runs m to moment `mo` (record indices relative to the window's start lo)."""
     if mo.record is None:
+        if not lands_on(m, mo):
+            mo.state = None
+            return
         if m.ticks < mo.tick:
             m.run(ticks=mo.tick - m.ticks)
             sink.check()

@@ -24,10 +24,27 @@ def _start(args, tmp_path):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _wait_for_core(p, limit=60.0):
+    """Waits until the child has loaded the native core (its library shows in /proc/PID/maps:
+    the imports are done, which take seconds on a loaded machine), then a second more for it
+    to load the image and enter the run."""
+    maps = f"/proc/{p.pid}/maps"
+    t0 = time.monotonic()
+    while os.path.exists(maps) and time.monotonic() - t0 < limit and p.poll() is None:
+        try:
+            with open(maps) as f:
+                if "_core_cffi" in f.read():
+                    break
+        except OSError:
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)
+
+
 def _stop_after_start(p, sig, marker_path=None):
-    """Waits until the child is busy in the core (a second, generously), sends `sig`, and
-    returns (returncode, stderr, seconds from the signal to the exit)."""
-    time.sleep(1.5)
+    """Waits until the child is busy in the core, sends `sig`, and returns (returncode,
+    stderr, seconds from the signal to the exit)."""
+    _wait_for_core(p) if os.path.exists("/proc/self/maps") else time.sleep(1.5)
     assert p.poll() is None, p.communicate()
     t0 = time.monotonic()
     p.send_signal(sig)

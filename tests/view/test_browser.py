@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from view_helpers import page_data
+from view_helpers import FP_WORDS, extended_entry, fp_page, page_data  # noqa: F401
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed "
                                 "(pip install -e '.[dev]')")
@@ -145,3 +145,15 @@ def test_keys_zoom(browser, pages):
     browser.find_element(By.TAG_NAME, "body").send_keys("+")
     z0, z1 = view_range(browser)
     assert z1 - z0 == pytest.approx((t1 - t0) / 2)
+
+
+def test_fp_page_frame_view_is_the_extended_frame(browser, fp_page):
+    entry, st = extended_entry(page_data(fp_page))
+    load(browser, fp_page)
+    browser.execute_script(f"select({entry['i']}, true)")
+    assert cursor(browser) == entry["i"]
+    head = browser.find_element(By.ID, "stack-head").text
+    assert head.startswith(f"The extended exception frame at SP {st['sp']:#010x}: 26 words")
+    rows = [r.split() for r in browser.find_element(By.ID, "stack-table").text.splitlines()]
+    assert len(rows) == 26 and [r[1] for r in rows[8:]] == FP_WORDS
+    assert rows[25] == [f"{st['sp'] + 100:#010x}", "reserved", f"{st['stack'][25]:#010x}"]

@@ -53,3 +53,27 @@ def page_data(path) -> dict:
         if code == "json":
             data[name] = json.loads(raw[off:off + n])
     return data
+
+
+FP_WORDS = [f"s{i}" for i in range(16)] + ["fpscr", "reserved"]   # the extended frame's 8..25
+
+
+@pytest.fixture(scope="session")
+def fp_page(tmp_path_factory):
+    """The page of a short default storm on mps2-an386 (Cortex-M4F: extended frames)."""
+    from sim import view
+    d = tmp_path_factory.mktemp("view-fp")
+    sc = short_storm("mps2-an386")
+    trace, page = d / "t.jsonl", d / "p.html"
+    storm.run_storm_with_exports(sc, {"jsonl": str(trace)}, baseline=False)
+    view.write_view(view.read_trace(trace), page, sc)
+    return page
+
+
+def extended_entry(d):
+    """The first entry step of page data d that lists a 26-word frame, and its state."""
+    entry = next(s for s in d["steps"] if s["kind"] in ("entry", "preempt")
+                 and "26-word frame" in s["text"])
+    return entry, next(s for s in d["states"] if s["i"] == entry["i"]
+                       and "right after" in s["where"])
+
