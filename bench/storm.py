@@ -419,6 +419,10 @@ def main():
     reps = args.reps or (3 if args.quick else 5)
     ticks = 5_000_000 if args.quick else 20_000_000
     boards = [b for b in args.boards.split(",") if b]
+    for b in boards:            # the baselines (call-loop and QEMU images) exist for these only
+        if b not in CALL_FW or b not in QEMU:
+            ap.error(f"--boards {b}: this bench's baselines exist for "
+                     f"{', '.join(sorted(set(CALL_FW) & set(QEMU)))} only")
     if "virt" in boards and not (toolchain.firmware_dir() / "riscv" / "demo_main.c").exists():
         boards.remove("virt")
 
