@@ -180,8 +180,8 @@ class Armv7m(Arch):
         """The registers the board's core has: r0-r12, sp, lr, pc, xpsr, msp, psp, control,
         primask, then basepri and faultmask (not on ARMv6-M), then, with a modelled FP
         context, s0-s31 (single precision) or d0-d15 (double), and fpscr. MSPLIM and PSPLIM
-        (ARMv8-M) are not among them: Unicorn's register API has none, and the model reads
-        them only inside sim/native/armv7m/v8m.c."""
+        (ARMv8-M) are not among them: Unicorn's register API has none (Nvic.stack_limits
+        reads them from the CPU context)."""
         cpu = ARMV7M_CPUS[board.cpu]
         names = self.regs if cpu.version != 6 else tuple(
             r for r in self.regs if r not in self.V7M_ONLY)
@@ -430,6 +430,14 @@ class Nvic:
         execution priority (group priority against active handlers and masks)?"""
         self.irq(line)              # checks the range
         return self._m.line_masked(line)
+
+    def stack_limits(self) -> dict | None:
+        """ARMv8-M: {"msplim": .., "psplim": ..} as the firmware set them (Secure state);
+        None on a core without stack limits."""
+        out = ffi.new("uint32_t[2]")
+        if lib.armv7m_sp_limits(self._m._core, out):
+            return None
+        return {"msplim": out[0], "psplim": out[1]}
 
     def fp(self) -> dict:
         """The FP context (cores with an FPU): extended_frames, eager_saves, lazy_saves,

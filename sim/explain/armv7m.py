@@ -118,6 +118,8 @@ class Narrator:
         st = {"tick": m.ticks, "regs": {n: m.reg(n) for n in names}}
         if self.fp_core:
             st["fp"] = fp_state(m)
+        if self.v8:
+            st["limits"] = m.nvic.stack_limits()
         c = m.nvic.counters()
         st.update(active=c["active"], prigroup=c["prigroup"], vtor=c["vtor"],
                   exec_priority=m.nvic.execution_priority)
@@ -404,7 +406,8 @@ class Narrator:
         er = decode_exc_return(r["lr"])
         if self.v8:
             er = decode_exc_return_v8(r["lr"])
-            er_text = ("\n" + v8_exc_return_text(er) + v8_limit_text(stack, r["sp"], p["sp"]))
+            er_text = ("\n" + v8_exc_return_text(er) + v8_limit_text(stack, r["sp"], p["sp"],
+                                                                    post.get("limits")))
         elif self.v6:
             er_text = (f"\nLR = EXC_RETURN {hx(r['lr'])} (B1.5.8): bit 3 = "
                        f"{int(er['return_to'] == 'thread')} return to {er['return_to']} mode, "

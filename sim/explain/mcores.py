@@ -99,15 +99,19 @@ def v8_exc_return_text(er: dict) -> str:
             "here because this board runs one security state (Secure) with no FP context. ")
 
 
-def v8_limit_text(stack: str, frame: int, sp_before: int) -> str:
-    """The stack-limit check of an entry that stacked normally (B3.19)."""
+def v8_limit_text(stack: str, frame: int, sp_before: int, limits: dict | None = None) -> str:
+    """The stack-limit check of an entry that stacked normally (B3.19); `limits`: MSPLIM and
+    PSPLIM as the firmware set them (Nvic.stack_limits), read right after the entry."""
     lim = "PSPLIM" if stack == "PSP" else "MSPLIM"
-    return (f"ARMv8-M checks the frame against the stack limit before stacking (DDI 0553 B3.19): "
+    text = (f"ARMv8-M checks the frame against the stack limit before stacking (DDI 0553 B3.19): "
             f"the frame at {frame:#010x} ({sp_before - frame} bytes below SP) goes to {stack}, "
             f"so {lim} applies; below it the entry would have set SP to the limit, stacked "
-            "nothing and pended a STKOF UsageFault (CFSR bit 20). This entry stacked, so "
-            f"{lim} <= {frame:#010x}. (irqsim's Machine API cannot read MSPLIM or PSPLIM yet, so "
-            "the limit and the margin are not shown.) ")
+            "nothing and pended a STKOF UsageFault (CFSR bit 20). ")
+    if limits is None:
+        return text + f"This entry stacked, so {lim} <= {frame:#010x}. "
+    value = limits[lim.lower()]
+    return text + (f"{lim} is {value:#010x}: the frame is {frame - value:,} bytes above it"
+                   + (" (a limit of 0: no limit set)" if value == 0 else "") + ". ")
 
 
 # ---- the FP context in words (Cortex-M4F, M7) ---------------------------------------------

@@ -7,9 +7,9 @@ machine's registers (Machine.reg_names), so it differs per core:
   registers as QEMU 7.2's gdbstub names them, feature org.gnu.gdb.arm.m-system (GDB 13 reads
   msp and psp from it to unwind exception frames; the others are shown as they are): msp, psp,
   primask, basepri, faultmask, control on ARMv7-M and ARMv8-M, without basepri and faultmask
-  on ARMv6-M (the Cortex-M0 has neither). ARMv8-M's msplim and psplim are not described: the
-  Machine cannot read them (Unicorn's register API has no MSPLIM/PSPLIM; v8m.c reads them
-  from the CPU context for its own checks only). With a modelled FP context (Cortex-M4F,
+  on ARMv6-M (the Cortex-M0 has neither). ARMv8-M's msplim and psplim are not described:
+  Unicorn's register API has no MSPLIM/PSPLIM to write them back with (Python reads them with
+  Nvic.stack_limits, from the CPU context as v8m.c does). With a modelled FP context (Cortex-M4F,
   Cortex-M7) also org.gnu.gdb.arm.vfp: d0-d15 (64 bits each) and fpscr; GDB makes s0-s31
   pseudo registers of them (s<2n> the low half of d<n>). On the M4F's single-precision FPU
   the d registers are just pairs of s registers: GDB shows them as doubles all the same.

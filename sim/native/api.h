@@ -441,6 +441,9 @@ struct fp_counters {
 	uint32_t cpacr, fpccr, fpcar, fpdscr;
 };
 void armv7m_fp_counters(struct core *c, struct fp_counters *out);
+/* ARMv8-M: out = {MSPLIM, PSPLIM} of the Secure state as the firmware set them; 0, or -1 on a
+ * core without stack limits. */
+int armv7m_sp_limits(struct core *c, uint32_t *out);
 /* The NOCP check's sites (armv7m/nocp.c): scans [addr, addr + size), code in memory, for FP
  * instructions; `cover` 1 for the image's code at load (the rest of executable memory is
  * checked at every instruction while CPACR denies), 0 for code written there later. The

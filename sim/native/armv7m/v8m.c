@@ -134,6 +134,15 @@ static uint32_t sp_limit(struct core *c, int psp)
 	return v;
 }
 
+int armv7m_sp_limits(struct core *c, uint32_t *out)
+{
+	if (!c->arch || arm(c)->profile.version != 8 || msplim_off < 0)
+		return -1;
+	out[0] = sp_limit(c, 0);
+	out[1] = sp_limit(c, 1);
+	return 0;
+}
+
 int v8m_init(struct core *c)
 {
 	struct armv7m *a = arm(c);
