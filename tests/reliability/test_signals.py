@@ -26,8 +26,8 @@ def _start(args, tmp_path):
 
 def _wait_for_core(p, limit=60.0):
     """Waits until the child has loaded the native core (its library shows in /proc/PID/maps:
-    the imports are done, which take seconds on a loaded machine), then a second more for it
-    to load the image and enter the run."""
+    the imports are done, which take seconds on a loaded machine), then 3 s more for it to
+    load the image and enter the run (1 s was too little on a fresh CI machine)."""
     maps = f"/proc/{p.pid}/maps"
     t0 = time.monotonic()
     while os.path.exists(maps) and time.monotonic() - t0 < limit and p.poll() is None:
@@ -38,7 +38,7 @@ def _wait_for_core(p, limit=60.0):
         except OSError:
             break
         time.sleep(0.05)
-    time.sleep(1.0)
+    time.sleep(3.0)
 
 
 def _stop_after_start(p, sig, marker_path=None):
