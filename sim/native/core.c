@@ -680,7 +680,8 @@ int core_run(struct core *c, uint64_t max_ticks, uint64_t until)
 	struct saved_signals saved;
 	core_catch_signals(&saved);
 	int r = run(c, max_ticks, until);
-	core_restore_signals(&saved, r == STOP_SIGNAL);
+	if (core_restore_signals(&saved, r == STOP_SIGNAL, r == STOP_TICKS || r == STOP_TRACE_FULL))
+		r = c->stop = STOP_SIGNAL;   /* (a signal as a chunk ended: the run stops there) */
 	if (r == STOP_LOCKUP)
 		c->locked_up = 1;
 	return r;

@@ -362,9 +362,12 @@ struct saved_signals {
 };
 /* Clears the flag and installs the handler for both signals (not where they are ignored). */
 void core_catch_signals(struct saved_signals *s);
-/* Puts the previous handlers back; `stopped`: the run ended with STOP_SIGNAL (the signal is
- * what core_signal_taken reports), else a signal that came meanwhile is raised again to them. */
-void core_restore_signals(const struct saved_signals *s, int stopped);
+/* Puts the previous handlers back, then looks at the flag. `stopped`: the run ended with
+ * STOP_SIGNAL; `can_stop`: it ended at a chunk's end (STOP_TICKS, STOP_TRACE_FULL), where a
+ * signal that came as it ended stops it instead. Returns the signal that stopped the run (what
+ * core_signal_taken reports), or 0; a signal after any other end is raised again to the
+ * previous handlers. */
+int core_restore_signals(const struct saved_signals *s, int stopped, int can_stop);
 
 /* tlb.c: the fast store path (Unicorn's virtual TLB, filled here) */
 int core_tlb_init(struct core *c);

@@ -33,17 +33,23 @@ void core_catch_signals(struct saved_signals *s)
 	s->have_term = catch_one(SIGTERM, &s->sa_term);
 }
 
-void core_restore_signals(const struct saved_signals *s, int stopped)
+int core_restore_signals(const struct saved_signals *s, int stopped, int can_stop)
 {
-	int sig = core_signal_flag;
-	signal_last = stopped ? sig : 0;
-	core_signal_flag = 0;
 	if (s->have_int)
 		sigaction(SIGINT, &s->sa_int, NULL);
 	if (s->have_term)
 		sigaction(SIGTERM, &s->sa_term, NULL);
-	if (sig && !stopped)
+	/* read after the restore: a signal from here on reaches the old handler, one before it is
+	 * in the flag, so none is lost between two runs (the next core_catch_signals clears it) */
+	int sig = core_signal_flag;
+	core_signal_flag = 0;
+	if (sig && !stopped && !can_stop) {
+		signal_last = 0;
 		raise(sig);   /* it came as the run ended: to the handler it would have reached */
+		return 0;
+	}
+	signal_last = sig;
+	return sig;
 }
 
 int core_signal_taken(void)
