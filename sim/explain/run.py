@@ -200,16 +200,23 @@ def _served_before(f: Followed, i: int) -> bool:
     return last is not None and last < i
 
 
+def reach_tick(m, mo: Moment, snapshot, after_run=None):
+    """A moment at a tick, not a record: runs m there (when a block boundary lands on it) and
+    takes the snapshot; `after_run()` runs after the run (the viewer checks its trace)."""
+    if not lands_on(m, mo):
+        mo.state = None
+        return
+    if m.ticks < mo.tick:
+        m.run(ticks=mo.tick - m.ticks)
+        if after_run is not None:
+            after_run()
+    mo.state = snapshot(mo, m) if m.ticks == mo.tick else None
+
+
 def _reach(m, mo: Moment, events, snapshot):
     """Runs machine m to moment `mo` and takes the snapshot there."""
     if mo.record is None:
-        if not lands_on(m, mo):
-            mo.state = None
-            return
-        if m.ticks < mo.tick:
-            m.run(ticks=mo.tick - m.ticks)
-        mo.state = snapshot(mo, m) if m.ticks == mo.tick else None
-        return
+        return reach_tick(m, mo, snapshot)
     want = events[mo.record]
     assert len(m.events) <= mo.record, f"explain: the walk passed {want} before stopping there"
     while len(m.events) <= mo.record:

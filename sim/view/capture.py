@@ -25,7 +25,7 @@ from ..explain import armv7m as n_armv7m
 from ..explain import rv32 as n_rv32
 from ..explain.common import read_table_call, table_calls
 from ..explain.mcores import FPCCR_LSPACT, frame_names
-from ..explain.run import CHUNK, Followed, Moment, lands_on, walk
+from ..explain.run import CHUNK, Followed, Moment, reach_tick, walk
 from ..storm.run import prepare_machine
 from ..storm.stack import initial_sp, paint_stack
 from .tracefile import KIND_CODES
@@ -195,14 +195,7 @@ def _frame(mo, m, events, narrator):
 def _reach(m, sink, lo, mo, events, snapshot):
     """Runs m to moment `mo` (record indices relative to the window's start lo)."""
     if mo.record is None:
-        if not lands_on(m, mo):
-            mo.state = None
-            return
-        if m.ticks < mo.tick:
-            m.run(ticks=mo.tick - m.ticks)
-            sink.check()
-        mo.state = snapshot(mo, m) if m.ticks == mo.tick else None
-        return
+        return reach_tick(m, mo, snapshot, sink.check)
     want = events[mo.record]
     target = lo + mo.record
     if sink.n > target:             # passed already (a boundary moment stopped beyond it)
