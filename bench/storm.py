@@ -18,7 +18,9 @@ reporting medians:
   5a. RISC-V: the engine's ceiling at 1/100 (engine_ceiling): the same path with mret kept,
      the trap taken as irqsim takes it and the PLIC page real MMIO, nothing else of irqsim;
   5b. bare Unicorn with the fast store path and no hooks (bare_fast_mips), the new ceiling
-     of plain code; a call-heavy loop (bench/fw/call_loop.c) on irqsim and on QEMU;
+     of plain code, and with one empty C block hook (bare_fast_empty_hook_mips), the ceiling
+     of any time base that counts instructions from a block hook; a call-heavy loop
+     (bench/fw/call_loop.c) on irqsim and on QEMU;
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
 Ratios are against the baselines measured in the same run, as the median of the ratios of
 runs made side by side (the machine's speed drifts between repetitions).
@@ -33,6 +35,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,6 +88,24 @@ def bare_engine(m):
     return uc, m.pc | a.code_bit
 
 
+def run_for(uc, begin, seconds, count=0):
+    """uc.emu_start(begin) for `seconds` of host time (or `count` instructions), stopped once
+    by a timer thread. Not emu_start's own `timeout`: Unicorn 2.1.4 implements it with a
+    thread that wakes every 2 us (usleep(TIMEOUT_STEP) in uc.c) for the whole run, and that
+    thread took 30-40% off the engine it timed on this 2-CPU machine, some hours and not
+    others (bare_mips 210 against 337 in one process, minutes apart): a baseline
+    slowed that way inflated every ratio measured against it."""
+    stop = threading.Timer(seconds, uc.emu_stop) if seconds else None
+    if stop:
+        stop.start()
+    try:
+        uc.emu_start(begin, 0xFFFFFFFE, count=count)
+    finally:
+        if stop:
+            stop.cancel()
+            stop.join()
+
+
 def bare_snapshot(board):
     """A hook-free Unicorn engine holding irqsim's booted machine state."""
     m = booted(board)
@@ -130,7 +151,7 @@ def handler_ceiling(m, cause, counter, seconds=0.0, ram_pages=(), words=None, co
     uc.reg_write(riscv_const.UC_RISCV_REG_MEPC, vector)
     n0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
-    uc.emu_start(vector, 0xFFFFFFFE, timeout=int(seconds * 1e6), count=count)
+    run_for(uc, vector, seconds, count)
     dt = time.perf_counter() - t
     return int.from_bytes(uc.mem_read(counter, 4), "little") - n0, dt
 
@@ -218,7 +239,7 @@ def measure_bare(board, seconds, ipl, empty_hook=False, fast=False):
         attach_empty_block_hook(uc)
     l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
-    uc.emu_start(pc, 0xFFFFFFFE, timeout=int(seconds * 1e6))
+    run_for(uc, pc, seconds)
     dt = time.perf_counter() - t
     loops = int.from_bytes(uc.mem_read(counter, 4), "little") - l0
     return loops * ipl / dt / 1e6
@@ -430,7 +451,8 @@ def main():
                "ticks_per_run": ticks, "boards": {}}
     for board in boards:
         ipl = insns_per_loop(board)
-        samples = {"bare": [], "bare_fast": [], "bare_hook": [], "attached": [], "ceiling": [],
+        samples = {"bare": [], "bare_fast": [], "bare_hook": [], "bare_fast_hook": [],
+                   "attached": [], "ceiling": [],
                    "call_loop": [], "call_loop_bare": [], "call_loop_qemu": [],
                    **{f"storm_{s}": [] for s in SPACINGS}}
         call_loops = 2_000_000 if args.quick else 10_000_000   # QEMU: start-up is ~0.1 s
@@ -438,6 +460,8 @@ def main():
             samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
             samples["bare_fast"].append(measure_bare(board, ticks / 150e6, ipl, fast=True))
             samples["bare_hook"].append(measure_bare(board, ticks / 150e6, ipl, empty_hook=True))
+            samples["bare_fast_hook"].append(measure_bare(board, ticks / 150e6, ipl,
+                                                          empty_hook=True, fast=True))
             samples["attached"].append(measure_attached(board, ticks))
             for s in SPACINGS:
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
@@ -459,6 +483,8 @@ def main():
                "attached_vs_bare_fast": paired(samples["attached"], samples["bare_fast"]),
                "bare_empty_hook_mips": med(samples["bare_hook"]),
                "empty_hook_vs_bare": paired(samples["bare_hook"], samples["bare"]),
+               "bare_fast_empty_hook_mips": med(samples["bare_fast_hook"]),
+               "fast_empty_hook_vs_bare": paired(samples["bare_fast_hook"], samples["bare"]),
                "attached_mticks_per_s": med(samples["attached"]),
                "attached_vs_bare": paired(samples["attached"], samples["bare"]), "storms": {},
                "call_loop": {"irqsim_mticks_per_s": med(samples["call_loop"]),
@@ -525,6 +551,9 @@ def format_table(r) -> str:
                      f"{b['bare_fast_mips']:.1f} MIPS | {b['bare_fast_mips'] / b['bare_mips']:.2f} |")
         lines.append(f"| bare Unicorn + one empty C block hook (the floor of a block-hook time base) | "
                      f"{b['bare_empty_hook_mips']:.1f} MIPS | {b['empty_hook_vs_bare']:.2f} |")
+        lines.append(f"| bare Unicorn with the fast store path + one empty C block hook (the ceiling "
+                     f"of a block-hook time base) | {b['bare_fast_empty_hook_mips']:.1f} MIPS | "
+                     f"{b['fast_empty_hook_vs_bare']:.2f} |")
         lines.append(f"| irqsim, controller attached, no requests | {b['attached_mticks_per_s']:.1f} Mticks/s | "
                      f"{b['attached_vs_bare']:.2f} |")
         for s, v in b["storms"].items():

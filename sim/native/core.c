@@ -134,6 +134,7 @@ block_info_slow(struct core *c, struct icount_entry *e, uint64_t addr, uint32_t 
 	e->count = n;
 	e->end = end;
 	e->start = start;
+	e->fast = start || end ? NO_FAST_KEY : icount_key(addr, size);
 	return e;
 }
 
@@ -158,12 +159,14 @@ uint32_t core_insns_between(struct core *c, uint64_t addr, uint64_t pc)
 }
 
 /* The block before the first one of a run, or one that did not run: nothing to charge. */
-static const struct icount_entry no_block = {UINT64_MAX, 0, 0, BLOCK_END_NONE, 0};
+static const struct icount_entry no_block = {UINT64_MAX, NO_FAST_KEY, 0, 0, BLOCK_END_NONE, 0};
 
 static void icache_clear(struct core *c)
 {
-	for (int i = 0; i < ICOUNT_CACHE; i++)
+	for (int i = 0; i < ICOUNT_CACHE; i++) {
 		c->icache[i].addr = UINT64_MAX;
+		c->icache[i].fast = NO_FAST_KEY;
+	}
 }
 
 void core_forget_blocks(struct core *c)
@@ -371,17 +374,23 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
 
 /* The time base: called by Unicorn before every translation block runs. The previous block ran
  * to its end (else emulation left it through core_charge_partial): its instructions are charged
- * now. The common case, nothing due and the block known, is a leaf that calls nothing. */
+ * now. The common case, nothing due and the block known with no start or end work, is a leaf
+ * that calls nothing and makes two stores (ticks and blk). Few stores matter more than few
+ * instructions here: every store is a chance that a load of Unicorn's right after it (its hook
+ * list, the CPU state, the next block's guest data) has the same address bits 11:0 and waits
+ * behind it (4K aliasing), and where the heap puts Unicorn's objects differs per engine. Three
+ * stores per block (the earlier ticks, blk, blk_end) made the demo's thread loop run at
+ * 575-800 Mticks/s by engine, one store at 800 always (docs/architecture.md "Speed"). */
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
 	(void)uc;
-	c->ticks += c->blk->count;
-	struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
-	if (__builtin_expect((c->attn | e->start) == 0 && c->ticks < c->deadline &&
-			     e->addr == addr && e->size == size, 1)) {
+	uint64_t t = c->ticks + c->blk->count;
+	c->ticks = t;
+	const struct icount_entry *e = &c->icache[(addr >> 1) & (ICOUNT_CACHE - 1)];
+	/* (no end work: blk_end stays BLOCK_END_NONE, as attn == 0 says it is) */
+	if (__builtin_expect(e->fast == icount_key(addr, size) && t < c->deadline && !c->attn, 1)) {
 		c->blk = e;              /* (its entry stays put until the next block is decoded) */
-		c->blk_end = e->end;
 		return;
 	}
 	hook_block_slow(c, addr, size);
@@ -472,20 +481,18 @@ static void block_start(struct core *c, int start)
 }
 
 /* For bench/storm.py: the cheapest possible block hook, to show the floor that any
- * block-hook time base costs on top of bare Unicorn. */
+ * block-hook time base costs on top of bare Unicorn: Unicorn's call and return, nothing else
+ * (not even a store: see hook_block on what a store costs here). */
 static void hook_block_empty(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
-	(void)uc, (void)addr, (void)size;
-	++*(uint64_t *)ud;
+	(void)uc, (void)addr, (void)size, (void)ud;
 }
-
-static uint64_t empty_hook_blocks;
 
 int core_bench_empty_block_hook(uintptr_t uc)
 {
 	uc_hook h;
-	return uc_hook_add((uc_engine *)uc, &h, UC_HOOK_BLOCK, (void *)hook_block_empty,
-			   &empty_hook_blocks, 1, 0) == UC_ERR_OK ? 0 : -1;
+	return uc_hook_add((uc_engine *)uc, &h, UC_HOOK_BLOCK, (void *)hook_block_empty, NULL, 1,
+			   0) == UC_ERR_OK ? 0 : -1;
 }
 
 /* ---- public API (api.h) ------------------------------------------------------------------ */

@@ -63,10 +63,19 @@ struct event {
  * (arch block_end), and whether it starts at a watched function. */
 struct icount_entry {
 	uint64_t addr;
+	uint64_t fast;           /* the block hook's one compare: icount_key(addr, size) for a
+				  * block with no start or end work, else NO_FAST_KEY */
 	uint32_t size, count;
 	uint8_t end;             /* the architecture's block-end code, BLOCK_END_NONE for none */
 	uint8_t start;           /* BLOCK_START_* */
 };
+
+/* A guest address is 32 bits and a block's size below 2^31: no key is all ones. */
+#define NO_FAST_KEY UINT64_MAX
+static inline uint64_t icount_key(uint64_t addr, uint32_t size)
+{
+	return addr | (uint64_t)size << 32;
+}
 
 /* Block starts watched for the trace and the accounting (a function's first instruction
  * always starts a translation block: it is reached by a call or a jump). */
