@@ -380,7 +380,8 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
  * list, the CPU state, the next block's guest data) has the same address bits 11:0 and waits
  * behind it (4K aliasing), and where the heap puts Unicorn's objects differs per engine. Three
  * stores per block (the earlier ticks, blk, blk_end) made the demo's thread loop run at
- * 575-800 Mticks/s by engine, one store at 800 always (docs/architecture.md "Speed"). */
+ * 575-800 Mticks/s by engine, one store at 800 in 18 engines of 18 (docs/architecture.md
+ * "Speed"). */
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
