@@ -23,7 +23,8 @@ reporting medians:
      (bench/fw/call_loop.c) on irqsim and on QEMU;
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
 Ratios are against the baselines measured in the same run, as the median of the ratios of
-runs made side by side (the machine's speed drifts between repetitions).
+runs made side by side (the machine's speed drifts between repetitions). The thread-loop rows
+(1, 2, 5b's bare rows) take each sample in a process of its own (see `fresh`).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -47,10 +50,12 @@ from unicorn import riscv_const  # noqa: E402
 
 import sim  # noqa: E402
 from sim import storm, toolchain  # noqa: E402
+from sim.boards import get_board  # noqa: E402
 from sim.arch import (  # noqa: E402
     attach_empty_block_hook,
     attach_fast_stores,
     attach_trap_path,
+    for_board,
     trap_path_rounds,
 )
 from sim.storm import Scenario, Source  # noqa: E402
@@ -111,6 +116,73 @@ def bare_snapshot(board):
     m = booted(board)
     uc, pc = bare_engine(m)
     return uc, pc, m.symbols["thread_progress"].address
+
+
+# ---- fresh processes ------------------------------------------------------------------------
+# The thread-loop rows (bare, fast, empty hooks, attached) are each measured in a process of its
+# own, its first engine: where code and data land in memory moves the loop by up to 15% from one
+# engine to the next (ASLR, and the heap after earlier engines; docs/architecture.md "Speed"),
+# so a sample per process is a sample of that spread, and the first engine is what `irqsim run`
+# and `irqsim storm` get. The bare engines start from a file of the booted machine's memory and
+# registers, so no irqsim machine is made in their process before them.
+
+LOOP_CHILD = r"""
+import json, sys
+sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/bench")
+import storm as b
+print(json.dumps(b.loop_sample({kind!r}, {board!r}, {arg!r}, {state!r})))
+"""
+
+
+def loop_state(board, path):
+    """Writes the booted machine's memory and registers to `path` for bare engines made in
+    other processes; returns its instructions per loop iteration."""
+    m = booted(board)
+    a = m.adapter
+    state = {"memory": [(r.base, m.mem_read(r.base, r.size)) for r in m.board.memory],
+             "regs": {n: m.reg(n) for n in a.general_regs}, "pc": m.pc | a.code_bit,
+             "counter": m.symbols["thread_progress"].address}
+    with open(path, "wb") as f:
+        pickle.dump(state, f)
+    return insns_per_loop(board)
+
+
+def loop_sample(kind, board, arg, state_path):
+    """One sample of a thread-loop row in this process: `attached` (arg: ticks), or a bare
+    engine (`bare`, `fast`, `hook`, `fast_hook`; arg: (seconds, insns per loop)) made from the
+    file loop_state wrote."""
+    if kind == "attached":
+        return measure_attached(board, arg)
+
+    with open(state_path, "rb") as f:
+        st = pickle.load(f)
+    brd = get_board(board)
+    a = for_board(brd)
+    uc = a.new_engine(brd)
+    for base, data in st["memory"]:
+        uc.mem_map(base, len(data))
+        uc.mem_write(base, data)
+    for n, v in st["regs"].items():
+        uc.reg_write(a.reg_id(n), v)
+    if kind in ("fast", "fast_hook"):
+        attach_fast_stores(uc)
+    if kind in ("hook", "fast_hook"):
+        attach_empty_block_hook(uc)
+    seconds, ipl = arg
+    counter = st["counter"]
+    l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
+    t = time.perf_counter()
+    run_for(uc, st["pc"], seconds)
+    dt = time.perf_counter() - t
+    return (int.from_bytes(uc.mem_read(counter, 4), "little") - l0) * ipl / dt / 1e6
+
+
+def fresh(kind, board, arg, state_path=""):
+    """loop_sample in a new process."""
+    code = LOOP_CHILD.format(root=str(ROOT), kind=kind, board=board, arg=arg, state=state_path)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=300).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 MRET = 0x30200073
@@ -449,20 +521,22 @@ def main():
 
     results = {"machine": os.uname().machine, "cpus": os.cpu_count(), "reps": reps,
                "ticks_per_run": ticks, "boards": {}}
+    state_dir = tempfile.TemporaryDirectory(prefix="irqsim-bench-")
     for board in boards:
-        ipl = insns_per_loop(board)
+        state = os.path.join(state_dir.name, f"{board}.state")
+        ipl = loop_state(board, state)
         samples = {"bare": [], "bare_fast": [], "bare_hook": [], "bare_fast_hook": [],
                    "attached": [], "ceiling": [],
                    "call_loop": [], "call_loop_bare": [], "call_loop_qemu": [],
                    **{f"storm_{s}": [] for s in SPACINGS}}
         call_loops = 2_000_000 if args.quick else 10_000_000   # QEMU: start-up is ~0.1 s
         for _ in range(reps):              # alternate configurations within each repetition
-            samples["bare"].append(measure_bare(board, ticks / 150e6, ipl))
-            samples["bare_fast"].append(measure_bare(board, ticks / 150e6, ipl, fast=True))
-            samples["bare_hook"].append(measure_bare(board, ticks / 150e6, ipl, empty_hook=True))
-            samples["bare_fast_hook"].append(measure_bare(board, ticks / 150e6, ipl,
-                                                          empty_hook=True, fast=True))
-            samples["attached"].append(measure_attached(board, ticks))
+            bare = (ticks / 150e6, ipl)
+            samples["bare"].append(fresh("bare", board, bare, state))
+            samples["bare_fast"].append(fresh("fast", board, bare, state))
+            samples["bare_hook"].append(fresh("hook", board, bare, state))
+            samples["bare_fast_hook"].append(fresh("fast_hook", board, bare, state))
+            samples["attached"].append(fresh("attached", board, ticks))
             for s in SPACINGS:
                 samples[f"storm_{s}"].append(measure_storm(board, s, ticks))
             if board == "virt":

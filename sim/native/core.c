@@ -376,12 +376,10 @@ static void __attribute__((noinline)) hook_block_slow(struct core *c, uint64_t a
  * to its end (else emulation left it through core_charge_partial): its instructions are charged
  * now. The common case, nothing due and the block known with no start or end work, is a leaf
  * that calls nothing and makes two stores (ticks and blk). Few stores matter more than few
- * instructions here: every store is a chance that a load of Unicorn's right after it (its hook
- * list, the CPU state, the next block's guest data) has the same address bits 11:0 and waits
- * behind it (4K aliasing), and where the heap puts Unicorn's objects differs per engine. Three
- * stores per block (the earlier ticks, blk, blk_end) made the demo's thread loop run at
- * 575-800 Mticks/s by engine, one store at 800 in 18 engines of 18 (docs/architecture.md
- * "Speed"). */
+ * instructions here: right after them come Unicorn's loads (its hook list, the CPU state, the
+ * next block's guest data), and with three stores (the earlier ticks, blk, blk_end) the demo's
+ * thread loop ran 11% slower in a fixed layout, and at 575-800 Mticks/s by engine
+ * (docs/architecture.md "Speed"). */
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct core *c = ud;
