@@ -18,8 +18,8 @@ reporting medians:
   5a. RISC-V: the engine's ceiling at 1/100 (engine_ceiling): the same path with mret kept,
      the trap taken as irqsim takes it and the PLIC page real MMIO, nothing else of irqsim;
   5b. bare Unicorn with the fast store path and no hooks (bare_fast_mips), the new ceiling
-     of plain code, and with one empty C block hook (bare_fast_empty_hook_mips), the ceiling
-     of any time base that counts instructions from a block hook; a call-heavy loop
+     of plain code, and with one empty C block hook (bare_fast_empty_hook_mips), what Unicorn
+     costs for calling a block hook at all; a call-heavy loop
      (bench/fw/call_loop.c) on irqsim and on QEMU;
   6. resident memory of a storm with its trace streamed to disk, at two request counts.
 Ratios are against the baselines measured in the same run, as the median of the ratios of
@@ -625,8 +625,8 @@ def format_table(r) -> str:
                      f"{b['bare_fast_mips']:.1f} MIPS | {b['bare_fast_mips'] / b['bare_mips']:.2f} |")
         lines.append(f"| bare Unicorn + one empty C block hook (the floor of a block-hook time base) | "
                      f"{b['bare_empty_hook_mips']:.1f} MIPS | {b['empty_hook_vs_bare']:.2f} |")
-        lines.append(f"| bare Unicorn with the fast store path + one empty C block hook (the ceiling "
-                     f"of a block-hook time base) | {b['bare_fast_empty_hook_mips']:.1f} MIPS | "
+        lines.append(f"| bare Unicorn with the fast store path + one empty C block hook (what calling "
+                     f"a block hook costs) | {b['bare_fast_empty_hook_mips']:.1f} MIPS | "
                      f"{b['fast_empty_hook_vs_bare']:.2f} |")
         lines.append(f"| irqsim, controller attached, no requests | {b['attached_mticks_per_s']:.1f} Mticks/s | "
                      f"{b['attached_vs_bare']:.2f} |")
