@@ -111,13 +111,6 @@ def run_for(uc, begin, seconds, count=0):
             stop.join()
 
 
-def bare_snapshot(board):
-    """A hook-free Unicorn engine holding irqsim's booted machine state."""
-    m = booted(board)
-    uc, pc = bare_engine(m)
-    return uc, pc, m.symbols["thread_progress"].address
-
-
 # ---- fresh processes ------------------------------------------------------------------------
 # The thread-loop rows (bare, fast, empty hooks, attached) are each measured in a process of its
 # own, its first engine: where code and data land in memory moves the loop by up to 15% from one
@@ -298,23 +291,6 @@ def measure_qemu_ceiling(seconds):
 def measure_engine_ceiling(rounds):
     n, dt = engine_ceiling(rounds)
     return n / dt
-
-
-def measure_bare(board, seconds, ipl, empty_hook=False, fast=False):
-    """Bare Unicorn on the demo's thread loop, MIPS: its default TLB (every store on the slow
-    path), or with the fast store path irqsim uses (`fast`); optionally one empty C block
-    hook."""
-    uc, pc, counter = bare_snapshot(board)
-    if fast:
-        attach_fast_stores(uc)
-    if empty_hook:
-        attach_empty_block_hook(uc)
-    l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
-    t = time.perf_counter()
-    run_for(uc, pc, seconds)
-    dt = time.perf_counter() - t
-    loops = int.from_bytes(uc.mem_read(counter, 4), "little") - l0
-    return loops * ipl / dt / 1e6
 
 
 def measure_attached(board, ticks):
