@@ -74,23 +74,33 @@ def booted(board):
     return m
 
 
-def insns_per_loop(board):
-    m = booted(board)
+def insns_per_loop(m):
+    """Instructions per iteration of the thread loop of booted machine m (it runs on)."""
     l0, t0 = m.symbols["thread_progress"].read(), m.ticks
     m.run(ticks=2_000_000)
     return (m.ticks - t0) / (m.symbols["thread_progress"].read() - l0)
 
 
-def bare_engine(m):
-    """A hook-free Unicorn engine holding machine m's memory and registers, and its PC."""
+def machine_state(m):
+    """Machine m's memory, general registers and PC, as bare_engine takes them (picklable)."""
     a = m.adapter
-    uc = a.new_engine(m.board)
-    for r in m.board.memory:
-        uc.mem_map(r.base, r.size)
-        uc.mem_write(r.base, m.mem_read(r.base, r.size))
-    for n in a.general_regs:
-        uc.reg_write(a.reg_id(n), m.reg(n))
-    return uc, m.pc | a.code_bit
+    return {"memory": [(r.base, m.mem_read(r.base, r.size)) for r in m.board.memory],
+            "regs": {n: m.reg(n) for n in a.general_regs}, "pc": m.pc | a.code_bit}
+
+
+def bare_engine(board, state):
+    """A hook-free Unicorn engine of `board` (a name or Board) holding `state` (machine_state),
+    and its PC."""
+    if isinstance(board, str):
+        board = get_board(board)
+    a = for_board(board)
+    uc = a.new_engine(board)
+    for base, data in state["memory"]:
+        uc.mem_map(base, len(data))
+        uc.mem_write(base, data)
+    for n, v in state["regs"].items():
+        uc.reg_write(a.reg_id(n), v)
+    return uc, state["pc"]
 
 
 def run_for(uc, begin, seconds, count=0):
@@ -131,13 +141,10 @@ def loop_state(board, path):
     """Writes the booted machine's memory and registers to `path` for bare engines made in
     other processes; returns its instructions per loop iteration."""
     m = booted(board)
-    a = m.adapter
-    state = {"memory": [(r.base, m.mem_read(r.base, r.size)) for r in m.board.memory],
-             "regs": {n: m.reg(n) for n in a.general_regs}, "pc": m.pc | a.code_bit,
-             "counter": m.symbols["thread_progress"].address}
+    state = {**machine_state(m), "counter": m.symbols["thread_progress"].address}
     with open(path, "wb") as f:
         pickle.dump(state, f)
-    return insns_per_loop(board)
+    return insns_per_loop(m)
 
 
 def loop_sample(kind, board, arg, state_path):
@@ -146,17 +153,9 @@ def loop_sample(kind, board, arg, state_path):
     file loop_state wrote."""
     if kind == "attached":
         return measure_attached(board, arg)
-
     with open(state_path, "rb") as f:
         st = pickle.load(f)
-    brd = get_board(board)
-    a = for_board(brd)
-    uc = a.new_engine(brd)
-    for base, data in st["memory"]:
-        uc.mem_map(base, len(data))
-        uc.mem_write(base, data)
-    for n, v in st["regs"].items():
-        uc.reg_write(a.reg_id(n), v)
+    uc, pc = bare_engine(board, st)
     if kind in ("fast", "fast_hook"):
         attach_fast_stores(uc)
     if kind in ("hook", "fast_hook"):
@@ -165,7 +164,7 @@ def loop_sample(kind, board, arg, state_path):
     counter = st["counter"]
     l0 = int.from_bytes(uc.mem_read(counter, 4), "little")
     t = time.perf_counter()
-    run_for(uc, st["pc"], seconds)
+    run_for(uc, pc, seconds)
     dt = time.perf_counter() - t
     return (int.from_bytes(uc.mem_read(counter, 4), "little") - l0) * ipl / dt / 1e6
 
@@ -198,7 +197,7 @@ def handler_ceiling(m, cause, counter, seconds=0.0, ram_pages=(), words=None, co
     faster than any device model). Counted by the firmware's own counter `counter`. Started
     from m's registers wherever it is (each round pushes and pops one frame). Runs for
     `seconds`, or `count` instructions; returns (rounds, seconds taken)."""
-    uc, _ = bare_engine(m)
+    uc, _ = bare_engine(m.board, machine_state(m))
     attach_fast_stores(uc)
     for page in ram_pages:
         uc.mem_map(page, 0x1000)
@@ -251,7 +250,7 @@ def engine_ceiling(rounds=100_000, count=0):
     MMIO that reads the storm's source (its TLB refills included). Runs `rounds` interrupts
     (or `count` instructions); returns (rounds run, seconds taken)."""
     m, line, claim, ack = storm_machine()
-    uc, _ = bare_engine(m)
+    uc, _ = bare_engine(m.board, machine_state(m))
     attach_fast_stores(uc)
     if ack:
         uc.mem_map(ack & ~0xFFF, 0x1000)
@@ -415,7 +414,7 @@ def measure_call_loop_bare(board, loops):
     m.set_trace(False, 1 << 10)
     total = call_loop_ticks(board, loops)[0]
     m.run(until="work")
-    uc, pc = bare_engine(m)
+    uc, pc = bare_engine(m.board, machine_state(m))
     attach_fast_stores(uc)
     t = time.perf_counter()
     try:
